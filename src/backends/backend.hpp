@@ -1,0 +1,127 @@
+#pragma once
+/// The interface every measured communication library implements. One Backend object is one
+/// rank: it owns that rank's communicator, allocates buffers where the library wants them
+/// (host or device), writes and checks the deterministic patterns in place, issues operations
+/// and times loops of them with the clock suited to the library.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+
+#include "core/collective.hpp"
+#include "core/dtype.hpp"
+#include "core/pattern.hpp"
+#include "core/redop.hpp"
+
+namespace cclbench {
+
+enum class MemoryKind { kHost, kDevice };
+
+/// Memory allocated by a backend; freed by the backend's release function when destroyed.
+class Buffer {
+ public:
+  Buffer() = default;
+  Buffer(void* data, std::size_t bytes, std::function<void(void*)> release)
+      : data_(data), bytes_(bytes), release_(std::move(release)) {}
+  Buffer(Buffer&& other) noexcept { *this = std::move(other); }
+  Buffer& operator=(Buffer&& other) noexcept {
+    if (this != &other) {
+      reset();
+      data_ = std::exchange(other.data_, nullptr);
+      bytes_ = std::exchange(other.bytes_, 0);
+      release_ = std::move(other.release_);
+    }
+    return *this;
+  }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer() { reset(); }
+
+  void* data() const { return data_; }
+  std::size_t bytes() const { return bytes_; }
+  char* bytePointer(std::size_t offset) const { return static_cast<char*>(data_) + offset; }
+
+ private:
+  void reset() {
+    if (data_ && release_) release_(data_);
+    data_ = nullptr;
+    bytes_ = 0;
+  }
+  void* data_ = nullptr;
+  std::size_t bytes_ = 0;
+  std::function<void(void*)> release_;
+};
+
+/// One half of a point-to-point exchange; a list of them is posted together and completed together.
+struct PeerOp {
+  enum class Kind { kSend, kRecv };
+  Kind kind;
+  void* buffer;
+  std::size_t count;
+  int peer;
+};
+
+/// Element offsets of the in-place variant: send = recv buffer + sendOffset, output at recvOffset.
+struct InPlaceLayout {
+  std::size_t sendOffset;
+  std::size_t recvOffset;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual std::string name() const = 0;
+  /// Library name -> version string, for provenance.
+  virtual std::map<std::string, std::string> libraryVersions() const = 0;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  virtual MemoryKind memoryKind() const = 0;
+
+  /// Empty when the combination runs here; otherwise one line saying why not.
+  virtual std::string unsupportedReason(Collective c, DType type, RedOp op) const = 0;
+
+  /// Where the in-place variant reads and writes. Default: nccl-tests' layout.
+  virtual InPlaceLayout inPlaceLayout(Collective, const CaseShape& shape) const {
+    return {shape.sendInPlaceOffset * static_cast<std::size_t>(rank()),
+            shape.recvInPlaceOffset * static_cast<std::size_t>(rank())};
+  }
+
+  virtual Buffer allocate(std::size_t bytes) = 0;
+
+  // Patterns, written and checked where the memory lives (no host round trip for device memory).
+  virtual void fillInput(void* data, std::size_t count, DType type,
+                         const pattern::InputSpec& spec) = 0;
+  virtual void fillConstant(void* data, std::size_t count, DType type, double value) = 0;
+  virtual uint64_t countWrong(const void* data, std::size_t count, DType type,
+                              const pattern::OutputSpec& spec) = 0;
+
+  // Operations. `send == recv` (or the in-place layout) means in place. They may complete
+  // asynchronously; synchronize() waits for everything issued.
+  virtual void allReduce(const void* send, void* recv, std::size_t count, DType type, RedOp op) = 0;
+  virtual void allGather(const void* send, void* recv, std::size_t countPerRank, DType type) = 0;
+  virtual void reduceScatter(const void* send, void* recv, std::size_t countPerRank, DType type,
+                             RedOp op) = 0;
+  virtual void broadcast(const void* send, void* recv, std::size_t count, DType type, int root) = 0;
+  virtual void reduce(const void* send, void* recv, std::size_t count, DType type, RedOp op,
+                      int root) = 0;
+  virtual void allToAll(const void* send, void* recv, std::size_t countPerPeer, DType type) = 0;
+  /// Posts every op of the list at once (sends and receives) and completes them together.
+  virtual void exchange(std::span<const PeerOp> ops, DType type) = 0;
+  virtual void barrier() = 0;
+  virtual void synchronize() = 0;
+
+  /// Seconds that `iterations` back-to-back calls of `issueOnce` take on this rank, completion
+  /// included.
+  virtual double timeIterations(const std::function<void()>& issueOnce, int iterations) = 0;
+  /// Seconds of each single call, one per element of `seconds`.
+  virtual void timeEachIteration(const std::function<void()>& issueOnce,
+                                 std::span<double> seconds) = 0;
+};
+
+}  // namespace cclbench

@@ -1,0 +1,189 @@
+#include "backends/mpi/mpi_backend.hpp"
+
+#include <mpi.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "backends/mpi/mpi_types.hpp"
+#include "core/error.hpp"
+#include "core/host_pattern.hpp"
+
+namespace cclbench {
+namespace {
+
+void check(int rc, const char* what) {
+  if (rc == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(rc, text, &length);
+  throw Error(ExitCode::kLibraryError, std::string(what) + " failed: " + std::string(text, length));
+}
+
+int asInt(std::size_t count) {
+  if (count > static_cast<std::size_t>(INT32_MAX)) {
+    throw Error(ExitCode::kNotAvailable,
+                "count " + std::to_string(count) + " exceeds MPI's int count limit");
+  }
+  return static_cast<int>(count);
+}
+
+class MpiBackend final : public Backend {
+ public:
+  MpiBackend() {
+    check(MPI_Comm_dup(MPI_COMM_WORLD, &comm_), "MPI_Comm_dup");
+    MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(comm_, &rank_);
+    MPI_Comm_size(comm_, &size_);
+  }
+  ~MpiBackend() override { MPI_Comm_free(&comm_); }
+
+  std::string name() const override { return "mpi"; }
+
+  std::map<std::string, std::string> libraryVersions() const override {
+    char text[MPI_MAX_LIBRARY_VERSION_STRING];
+    int length = 0;
+    MPI_Get_library_version(text, &length);
+    std::string library(text, length);
+    if (const auto eol = library.find_first_of("\r\n"); eol != std::string::npos) {
+      library.resize(eol);
+    }
+    int version = 0, subversion = 0;
+    MPI_Get_version(&version, &subversion);
+    return {{"mpi_library", library},
+            {"mpi_standard", std::to_string(version) + "." + std::to_string(subversion)}};
+  }
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  MemoryKind memoryKind() const override { return MemoryKind::kHost; }
+
+  std::string unsupportedReason(Collective, DType, RedOp op) const override {
+    if (op == RedOp::kPreMulSum) return "MPI has no pre-multiplied sum (mulsum is NCCL-only)";
+    return {};
+  }
+
+  InPlaceLayout inPlaceLayout(Collective c, const CaseShape& shape) const override {
+    // MPI_Reduce_scatter_block with MPI_IN_PLACE leaves this rank's block at the start.
+    if (c == Collective::kReduceScatter) return {0, 0};
+    return Backend::inPlaceLayout(c, shape);
+  }
+
+  Buffer allocate(std::size_t bytes) override {
+    void* data = nullptr;
+    const std::size_t rounded = std::max<std::size_t>(4096, (bytes + 4095) / 4096 * 4096);
+    if (posix_memalign(&data, 4096, rounded) != 0) {
+      throw Error(ExitCode::kNotAvailable,
+                  "cannot allocate " + std::to_string(bytes) + " bytes of host memory");
+    }
+    std::memset(data, 0, rounded);  // touch every page before anything is timed
+    return Buffer(data, bytes, [](void* p) { std::free(p); });
+  }
+
+  void fillInput(void* data, std::size_t count, DType type,
+                 const pattern::InputSpec& spec) override {
+    pattern::fillInputHost(data, count, type, spec);
+  }
+  void fillConstant(void* data, std::size_t count, DType type, double value) override {
+    pattern::fillConstantHost(data, count, type, value);
+  }
+  uint64_t countWrong(const void* data, std::size_t count, DType type,
+                      const pattern::OutputSpec& spec) override {
+    return pattern::countWrongHost(data, count, type, spec);
+  }
+
+  void allReduce(const void* send, void* recv, std::size_t count, DType type, RedOp op) override {
+    check(MPI_Allreduce(send == recv ? MPI_IN_PLACE : send, recv, asInt(count),
+                        types_.datatype(type), types_.reduction(type, op), comm_),
+          "MPI_Allreduce");
+    if (op == RedOp::kAvg) mpi::divideElements(recv, count, type, size_);
+  }
+
+  void allGather(const void* send, void* recv, std::size_t countPerRank, DType type) override {
+    const std::size_t bytes = countPerRank * sizeOf(type);
+    const bool inPlace = static_cast<const char*>(recv) + bytes * rank_ == send;
+    check(MPI_Allgather(inPlace ? MPI_IN_PLACE : send, asInt(countPerRank), types_.datatype(type),
+                        recv, asInt(countPerRank), types_.datatype(type), comm_),
+          "MPI_Allgather");
+  }
+
+  void reduceScatter(const void* send, void* recv, std::size_t countPerRank, DType type,
+                     RedOp op) override {
+    check(MPI_Reduce_scatter_block(send == recv ? MPI_IN_PLACE : send, recv, asInt(countPerRank),
+                                   types_.datatype(type), types_.reduction(type, op), comm_),
+          "MPI_Reduce_scatter_block");
+    if (op == RedOp::kAvg) mpi::divideElements(recv, countPerRank, type, size_);
+  }
+
+  void broadcast(const void* send, void* recv, std::size_t count, DType type, int root) override {
+    // MPI broadcasts in one buffer: out-of-place copies the root's input into it first.
+    if (rank_ == root && send != recv) std::memcpy(recv, send, count * sizeOf(type));
+    check(MPI_Bcast(recv, asInt(count), types_.datatype(type), root, comm_), "MPI_Bcast");
+  }
+
+  void reduce(const void* send, void* recv, std::size_t count, DType type, RedOp op,
+              int root) override {
+    const void* source = (send == recv && rank_ == root) ? MPI_IN_PLACE : send;
+    check(MPI_Reduce(source, recv, asInt(count), types_.datatype(type),
+                     types_.reduction(type, op), root, comm_),
+          "MPI_Reduce");
+    if (op == RedOp::kAvg && rank_ == root) mpi::divideElements(recv, count, type, size_);
+  }
+
+  void allToAll(const void* send, void* recv, std::size_t countPerPeer, DType type) override {
+    check(MPI_Alltoall(send == recv ? MPI_IN_PLACE : send, asInt(countPerPeer),
+                       types_.datatype(type), recv, asInt(countPerPeer), types_.datatype(type),
+                       comm_),
+          "MPI_Alltoall");
+  }
+
+  void exchange(std::span<const PeerOp> ops, DType type) override {
+    requests_.resize(ops.size());
+    const MPI_Datatype datatype = types_.datatype(type);
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      const PeerOp& op = ops[i];
+      if (op.kind == PeerOp::Kind::kSend) {
+        check(MPI_Isend(op.buffer, asInt(op.count), datatype, op.peer, 0, comm_, &requests_[i]),
+              "MPI_Isend");
+      } else {
+        check(MPI_Irecv(op.buffer, asInt(op.count), datatype, op.peer, 0, comm_, &requests_[i]),
+              "MPI_Irecv");
+      }
+    }
+    check(MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(), MPI_STATUSES_IGNORE),
+          "MPI_Waitall");
+  }
+
+  void barrier() override { check(MPI_Barrier(comm_), "MPI_Barrier"); }
+  void synchronize() override {}
+
+  double timeIterations(const std::function<void()>& issueOnce, int iterations) override {
+    const double start = MPI_Wtime();
+    for (int i = 0; i < iterations; ++i) issueOnce();
+    return MPI_Wtime() - start;
+  }
+
+  void timeEachIteration(const std::function<void()>& issueOnce,
+                         std::span<double> seconds) override {
+    for (double& s : seconds) {
+      const double start = MPI_Wtime();
+      issueOnce();
+      s = MPI_Wtime() - start;
+    }
+  }
+
+ private:
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  int rank_ = 0;
+  int size_ = 1;
+  mpi::TypeTable types_;
+  std::vector<MPI_Request> requests_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> createMpiBackend() { return std::make_unique<MpiBackend>(); }
+
+}  // namespace cclbench

@@ -1,0 +1,14 @@
+#pragma once
+/// The MPI backend: collectives of the MPI library over host memory, timed with MPI_Wtime.
+/// Needs MPI initialised (the launch layer's MpiRuntime) before it is created.
+
+#include <memory>
+
+#include "backends/backend.hpp"
+
+namespace cclbench {
+
+/// A backend on its own duplicate of MPI_COMM_WORLD.
+std::unique_ptr<Backend> createMpiBackend();
+
+}  // namespace cclbench

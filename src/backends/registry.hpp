@@ -1,0 +1,29 @@
+#pragma once
+/// Run-time backend selection: `--backend mpi|nccl|ucx|auto` maps to a factory here.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backends/backend.hpp"
+#include "core/bootstrap.hpp"
+
+namespace cclbench {
+
+/// Settings a backend may need beyond the bootstrap.
+struct BackendOptions {
+  bool cudaGraph = false;  ///< NCCL: time CUDA-graph launches of the captured loop
+  int device = -1;         ///< NCCL: CUDA device; -1 = local rank
+};
+
+/// The backends compiled into this binary.
+std::vector<std::string> builtBackends();
+
+/// The backend `auto` means here: nccl when built and a GPU is visible, else mpi.
+std::string defaultBackend();
+
+/// Creates `name` for this process; throws Error(kNotAvailable) with one line if it cannot.
+std::unique_ptr<Backend> createBackend(const std::string& name, Bootstrap& bootstrap,
+                                       const BackendOptions& options);
+
+}  // namespace cclbench

@@ -1,0 +1,61 @@
+/// cclbench: one table of subcommands; each parses its own arguments.
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "build_info.hpp"
+#include "cli/run_command.hpp"
+#include "core/error.hpp"
+
+namespace {
+
+using cclbench::ExitCode;
+
+struct Subcommand {
+  const char* name;
+  const char* description;
+  int (*run)(int* argc, char*** argv, const std::vector<std::string>& args);
+};
+
+int versionCommand(int*, char***, const std::vector<std::string>&) {
+  std::printf("cclbench %s (git %s)\n", cclbench::build::kVersion, cclbench::build::kGitRevision);
+  return 0;
+}
+
+constexpr Subcommand kSubcommands[] = {
+    {"run", "measure collectives and point-to-point between ranks (nccl-tests/OSU style)",
+     &cclbench::runCommand},
+    {"version", "print the version and git revision", &versionCommand},
+};
+
+void usage(std::FILE* out) {
+  std::fprintf(out, "usage: cclbench <command> [options]   (cclbench <command> --help)\n\n");
+  for (const Subcommand& s : kSubcommands) std::fprintf(out, "  %-10s %s\n", s.name, s.description);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  for (const Subcommand& s : kSubcommands) {
+    if (std::strcmp(argv[1], s.name) != 0) continue;
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    try {
+      return s.run(&argc, &argv, args);
+    } catch (const cclbench::Error& e) {
+      std::fprintf(stderr, "cclbench: error: %s\n", e.what());
+      return static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "cclbench: error: internal: %s\n", e.what());
+      return static_cast<int>(ExitCode::kInternal);
+    }
+  }
+  std::fprintf(stderr, "cclbench: error: unknown command '%s'\n", argv[1]);
+  usage(stderr);
+  return static_cast<int>(ExitCode::kInvalidUsage);
+}

@@ -1,0 +1,251 @@
+#include "cli/run_options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace cclbench {
+namespace {
+
+constexpr const char* kExamples = R"(Examples:
+  cclbench run                               default sweep (allreduce allgather sendrecv,
+                                             8 B .. 256 MiB) on local ranks
+  cclbench run allreduce -b 8 -e 1G -f 2     like all_reduce_perf -b 8 -e 1G -f 2
+  cclbench run --np 4 allreduce -d all -o all -n 20 --samples 5
+  mpirun -np 16 cclbench run allreduce -b 1M -e 8G -f 2 --min-busbw 300
+  srun -n 8 --mpi=pmix cclbench run alltoall -d bf16
+  cclbench run latency bw bibw --pair 0,1 -b 1 -e 4M   (osu_latency / osu_bw / osu_bibw)
+
+Exit codes: 0 ok, 1 internal, 2 CUDA, 3 NCCL/MPI error, 4 timeout, 5 not available,
+6 invalid usage, 7 wrong data or busbw under the floor, 8 regression, 9 fabric mismatch.)";
+
+uint64_t bytesOption(const std::string& text, const char* flag) {
+  const auto value = parseBytes(text);
+  if (!value) {
+    throw usageError(std::string("cannot read size '") + text + "' for " + flag +
+                     " (use a number with an optional K, M, G or T suffix, 1024-based)");
+  }
+  return *value;
+}
+
+std::vector<std::string> splitList(const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const auto& item : items) {
+    std::stringstream ss(item);
+    std::string part;
+    while (std::getline(ss, part, ',')) {
+      if (!part.empty()) out.push_back(part);
+    }
+  }
+  return out;
+}
+
+std::vector<Collective> collectivesOption(const std::vector<std::string>& names) {
+  if (names.empty()) {
+    return {Collective::kAllReduce, Collective::kAllGather, Collective::kSendRecv};
+  }
+  std::vector<Collective> out;
+  for (const auto& n : splitList(names)) {
+    if (n == "all") {
+      for (Collective c : allCollectives()) {
+        if (!info(c).pointToPoint) out.push_back(c);
+      }
+      continue;
+    }
+    const auto c = parseCollective(n);
+    if (!c) {
+      throw usageError("unknown collective '" + n +
+                       "' (allreduce, allgather, reducescatter, broadcast, reduce, alltoall, "
+                       "sendrecv, latency, bw, bibw, or all)");
+    }
+    out.push_back(*c);
+  }
+  return out;
+}
+
+std::vector<DType> dtypesOption(const std::vector<std::string>& names) {
+  std::vector<DType> out;
+  for (const auto& n : splitList(names)) {
+    if (n == "all") {
+      for (DType t : standardDTypes()) out.push_back(t);
+      continue;
+    }
+    const auto t = parseDType(n);
+    if (!t) throw usageError("unknown data type '" + n + "' (" + dtypeSpellings() + ", all)");
+    out.push_back(*t);
+  }
+  return out;
+}
+
+std::vector<RedOp> opsOption(const std::vector<std::string>& names) {
+  std::vector<RedOp> out;
+  for (const auto& n : splitList(names)) {
+    if (n == "all") {
+      for (RedOp op : standardRedOps()) out.push_back(op);
+      continue;
+    }
+    const auto op = parseRedOp(n);
+    if (!op) throw usageError("unknown reduction op '" + n + "' (sum, prod, min, max, avg, mulsum, all)");
+    out.push_back(*op);
+  }
+  return out;
+}
+
+double fractionOption(const std::string& text) {
+  try {
+    std::size_t used = 0;
+    double value = std::stod(text, &used);
+    if (used < text.size() && text.substr(used) == "%") value /= 100;
+    else if (used != text.size()) throw std::invalid_argument(text);
+    return value;
+  } catch (const std::exception&) {
+    throw usageError("cannot read precision '" + text + "' (e.g. 0.01 or 1%)");
+  }
+}
+
+}  // namespace
+
+RunOptions parseRunOptions(const std::vector<std::string>& args, const Environment& env,
+                           bool printHelp) {
+  RunOptions result;
+  RunConfig& c = result.config;
+  CLI::App app{"Measure collective communication between real ranks (nccl-tests compatible table,\n"
+               "statistics, JSON Lines records).",
+               "cclbench run"};
+  app.footer(kExamples);
+  app.get_formatter()->column_width(34);
+
+  std::vector<std::string> collectives, dtypes{"float"}, ops{"sum"};
+  std::string minBytes = "8", maxBytes = "256M", stepBytes, place = "both", pair = "0,1";
+  std::string precision = "0.01";
+  double factor = 0;
+  int np = 0, average = static_cast<int>(c.aggregation), perIterationFlag = 0;
+  bool perIteration = false, noJsonl = false, noProgress = false;
+  std::optional<double> minBusBw;
+
+  app.add_option("collectives", collectives,
+                 "allreduce allgather reducescatter broadcast reduce alltoall sendrecv latency bw "
+                 "bibw | all (default: allreduce allgather sendrecv)");
+  app.add_option("-b,--minbytes,--min-bytes", minBytes, "smallest size (default 8; K/M/G/T = 1024)");
+  app.add_option("-e,--maxbytes,--max-bytes", maxBytes, "largest size (default 256M)");
+  app.add_option("-f,--stepfactor,--step-factor", factor, "multiply the size by this (default 2)");
+  app.add_option("-i,--stepbytes,--step-bytes", stepBytes, "add this to the size instead of -f");
+  app.add_option("-n,--iters", c.iterationsPerBatch,
+                 "iterations per timed batch (default: calibrated to --batch-time)");
+  app.add_option("-w,--warmup_iters,--warmup-iters", c.warmupIterations,
+                 "warm-up iterations per case (default 1, plus calibration)");
+  app.add_option("--samples", c.batches,
+                 "timed batches per case (default: adaptive, until --precision or --size-budget)");
+  app.add_option("--min-samples", c.minBatches, "fewest batches when adaptive (default 5)");
+  app.add_option("--max-samples", c.maxBatches, "most batches when adaptive (default 1000)");
+  app.add_option("--precision", precision,
+                 "stop when the median's 95% CI half-width is within this (default 0.01 = 1%)");
+  app.add_option("--batch-time", c.batchSeconds, "target seconds per timed batch (default 0.005)");
+  app.add_option("--size-budget", c.sizeBudgetSeconds,
+                 "most seconds of timed batches per case (default 1)");
+  app.add_option("-c,--check", c.checkIterations,
+                 "data checks per case: 0 off, N fresh check runs (default 1)");
+  app.add_option("-d,--datatype", dtypes, "type(s) or all (default float)")->delimiter(',');
+  app.add_option("-o,--op", ops, "reduction op(s) or all (default sum)")->delimiter(',');
+  app.add_option("-r,--root", c.root, "root rank of broadcast and reduce (default 0)");
+  app.add_option("-a,--average", average,
+                 "combine ranks' times: 0 rank 0, 1 mean (nccl-tests' default), 2 min, "
+                 "3 max = slowest rank (default)");
+  app.add_option("-T,--timeout", c.timeoutSeconds,
+                 "seconds any step may take before the run aborts with exit 4 (default 300; 0 off)");
+  app.add_option("-I", perIterationFlag, "1: also time single iterations (p50/p99), as nccl-tests -I 1");
+  app.add_flag("--per-iteration", perIteration, "also time single iterations (p50/p99)");
+  app.add_option("--per-iteration-count", c.perIterationCount,
+                 "single iterations timed in per-iteration mode (default 100)");
+  app.add_flag("--per-rank-times", c.perRankTimes,
+               "keep every rank's batch times in the records (grows with the rank count)");
+  app.add_option("--place", place, "in, out or both (default both, like nccl-tests)");
+  app.add_option("--np", np, "outside a launcher: start this many local ranks through mpirun");
+  app.add_option("--backend", c.backend, "mpi, nccl, ucx or auto (default auto)");
+  app.add_option("--jsonl", c.jsonlPath,
+                 "records file (default results/cclbench-<time>.jsonl under the working folder)");
+  app.add_flag("--no-jsonl", noJsonl, "write no records file");
+  app.add_option("--csv", c.csvPath, "also write a CSV derived from the records");
+  app.add_option("--min-busbw", minBusBw,
+                 "fail (exit 7) when busbw at a collective's largest size is under this GB/s");
+  app.add_option("--pair", pair, "point-to-point ranks for latency, bw, bibw (default 0,1)");
+  app.add_option("--window", c.window, "messages in flight for bw and bibw (default 64, as OSU)");
+  app.add_flag("--no-progress", noProgress, "no progress line on stderr");
+  app.add_option("--test-corrupt-rank", c.testCorruptRank)->group("");  // test-only, hidden
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    if (printHelp) std::cout << app.help();
+    result.helpShown = true;
+    return result;
+  } catch (const CLI::ParseError& e) {
+    throw usageError(e.what());
+  }
+
+  c.collectives = collectivesOption(collectives);
+  c.dtypes = dtypesOption(dtypes);
+  c.ops = opsOption(ops);
+  c.sweep.minBytes = bytesOption(minBytes, "-b");
+  c.sweep.maxBytes = bytesOption(maxBytes, "-e");
+  const bool factorGiven = app.count("-f") > 0;
+  if (!stepBytes.empty()) {
+    if (factorGiven) throw usageError("give either -f (factor) or -i (step), not both");
+    c.sweep.stepBytes = bytesOption(stepBytes, "-i");
+    if (c.sweep.stepBytes == 0) throw usageError("the size step (-i) must be positive");
+  } else {
+    c.sweep.factor = factorGiven ? factor : 2.0;
+  }
+  if (average < 0 || average > 3) throw usageError("-a must be 0 (rank 0), 1 (mean), 2 (min) or 3 (max)");
+  c.aggregation = static_cast<Aggregation>(average);
+  c.perIteration = perIteration || perIterationFlag != 0;
+  c.precision = fractionOption(precision);
+  c.writeJsonl = !noJsonl;
+  c.progress = !noProgress;
+  if (place == "both") {
+    c.outOfPlace = c.inPlace = true;
+  } else if (place == "in" || place == "out") {
+    c.outOfPlace = place == "out";
+    c.inPlace = place == "in";
+  } else {
+    throw usageError("--place must be in, out or both");
+  }
+  const auto comma = pair.find(',');
+  try {
+    if (comma == std::string::npos) throw std::invalid_argument(pair);
+    std::size_t used = 0;
+    c.peerA = std::stoi(pair.substr(0, comma), &used);
+    c.peerB = std::stoi(pair.substr(comma + 1));
+  } catch (const std::exception&) {
+    throw usageError("--pair takes two ranks, e.g. --pair 0,1");
+  }
+  if (minBusBw) {
+    c.minBusBandwidth = minBusBw;
+  } else if (const auto it = env.find("NCCL_TESTS_MIN_BW"); it != env.end() && !it->second.empty()) {
+    try {
+      c.minBusBandwidth = 0.9 * std::stod(it->second);  // nccl-tests fails below 0.9 x the value
+    } catch (const std::exception&) {
+      throw usageError("NCCL_TESTS_MIN_BW is not a number: '" + it->second + "'");
+    }
+  }
+  if (app.count("--np")) {
+    if (np < 1) throw usageError("--np must be 1 or more");
+    result.np = np;
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--np") {
+      ++i;
+      continue;
+    }
+    if (args[i].rfind("--np=", 0) == 0) continue;
+    result.argsWithoutNp.push_back(args[i]);
+  }
+  validate(c);
+  return result;
+}
+
+}  // namespace cclbench

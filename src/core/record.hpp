@@ -1,0 +1,103 @@
+#pragma once
+/// The canonical result records (JSON Lines): a run header, one record per measured case, and a
+/// trailer. Every other output (table, CSV, database rows) derives from these.
+/// The schema is documented in results/README.md; bump kRecordSchemaVersion on any change.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/collective.hpp"
+#include "core/run_config.hpp"
+#include "core/stats.hpp"
+
+namespace cclbench {
+
+inline constexpr int kRecordSchemaVersion = 1;
+inline constexpr const char* kRecordSchemaName = "cclbench.record";
+
+/// Which ranks of one host ran, and on which cores each was bound.
+struct HostEntry {
+  std::string host;
+  std::vector<int> ranks;
+  std::vector<std::string> cpus;  ///< one cpu list ("0-3") per rank, same order
+};
+
+struct RunHeader {
+  std::string runId;
+  std::string toolVersion;
+  std::string gitRevision;
+  std::string startUtc;
+  std::vector<std::string> commandLine;
+  std::string launcher;
+  int ranks = 0;
+  std::vector<HostEntry> hosts;
+  std::string backend;
+  std::map<std::string, std::string> libraryVersions;
+  std::map<std::string, std::string> environment;  ///< NCCL_*, UCX_*, OMPI_*, UCC_*, CCLBENCH_*
+  nlohmann::json config;
+  Aggregation aggregation = Aggregation::kMax;
+};
+
+/// Single-iteration timing (per-iteration mode), combined across ranks per iteration.
+struct PerIterationStats {
+  std::size_t count = 0;
+  double p50Us = 0;
+  double p99Us = 0;
+  double minUs = 0;
+  double maxUs = 0;
+};
+
+struct CaseRecord {
+  Collective collective = Collective::kAllReduce;
+  DType dtype = DType::kFloat;
+  RedOp op = RedOp::kNone;
+  int root = -1;
+  Placement placement = Placement::kOutOfPlace;
+  uint64_t sizeBytes = 0;  ///< the table's size column (actual bytes)
+  uint64_t count = 0;      ///< the table's count column
+  int ranks = 0;
+  Aggregation aggregation = Aggregation::kMax;
+  int iterationsPerBatch = 0;
+  std::vector<double> samplesUs;  ///< every combined batch time, per iteration, in us
+  stats::Summary timeUs;          ///< summary of samplesUs
+  double algBandwidthGBps = 0;    ///< from the median time
+  double busBandwidthGBps = 0;
+  bool checked = false;
+  uint64_t wrong = 0;  ///< wrong elements summed over ranks
+  int slowestRank = -1;
+  double slowestRankMedianUs = 0;
+  std::string stopReason;  ///< precision, budget, fixed, max-batches
+  std::optional<PerIterationStats> perIteration;
+  std::vector<std::vector<double>> perRankSamplesUs;  ///< only on request
+};
+
+struct Trailer {
+  std::string runId;
+  std::string status;  ///< complete or failed
+  int exitCode = 0;
+  std::string message;
+  std::size_t cases = 0;
+  uint64_t wrongTotal = 0;
+  std::string endUtc;
+  double wallSeconds = 0;
+};
+
+nlohmann::json toJson(const RunHeader& h);
+nlohmann::json toJson(const CaseRecord& r, const std::string& runId);
+nlohmann::json toJson(const Trailer& t);
+
+/// Reads a case record back (throws Error(kInvalidUsage) naming the missing or bad field).
+CaseRecord caseRecordFromJson(const nlohmann::json& j);
+
+/// The record type of one JSON Lines line: "run", "case" or "end".
+std::string recordType(const nlohmann::json& j);
+
+/// Current UTC time as 2026-11-26T09:52:38Z.
+std::string utcNow();
+
+}  // namespace cclbench

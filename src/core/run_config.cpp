@@ -1,0 +1,119 @@
+#include "core/run_config.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+
+namespace cclbench {
+
+const char* name(Aggregation a) {
+  switch (a) {
+    case Aggregation::kRank0: return "rank0";
+    case Aggregation::kMean: return "mean";
+    case Aggregation::kMin: return "min";
+    case Aggregation::kMax: return "max";
+  }
+  return "?";
+}
+
+const char* name(Placement p) { return p == Placement::kInPlace ? "in" : "out"; }
+
+void validate(const RunConfig& c) {
+  if (c.collectives.empty()) throw usageError("no collective to run");
+  if (c.dtypes.empty()) throw usageError("no data type to run");
+  if (c.ops.empty()) throw usageError("no reduction op to run");
+  sweepSizes(c.sweep);  // throws on an impossible sweep
+  if (!c.outOfPlace && !c.inPlace) throw usageError("nothing to run: neither in- nor out-of-place");
+  if (c.warmupIterations < 0) throw usageError("-w/--warmup-iters must be 0 or more");
+  if (c.iterationsPerBatch < 0) throw usageError("-n/--iters must be 1 or more (0: automatic)");
+  if (c.batches < 0) throw usageError("--samples must be 1 or more (0: automatic)");
+  if (c.minBatches < 1 || c.maxBatches < c.minBatches) {
+    throw usageError("--min-samples must be at least 1 and at most --max-samples");
+  }
+  if (!(c.batchSeconds > 0)) throw usageError("--batch-time must be positive");
+  if (!(c.sizeBudgetSeconds > 0)) throw usageError("--size-budget must be positive");
+  if (!(c.precision > 0)) throw usageError("--precision must be positive");
+  if (c.checkIterations < 0) throw usageError("-c/--check must be 0 or more");
+  if (!(c.timeoutSeconds >= 0)) throw usageError("-T/--timeout must be 0 (off) or positive");
+  if (c.root < 0) throw usageError("-r/--root must be 0 or more");
+  if (c.window < 1) throw usageError("--window must be 1 or more");
+  if (c.peerA < 0 || c.peerB < 0 || c.peerA == c.peerB) {
+    throw usageError("--pair needs two different ranks, e.g. --pair 0,1");
+  }
+  if (c.perIterationCount < 1) throw usageError("--per-iteration-count must be 1 or more");
+  if (c.minBusBandwidth && !(*c.minBusBandwidth >= 0)) {
+    throw usageError("--min-busbw must be 0 or more GB/s");
+  }
+}
+
+void validateForWorld(const RunConfig& c, int nranks) {
+  auto uses = [&](auto pred) {
+    for (Collective coll : c.collectives) {
+      if (pred(info(coll))) return true;
+    }
+    return false;
+  };
+  if (uses([](const CollectiveInfo& i) { return i.rooted; }) && c.root >= nranks) {
+    throw usageError("root " + std::to_string(c.root) + " does not exist: there are " +
+                     std::to_string(nranks) + " ranks (0.." + std::to_string(nranks - 1) + ")");
+  }
+  if (uses([](const CollectiveInfo& i) { return i.pointToPoint; }) &&
+      std::max(c.peerA, c.peerB) >= nranks) {
+    throw usageError("point-to-point pair " + std::to_string(c.peerA) + "," +
+                     std::to_string(c.peerB) + " does not exist: there are " +
+                     std::to_string(nranks) + " ranks");
+  }
+  if (c.testCorruptRank >= nranks) throw usageError("test corrupt rank out of range");
+}
+
+nlohmann::json toJson(const RunConfig& c) {
+  nlohmann::json j;
+  auto& colls = j["collectives"] = nlohmann::json::array();
+  for (Collective x : c.collectives) colls.push_back(name(x));
+  auto& types = j["dtypes"] = nlohmann::json::array();
+  for (DType x : c.dtypes) types.push_back(name(x));
+  auto& ops = j["ops"] = nlohmann::json::array();
+  for (RedOp x : c.ops) ops.push_back(name(x));
+  j["min_bytes"] = c.sweep.minBytes;
+  j["max_bytes"] = c.sweep.maxBytes;
+  if (c.sweep.stepBytes) j["step_bytes"] = c.sweep.stepBytes;
+  else j["step_factor"] = c.sweep.factor;
+  j["root"] = c.root;
+  j["out_of_place"] = c.outOfPlace;
+  j["in_place"] = c.inPlace;
+  j["warmup_iterations"] = c.warmupIterations;
+  j["iterations_per_batch"] = c.iterationsPerBatch;
+  j["batches"] = c.batches;
+  j["min_batches"] = c.minBatches;
+  j["max_batches"] = c.maxBatches;
+  j["batch_seconds"] = c.batchSeconds;
+  j["size_budget_seconds"] = c.sizeBudgetSeconds;
+  j["precision"] = c.precision;
+  j["aggregation"] = name(c.aggregation);
+  j["per_iteration"] = c.perIteration;
+  j["per_iteration_count"] = c.perIterationCount;
+  j["per_rank_times"] = c.perRankTimes;
+  j["check_iterations"] = c.checkIterations;
+  j["timeout_seconds"] = c.timeoutSeconds;
+  j["min_busbw_gbps"] = c.minBusBandwidth ? nlohmann::json(*c.minBusBandwidth) : nlohmann::json();
+  j["backend"] = c.backend;
+  j["pair"] = {c.peerA, c.peerB};
+  j["window"] = c.window;
+  if (c.testCorruptRank >= 0) j["test_corrupt_rank"] = c.testCorruptRank;
+  return j;
+}
+
+uint64_t fnv1a(const std::string& text, uint64_t seed) {
+  uint64_t h = seed;
+  for (unsigned char ch : text) {
+    h ^= ch;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+uint64_t configurationHash(const RunConfig& config) { return fnv1a(toJson(config).dump()); }
+
+}  // namespace cclbench

@@ -1,0 +1,274 @@
+#include "engine/engine.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "core/sizes.hpp"
+#include "engine/operation.hpp"
+
+namespace cclbench {
+namespace {
+
+constexpr int kMaxIterationsPerBatch = 1 << 20;
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+int operationsPerIteration(Collective c, int window) {
+  switch (c) {
+    case Collective::kLatency: return 2;
+    case Collective::kBandwidth:
+    case Collective::kBiBandwidth: return window;
+    default: return 1;
+  }
+}
+
+std::string describe(const CaseSpec& spec) {
+  std::string text = std::string(name(spec.collective)) + " " + formatBytes(spec.shape.sizeBytes) +
+                     " " + name(spec.dtype);
+  if (spec.op != RedOp::kNone) text += std::string(" ") + name(spec.op);
+  if (spec.root >= 0) text += " root " + std::to_string(spec.root);
+  text += spec.placement == Placement::kInPlace ? " in-place" : " out-of-place";
+  return text;
+}
+
+struct Engine::Impl {
+  Backend& backend;
+  Bootstrap& bootstrap;
+  const RunConfig& config;
+  Watchdog* watchdog;
+  BufferPool buffers;
+
+  Impl(Backend& b, Bootstrap& boot, const RunConfig& c, Watchdog* w)
+      : backend(b), bootstrap(boot), config(c), watchdog(w), buffers(b) {}
+
+  void step(const std::string& activity) {
+    if (watchdog) watchdog->arm(activity);
+  }
+  void kick() {
+    if (watchdog) watchdog->kick();
+  }
+
+  /// The reference rank of aggregation mode rank0: rank 0, or the first of a point-to-point pair.
+  int referenceRank(const CaseSpec& spec) const {
+    return info(spec.collective).pointToPoint ? config.peerA : 0;
+  }
+
+  /// Combines per-rank values element-wise as -a says (idle ranks of point-to-point excluded)
+  /// into values every rank agrees on bit for bit; `elapsed` becomes the ranks' agreed elapsed
+  /// time (max for -a 2/3, mean otherwise).
+  std::vector<double> combine(std::vector<double> values, bool participant, int reference,
+                              double& elapsed) {
+    const std::size_t n = values.size();
+    const bool isReference = bootstrap.place().rank == reference;
+    std::vector<double> v(n + 2, 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+      switch (config.aggregation) {
+        case Aggregation::kMax:
+        case Aggregation::kMean: v[i] = participant ? values[i] : 0; break;
+        case Aggregation::kMin:
+          v[i] = participant ? values[i] : std::numeric_limits<double>::infinity();
+          break;
+        case Aggregation::kRank0: v[i] = isReference ? values[i] : 0; break;
+      }
+    }
+    v[n] = config.aggregation == Aggregation::kMean ? (participant ? 1 : 0) : 1;
+    v[n + 1] = config.aggregation == Aggregation::kMin ? -elapsed : elapsed;
+    const int count = static_cast<int>(v.size());
+    if (config.aggregation == Aggregation::kMax) {
+      bootstrap.allReduce(v.data(), count, Bootstrap::Op::kMax);
+    } else if (config.aggregation == Aggregation::kMin) {
+      bootstrap.allReduce(v.data(), count, Bootstrap::Op::kMin);
+      v[n + 1] = -v[n + 1];
+    } else {
+      bootstrap.allReduce(v.data(), count, Bootstrap::Op::kSum);
+      // Sums may round differently on different ranks: everyone takes rank 0's.
+      bootstrap.broadcast(v.data(), v.size() * sizeof(double), 0);
+      v[n + 1] /= bootstrap.place().size;
+      if (config.aggregation == Aggregation::kMean) {
+        for (std::size_t i = 0; i < n; ++i) v[i] /= v[n];
+      }
+    }
+    elapsed = v[n + 1];
+    v.resize(n);
+    return v;
+  }
+
+  double agreedMax(double value) {
+    bootstrap.allReduce(&value, 1, Bootstrap::Op::kMax);
+    return value;
+  }
+
+  double timedBatch(Operation& op, int iterations) {
+    bootstrap.barrier();
+    kick();
+    return op.participates() ? backend.timeIterations(op.issuer(), iterations) : 0.0;
+  }
+
+  /// Iterations per batch so that one batch lasts about config.batchSeconds on the slowest rank.
+  int calibrate(Operation& op) {
+    int iterations = 1;
+    while (true) {
+      const double seconds = agreedMax(timedBatch(op, iterations));
+      const double target = config.batchSeconds;
+      if (seconds >= target / 8 || iterations >= kMaxIterationsPerBatch) {
+        const double perIteration = std::max(seconds / iterations, 1e-9);
+        return std::clamp(static_cast<int>(std::lround(target / perIteration)), 1,
+                          kMaxIterationsPerBatch);
+      }
+      iterations = std::min(iterations * 4, kMaxIterationsPerBatch);
+    }
+  }
+
+  CaseRecord measure(const CaseSpec& spec) {
+    const std::string what = describe(spec);
+    const int divisor = operationsPerIteration(spec.collective, config.window);
+    const int reference = referenceRank(spec);
+    const double secondsToUs = 1e6 / divisor;
+
+    step("preparing buffers for " + what);
+    Operation op(backend, buffers, spec, config.peerA, config.peerB, config.window);
+    op.prepare();
+
+    step(what + " (warm-up)");
+    if (config.warmupIterations > 0) timedBatch(op, config.warmupIterations);
+    step(what + " (calibration)");
+    const int iterations =
+        config.iterationsPerBatch > 0 ? config.iterationsPerBatch : calibrate(op);
+
+    CaseRecord record;
+    record.iterationsPerBatch = iterations;
+    std::vector<double> localUs;
+    step(what);
+    const auto start = std::chrono::steady_clock::now();
+    while (true) {
+      const double local = timedBatch(op, iterations) / iterations * secondsToUs;
+      localUs.push_back(local);
+      double elapsed = secondsSince(start);
+      record.samplesUs.push_back(combine({local}, op.participates(), reference, elapsed)[0]);
+      const auto batches = static_cast<int>(record.samplesUs.size());
+      if (config.batches > 0) {
+        if (batches >= config.batches) {
+          record.stopReason = "fixed";
+          break;
+        }
+        continue;
+      }
+      if (batches < config.minBatches) continue;
+      if (stats::relativeHalfWidth(stats::summarize(record.samplesUs)) <= config.precision) {
+        record.stopReason = "precision";
+        break;
+      }
+      if (batches >= config.maxBatches) {
+        record.stopReason = "max-batches";
+        break;
+      }
+      if (elapsed >= config.sizeBudgetSeconds) {
+        record.stopReason = "budget";
+        break;
+      }
+    }
+
+    checkData(op, record, what);
+    if (config.perIteration) timeSingleIterations(op, reference, secondsToUs, record, what);
+
+    step(what + " (summary)");
+    record.timeUs = stats::summarize(record.samplesUs);
+    const stats::Summary mine = stats::summarize(localUs);
+    const auto [slowestUs, slowestRank] = bootstrap.maxLocation(op.participates() ? mine.median : -1);
+    record.slowestRank = slowestRank;
+    record.slowestRankMedianUs = slowestUs;
+    if (config.perRankTimes) gatherPerRank(localUs, record);
+    fillIdentity(spec, record);
+    if (watchdog) watchdog->disarm();
+    return record;
+  }
+
+  void checkData(Operation& op, CaseRecord& record, const std::string& what) {
+    if (config.checkIterations == 0) return;
+    step(what + " (data check)");
+    uint64_t wrong = 0;
+    const bool corrupt = config.testCorruptRank == backend.rank();
+    // The last timed batch's own output, where every rank's output is still predictable (one
+    // rank's in-place result may overwrite what another rank reads next time: decide together).
+    uint64_t repeatable = op.repeatable() ? 1 : 0;
+    bootstrap.allReduce(&repeatable, 1, Bootstrap::Op::kMin);
+    if (repeatable) {
+      if (corrupt) op.corruptOutput();
+      wrong += op.countWrong();
+    }
+    const int freshRuns = repeatable ? config.checkIterations - 1 : config.checkIterations;
+    for (int i = 0; i < freshRuns; ++i) {
+      op.prepare();
+      bootstrap.barrier();
+      if (op.participates()) {
+        op.issuer()();
+        backend.synchronize();
+      }
+      if (corrupt) op.corruptOutput();
+      wrong += op.countWrong();
+    }
+    uint64_t total[2] = {wrong, op.hasCheckedOutput() ? 1u : 0u};
+    bootstrap.allReduce(total, 2, Bootstrap::Op::kSum);
+    record.wrong = total[0];
+    record.checked = total[1] > 0;
+  }
+
+  void timeSingleIterations(Operation& op, int reference, double secondsToUs, CaseRecord& record,
+                            const std::string& what) {
+    step(what + " (per-iteration timing)");
+    std::vector<double> seconds(static_cast<std::size_t>(config.perIterationCount), 0.0);
+    bootstrap.barrier();
+    if (op.participates()) backend.timeEachIteration(op.issuer(), seconds);
+    for (double& s : seconds) s *= secondsToUs;
+    double unused = 0;
+    std::vector<double> combined = combine(seconds, op.participates(), reference, unused);
+    std::sort(combined.begin(), combined.end());
+    record.perIteration = PerIterationStats{combined.size(), stats::quantile(combined, 0.5),
+                                            stats::quantile(combined, 0.99), combined.front(),
+                                            combined.back()};
+  }
+
+  void gatherPerRank(const std::vector<double>& localUs, CaseRecord& record) {
+    std::vector<char> all;
+    bootstrap.gatherToRoot(localUs.data(), localUs.size() * sizeof(double), all);
+    if (bootstrap.place().rank != 0) return;
+    const std::size_t perRank = localUs.size();
+    const auto* values = reinterpret_cast<const double*>(all.data());
+    for (int r = 0; r < bootstrap.place().size; ++r) {
+      record.perRankSamplesUs.emplace_back(values + r * perRank, values + (r + 1) * perRank);
+    }
+  }
+
+  void fillIdentity(const CaseSpec& spec, CaseRecord& record) const {
+    record.collective = spec.collective;
+    record.dtype = spec.dtype;
+    record.op = spec.op;
+    record.root = spec.root;
+    record.placement = spec.placement;
+    record.sizeBytes = spec.shape.sizeBytes;
+    record.count = spec.shape.count;
+    record.ranks = backend.size();
+    record.aggregation = config.aggregation;
+    const double seconds = record.timeUs.median * 1e-6;
+    if (seconds > 0) {
+      record.algBandwidthGBps = algorithmBytes(spec.collective, spec.shape.sizeBytes) / seconds / 1e9;
+      record.busBandwidthGBps =
+          record.algBandwidthGBps * busBandwidthFactor(spec.collective, backend.size());
+    }
+  }
+};
+
+Engine::Engine(Backend& backend, Bootstrap& bootstrap, const RunConfig& config, Watchdog* watchdog)
+    : impl_(std::make_unique<Impl>(backend, bootstrap, config, watchdog)) {}
+
+Engine::~Engine() = default;
+
+CaseRecord Engine::measure(const CaseSpec& spec) { return impl_->measure(spec); }
+
+}  // namespace cclbench

@@ -1,0 +1,72 @@
+#pragma once
+/// One case as this rank runs it: its buffers and pointers (in-place layouts included), the call
+/// one iteration makes, and how its inputs are written and its output checked.
+
+#include <functional>
+#include <vector>
+
+#include "backends/backend.hpp"
+#include "core/collective.hpp"
+#include "engine/plan.hpp"
+
+namespace cclbench {
+
+/// Send, receive and acknowledgement buffers, grown on demand and reused across cases.
+class BufferPool {
+ public:
+  explicit BufferPool(Backend& backend) : backend_(backend) {}
+  /// Makes sure the buffers hold at least these many bytes; returns {send, recv, ack}.
+  void reserve(std::size_t sendBytes, std::size_t recvBytes);
+  void* send() const { return send_.data(); }
+  void* recv() const { return recv_.data(); }
+  void* ack() const { return ack_.data(); }
+
+ private:
+  Backend& backend_;
+  Buffer send_;
+  Buffer recv_;
+  Buffer ack_;
+};
+
+class Operation {
+ public:
+  Operation(Backend& backend, BufferPool& buffers, const CaseSpec& spec, int peerA, int peerB,
+            int window);
+  Operation(const Operation&) = delete;  // the issuer refers to this object
+  Operation& operator=(const Operation&) = delete;
+
+  /// Whether this rank does anything (point-to-point leaves all but the pair idle).
+  bool participates() const { return participates_; }
+  /// One timed iteration.
+  const std::function<void()>& issuer() const { return issue_; }
+  /// Writes this rank's inputs and poisons its output region (out-of-place only).
+  void prepare();
+  /// Wrong elements in this rank's output; 0 where this rank has no checked output.
+  uint64_t countWrong();
+  /// True when the output after any number of iterations still equals the expected output
+  /// (out-of-place, or in-place without compounding: min, max, gathers, broadcasts).
+  bool repeatable() const;
+  /// Test-only: spoils one element of this rank's output.
+  void corruptOutput();
+  bool hasCheckedOutput() const { return plan_.output.has_value(); }
+
+ private:
+  void buildIssuer();
+
+  Backend& backend_;
+  BufferPool& buffers_;
+  CaseSpec spec_;
+  int peerA_;
+  int peerB_;
+  int window_;
+  bool participates_;
+  CheckPlan plan_;
+  InPlaceLayout layout_{0, 0};
+  char* send_ = nullptr;
+  char* recv_ = nullptr;
+  std::vector<PeerOp> first_;   ///< point-to-point: posted and completed first
+  std::vector<PeerOp> second_;  ///< ... then these (latency's reply, bw's ack)
+  std::function<void()> issue_;
+};
+
+}  // namespace cclbench

@@ -1,0 +1,64 @@
+#include "engine/plan.hpp"
+
+#include "backends/backend.hpp"
+#include "core/error.hpp"
+
+namespace cclbench {
+namespace {
+
+uint64_t caseSeed(Collective c, DType t, RedOp op, uint64_t bytes) {
+  return fnv1a(std::string(name(c)) + "/" + name(t) + "/" + name(op) + "/" + std::to_string(bytes));
+}
+
+}  // namespace
+
+CaseSpec PlanRow::inPlace() const {
+  CaseSpec spec = outOfPlace;
+  spec.placement = Placement::kInPlace;
+  spec.seed ^= 0x5bd1e995ull;
+  return spec;
+}
+
+std::vector<PlanTable> buildPlan(const RunConfig& config, int nranks, const Backend& backend) {
+  const std::vector<uint64_t> sizes = sweepSizes(config.sweep);
+  std::vector<PlanTable> tables;
+  for (Collective c : config.collectives) {
+    const CollectiveInfo& ci = info(c);
+    if (!config.outOfPlace && !ci.hasInPlace) {
+      throw usageError(std::string(ci.name) + " has no in-place variant: use --place out or both");
+    }
+    PlanTable table{c, {}, {}};
+    const std::vector<RedOp> ops = ci.reduces ? config.ops : std::vector<RedOp>{RedOp::kNone};
+    for (DType type : config.dtypes) {
+      for (RedOp op : ops) {
+        if (const std::string why = backend.unsupportedReason(c, type, op); !why.empty()) {
+          throw Error(ExitCode::kNotAvailable, std::string(ci.name) + " " + name(type) + " " +
+                                                   name(op) + ": " + why);
+        }
+        for (uint64_t bytes : sizes) {
+          const CaseShape shape = shapeOf(c, bytes, sizeOf(type), nranks);
+          if (shape.count == 0) {
+            if (type == config.dtypes.front() && op == ops.front()) {
+              table.skippedBytes.push_back(bytes);
+            }
+            continue;
+          }
+          PlanRow row{{c, type, op, ci.rooted ? config.root : -1, bytes, shape,
+                       Placement::kOutOfPlace, caseSeed(c, type, op, bytes)},
+                      config.outOfPlace,
+                      config.inPlace && ci.hasInPlace};
+          if (row.runOutOfPlace || row.runInPlace) table.rows.push_back(row);
+        }
+      }
+    }
+    if (table.rows.empty()) {
+      throw usageError(std::string(ci.name) + ": every size rounds down to 0 elements on " +
+                       std::to_string(nranks) + " ranks; raise -e (at least " +
+                       std::to_string(16 * nranks) + " bytes)");
+    }
+    tables.push_back(std::move(table));
+  }
+  return tables;
+}
+
+}  // namespace cclbench
