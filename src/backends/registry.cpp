@@ -5,6 +5,9 @@
 #if defined(CCLBENCH_HAVE_MPI)
 #include "backends/mpi/mpi_backend.hpp"
 #endif
+#if defined(CCLBENCH_HAVE_NCCL)
+#include "backends/nccl/nccl_backend.hpp"
+#endif
 
 namespace cclbench {
 
@@ -13,10 +16,30 @@ std::vector<std::string> builtBackends() {
 #if defined(CCLBENCH_HAVE_MPI)
   names.push_back("mpi");
 #endif
+#if defined(CCLBENCH_HAVE_NCCL)
+  names.push_back("nccl");
+#endif
   return names;
 }
 
-std::string defaultBackend() { return "mpi"; }
+std::string defaultBackend() {
+#if defined(CCLBENCH_HAVE_NCCL)
+  if (visibleCudaDevices() > 0) return "nccl";
+#endif
+#if defined(CCLBENCH_HAVE_MPI)
+  return "mpi";
+#else
+  return "nccl";
+#endif
+}
+
+int visibleDevicesForThreads() {
+#if defined(CCLBENCH_HAVE_NCCL)
+  return visibleCudaDevices();
+#else
+  return 0;
+#endif
+}
 
 std::unique_ptr<Backend> createBackend(const std::string& name, Bootstrap& bootstrap,
                                        const BackendOptions& options) {
@@ -25,8 +48,14 @@ std::unique_ptr<Backend> createBackend(const std::string& name, Bootstrap& boots
 #if defined(CCLBENCH_HAVE_MPI)
   if (name == "mpi") return createMpiBackend();
 #endif
+#if defined(CCLBENCH_HAVE_NCCL)
+  if (name == "nccl") return createNcclBackend(bootstrap, options);
+#endif
   std::string built;
   for (const auto& b : builtBackends()) built += (built.empty() ? "" : ", ") + b;
+  if (name != "mpi" && name != "nccl" && name != "ucx") {
+    throw usageError("unknown backend '" + name + "' (mpi, nccl, ucx or auto)");
+  }
   throw Error(ExitCode::kNotAvailable, "backend '" + name + "' is not built into this binary" +
                                            (built.empty() ? "" : " (built: " + built + ")"));
 }

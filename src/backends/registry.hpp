@@ -22,6 +22,9 @@ std::vector<std::string> builtBackends();
 /// The backend `auto` means here: nccl when built and a GPU is visible, else mpi.
 std::string defaultBackend();
 
+/// GPUs a single-process NCCL run would use (0 without NCCL or without a GPU).
+int visibleDevicesForThreads();
+
 /// Creates `name` for this process; throws Error(kNotAvailable) with one line if it cannot.
 std::unique_ptr<Backend> createBackend(const std::string& name, Bootstrap& bootstrap,
                                        const BackendOptions& options);

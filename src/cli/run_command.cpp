@@ -15,6 +15,7 @@
 #include "engine/watchdog.hpp"
 #include "launch/launch_env.hpp"
 #include "launch/self_launch.hpp"
+#include "launch/thread_bootstrap.hpp"
 
 #if defined(CCLBENCH_HAVE_MPI)
 #include "launch/mpi_bootstrap.hpp"
@@ -45,7 +46,79 @@ int defaultLocalRanks() {
   return std::clamp(static_cast<int>(cores), 2, 8);
 }
 
-int selfLaunch(const RunOptions& options, const char* argv0) {
+std::string resolvedBackend(const RunConfig& config) {
+  return config.backend == "auto" ? defaultBackend() : config.backend;
+}
+
+/// What one rank needs besides its bootstrap.
+struct RankInputs {
+  const RunOptions* options;           ///< null when this rank's arguments did not parse
+  const std::optional<Error>* parseError;
+  std::vector<std::string> commandLine;
+  std::string launcher;
+  int device = -1;
+};
+
+/// Creates the watchdog of one rank: on a hang it reports rank, host and step, then ends the
+/// whole job through `live` (or the process before any bootstrap exists).
+std::unique_ptr<Watchdog> makeWatchdog(double timeout, int rank, std::atomic<Bootstrap*>& live) {
+  return std::make_unique<Watchdog>(
+      timeout, 0.2 * std::min(rank, 15), [rank, &live](const std::string& activity, double s) {
+        char text[512];
+        std::snprintf(text, sizeof text,
+                      "timeout: rank %d (host %s): %s did not finish within %g s; aborting the job",
+                      rank, hostName().c_str(), activity.c_str(), s);
+        printError(text);
+        if (Bootstrap* b = live.load()) b->abort(code(ExitCode::kTimeout));
+        std::_Exit(code(ExitCode::kTimeout));
+      });
+}
+
+/// One rank from a live bootstrap on: agree on arguments, create the backend, run the session.
+/// Failures before measuring are agreed (same code everywhere, rank 0 prints); failures while
+/// measuring are reported by the failing rank, which ends the job.
+int runRank(Bootstrap& bootstrap, const RankInputs& in, Watchdog& watchdog) {
+  const bool printer = bootstrap.place().rank == 0;
+  auto finish = [&](const Verdict& v) {
+    watchdog.disarm();
+    if (!v.ok() && printer) printError(v.message);
+    return code(v.code);
+  };
+  watchdog.arm("start-up (comparing arguments across ranks)");
+  if (Verdict v = agreeOn(bootstrap, *in.parseError); !v.ok()) return finish(v);
+  const RunConfig& config = in.options->config;
+  if (Verdict v = agreeOn(bootstrap, compareWithRankZero(bootstrap, configurationHash(config)));
+      !v.ok()) {
+    return finish(v);
+  }
+
+  const std::string backendName = resolvedBackend(config);
+  watchdog.arm("start-up (creating the " + backendName + " backend)");
+  std::unique_ptr<Backend> backend;
+  std::optional<Error> backendError;
+  try {
+    backend = createBackend(backendName, bootstrap, BackendOptions{config.cudaGraph, in.device});
+  } catch (const Error& e) {
+    backendError = e;
+  }
+  if (Verdict v = agreeOn(bootstrap, backendError); !v.ok()) return finish(v);
+
+  const std::string where = "rank " + std::to_string(bootstrap.place().rank) + " (host " +
+                            bootstrap.place().host + "): ";
+  try {
+    return finish(runSession(config, bootstrap, *backend, {in.commandLine, in.launcher},
+                             &watchdog));
+  } catch (const Error& e) {
+    printError(where + e.what());
+    bootstrap.abort(code(e.code()));
+  } catch (const std::exception& e) {
+    printError(where + "internal error: " + e.what());
+    bootstrap.abort(code(ExitCode::kInternal));
+  }
+  return code(ExitCode::kInternal);  // not reached: abort() ends the job
+}
+
+int selfLaunchMpi(const RunOptions& options, const char* argv0) {
 #if defined(CCLBENCH_HAVE_MPI)
   SelfLaunchRequest request;
   request.mpirun = findMpirun();
@@ -60,15 +133,35 @@ int selfLaunch(const RunOptions& options, const char* argv0) {
 #else
   (void)options;
   (void)argv0;
-  printError("this cclbench was built without MPI: it cannot start ranks (--np) or run the MPI "
-             "backend");
+  printError("this cclbench was built without MPI: it cannot start MPI ranks; use --backend nccl "
+             "(one thread per GPU) or a build with MPI");
   return code(ExitCode::kNotAvailable);
 #endif
 }
 
+/// Single-process mode (NCCL, like nccl-tests -g): one thread per rank, no MPI needed.
+int runThreads(const RunOptions& options, int ranks, std::vector<std::string> commandLine) {
+  const std::optional<Error> noError;
+  auto group = createThreadGroup(ranks);
+  std::vector<int> codes(static_cast<std::size_t>(ranks), 0);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < ranks; ++r) {
+    threads.emplace_back([&, r] {
+      std::atomic<Bootstrap*> live{nullptr};
+      auto watchdog = makeWatchdog(options.config.timeoutSeconds, r, live);
+      std::unique_ptr<Bootstrap> bootstrap = createThreadBootstrap(group, r);
+      live = bootstrap.get();
+      RankInputs in{&options, &noError, commandLine, "threads", r};
+      codes[static_cast<std::size_t>(r)] = runRank(*bootstrap, in, *watchdog);
+    });
+  }
+  for (auto& t : threads) t.join();
+  return codes[0];
+}
+
 #if defined(CCLBENCH_HAVE_MPI)
-int runThisRank(int* argc, char*** argv, const std::vector<std::string>& args,
-                const LaunchInfo& launch, const Environment& env) {
+int runMpiRank(int* argc, char*** argv, const std::vector<std::string>& args,
+               const LaunchInfo& launch, const Environment& env) {
   std::optional<Error> parseError;
   RunOptions options;
   try {
@@ -78,66 +171,17 @@ int runThisRank(int* argc, char*** argv, const std::vector<std::string>& args,
   }
   if (options.helpShown) return 0;
 
-  // A hang anywhere (start-up included) becomes exit 4. The lowest rank reports first.
   std::atomic<Bootstrap*> live{nullptr};
-  const double timeout = parseError ? kDefaultTimeoutSeconds : options.config.timeoutSeconds;
-  Watchdog watchdog(timeout, 0.2 * std::min(launch.rank, 15),
-                    [&](const std::string& activity, double seconds) {
-                      char text[512];
-                      std::snprintf(text, sizeof text,
-                                    "timeout: rank %d (host %s): %s did not finish within %g s; "
-                                    "aborting the job",
-                                    launch.rank, hostName().c_str(), activity.c_str(), seconds);
-                      printError(text);
-                      if (Bootstrap* b = live.load()) b->abort(code(ExitCode::kTimeout));
-                      std::_Exit(code(ExitCode::kTimeout));
-                    });
-  watchdog.arm("start-up (MPI_Init)");
+  auto watchdog = makeWatchdog(parseError ? kDefaultTimeoutSeconds : options.config.timeoutSeconds,
+                               launch.rank, live);
+  watchdog->arm("start-up (MPI_Init)");
   MpiRuntime runtime(argc, argv);
   std::unique_ptr<Bootstrap> bootstrap = createMpiBootstrap();
   live = bootstrap.get();
-  const bool printer = bootstrap->place().rank == 0;
-  auto finish = [&](const Verdict& v) {
-    watchdog.disarm();
-    if (!v.ok() && printer) printError(v.message);
-    return code(v.code);
-  };
-
-  watchdog.arm("start-up (comparing arguments across ranks)");
-  if (Verdict v = agreeOn(*bootstrap, parseError); !v.ok()) return finish(v);
-  if (Verdict v = agreeOn(*bootstrap, compareWithRankZero(*bootstrap,
-                                                          configurationHash(options.config)));
-      !v.ok()) {
-    return finish(v);
-  }
-
-  watchdog.arm("start-up (creating the " + options.config.backend + " backend)");
-  std::unique_ptr<Backend> backend;
-  std::optional<Error> backendError;
-  try {
-    const std::string name =
-        options.config.backend == "auto" ? defaultBackend() : options.config.backend;
-    backend = createBackend(name, *bootstrap, BackendOptions{});
-  } catch (const Error& e) {
-    backendError = e;
-  }
-  if (Verdict v = agreeOn(*bootstrap, backendError); !v.ok()) return finish(v);
-
-  SessionContext context{{}, name(launch.launcher)};
-  context.commandLine.assign(*argv, *argv + *argc);
-  try {
-    const Verdict verdict = runSession(options.config, *bootstrap, *backend, context, &watchdog);
-    return finish(verdict);
-  } catch (const Error& e) {
-    printError("rank " + std::to_string(bootstrap->place().rank) + " (host " +
-               bootstrap->place().host + "): " + e.what());
-    bootstrap->abort(code(e.code()));
-  } catch (const std::exception& e) {
-    printError("rank " + std::to_string(bootstrap->place().rank) + " (host " +
-               bootstrap->place().host + "): internal error: " + e.what());
-    bootstrap->abort(code(ExitCode::kInternal));
-  }
-  return code(ExitCode::kInternal);  // not reached: abort() ends the job
+  RankInputs in{&options, &parseError, {*argv, *argv + *argc}, name(launch.launcher), -1};
+  const int rc = runRank(*bootstrap, in, *watchdog);
+  live = nullptr;
+  return rc;
 }
 #endif
 
@@ -157,10 +201,15 @@ int runCommand(int* argc, char*** argv, const std::vector<std::string>& args) {
       return code(e.code());
     }
     if (options.helpShown) return 0;
-    return selfLaunch(options, (*argv)[0]);
+    const std::string backend = resolvedBackend(options.config);
+    if (backend == "nccl") {
+      const int ranks = options.np.value_or(std::max(1, visibleDevicesForThreads()));
+      return runThreads(options, ranks, {*argv, *argv + *argc});
+    }
+    return selfLaunchMpi(options, (*argv)[0]);
   }
 #if defined(CCLBENCH_HAVE_MPI)
-  return runThisRank(argc, argv, args, launch, env);
+  return runMpiRank(argc, argv, args, launch, env);
 #else
   printError("started by a launcher, but this cclbench was built without MPI");
   return code(ExitCode::kNotAvailable);

@@ -163,8 +163,15 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   app.add_flag("--per-rank-times", c.perRankTimes,
                "keep every rank's batch times in the records (grows with the rank count)");
   app.add_option("--place", place, "in, out or both (default both, like nccl-tests)");
-  app.add_option("--np", np, "outside a launcher: start this many local ranks through mpirun");
-  app.add_option("--backend", c.backend, "mpi, nccl, ucx or auto (default auto)");
+  app.add_option("--np", np,
+                 "outside a launcher: ranks to start (mpi: through mpirun; nccl: one thread per GPU "
+                 "in this process)");
+  app.add_option("--backend", c.backend,
+                 "mpi, nccl, ucx or auto (default: nccl where a GPU is visible, else mpi)");
+  int graphLaunches = 0;
+  app.add_option("-G", graphLaunches, "N > 0: CUDA-graph mode, as nccl-tests -G (NCCL backend)");
+  app.add_flag("--cuda-graph", c.cudaGraph,
+               "NCCL: capture each batch's loop in a CUDA graph and time graph launches");
   app.add_option("--jsonl", c.jsonlPath,
                  "records file (default results/cclbench-<time>.jsonl under the working folder)");
   app.add_flag("--no-jsonl", noJsonl, "write no records file");
@@ -203,6 +210,7 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   if (average < 0 || average > 3) throw usageError("-a must be 0 (rank 0), 1 (mean), 2 (min) or 3 (max)");
   c.aggregation = static_cast<Aggregation>(average);
   c.perIteration = perIteration || perIterationFlag != 0;
+  c.cudaGraph = c.cudaGraph || graphLaunches > 0;
   c.precision = fractionOption(precision);
   c.writeJsonl = !noJsonl;
   c.progress = !noProgress;

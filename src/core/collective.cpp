@@ -114,7 +114,7 @@ CheckPlan checkPlanOf(const CheckContext& ctx, const CaseShape& shape) {
                           ctx.root,
                           shape.count,
                           ctx.seed,
-                          1.0 / ctx.nranks};
+                          pattern::preMulScalar(!info(ctx.type).isFloat, ctx.nranks)};
   plan.outputCount = shape.recvCount;
   switch (ctx.collective) {
     case Collective::kReduce:

@@ -56,7 +56,7 @@ struct OutputSpec {
   int sourceRank;
   uint64_t chunk;
   uint64_t seed;
-  double preMulScalar;  ///< the scalar of pre-multiplied sum (1/nranks), unused otherwise
+  double preMulScalar;  ///< the scalar of pre-multiplied sum (see preMulScalar()), else unused
 };
 
 CCLBENCH_HD inline uint64_t mix64(uint64_t x) {
@@ -139,6 +139,12 @@ CCLBENCH_HD inline double expectedValue(const OutputSpec& s, uint64_t o, bool in
   }
   if (s.op == RedOp::kPreMulSum) return reduced * s.preMulScalar;
   return reduced;
+}
+
+/// The scalar of pre-multiplied sum: 1/nranks (an average computed by scaling) for floating-point
+/// types, 2 for integer types (where 1/nranks would be 0).
+CCLBENCH_HD inline double preMulScalar(bool integerType, int nranks) {
+  return integerType ? 2.0 : 1.0 / nranks;
 }
 
 /// The most ULPs an element may differ by: 2 for avg and pre-multiplied sum (computed by

@@ -99,6 +99,7 @@ nlohmann::json toJson(const RunConfig& c) {
   j["timeout_seconds"] = c.timeoutSeconds;
   j["min_busbw_gbps"] = c.minBusBandwidth ? nlohmann::json(*c.minBusBandwidth) : nlohmann::json();
   j["backend"] = c.backend;
+  j["cuda_graph"] = c.cudaGraph;
   j["pair"] = {c.peerA, c.peerB};
   j["window"] = c.window;
   if (c.testCorruptRank >= 0) j["test_corrupt_rank"] = c.testCorruptRank;

@@ -50,6 +50,7 @@ struct RunConfig {
   std::optional<double> minBusBandwidth;  ///< GB/s at each collective's largest size
 
   std::string backend = "auto";  ///< auto, mpi, nccl, ucx
+  bool cudaGraph = false;        ///< NCCL: time CUDA-graph launches of the captured loop
   int peerA = 0;                 ///< point-to-point pair
   int peerB = 1;
   int window = 64;  ///< messages in flight for bw and bibw

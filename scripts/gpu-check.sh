@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The one prepared GPU check (see docs/GPU.md): on a GPU machine with CUDA, CMake and NCCL but no
+# MPI and no Debian -dev packages, build the NCCL backend (sm_90 only, MPI off), then run every
+# collective, type and op with data checks on all visible GPUs, CUDA-graph mode against plain
+# launches, per-iteration timing, and print a short summary table last.
+#
+# Needs third_party/include (scripts/vendor-headers.sh on a development machine; the device tool
+# carries it). Writes logs and records under $OUT (default ./gpu-out).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-$PWD/gpu-out}
+mkdir -p "$OUT"
+JOBS=$(nproc)
+step() { echo; echo "=== $* ($(date -u +%H:%M:%S))"; }
+
+step "machine"
+nvidia-smi -L || true
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv || true
+command -v nvcc >/dev/null || export PATH=/usr/local/cuda/bin:$PATH
+nvcc --version | tail -2
+cmake --version | head -1
+
+if [ -z "${NCCL_HOME:-}" ]; then
+  NCCL_HOME=$(python3 -c 'import nvidia.nccl, os; print(os.path.dirname(nvidia.nccl.__file__))' 2>/dev/null \
+    || python3 -c 'import nvidia.nccl; print(list(nvidia.nccl.__path__)[0])' 2>/dev/null || true)
+fi
+[ -n "${NCCL_HOME:-}" ] || NCCL_HOME=/usr/local/cuda
+export NCCL_HOME
+echo "NCCL_HOME=$NCCL_HOME"; ls "$NCCL_HOME"/lib* 2>/dev/null | head
+export LD_LIBRARY_PATH="$NCCL_HOME/lib:${LD_LIBRARY_PATH:-}"
+[ -f third_party/include/CLI/CLI.hpp ] || { echo "third_party/include is missing (scripts/vendor-headers.sh)"; exit 1; }
+
+step "hardware description (fixtures for the topology fingerprint)"
+{ nvidia-smi -q; } >"$OUT/nvidia-smi-q.txt" 2>&1 || true
+{ nvidia-smi topo -m; } >"$OUT/nvidia-smi-topo.txt" 2>&1 || true
+{ nvidia-smi nvlink -s; } >"$OUT/nvidia-smi-nvlink.txt" 2>&1 || true
+{ lscpu; } >"$OUT/lscpu.txt" 2>&1 || true
+{ for d in /sys/class/infiniband/* /sys/class/net/*; do echo "== $d"; ls "$d" 2>/dev/null | head -40; \
+    for f in speed operstate type address device/vendor device/device ports/1/link_layer ports/1/rate ports/1/state; do \
+      [ -r "$d/$f" ] && echo "$f: $(cat "$d/$f" 2>/dev/null)"; done; done; } >"$OUT/sysfs-nics.txt" 2>&1 || true
+head -3 "$OUT/nvidia-smi-topo.txt"
+
+step "build (MPI off, NCCL on, sm_90)"
+BUILD=build-gpu
+cmake -S . -B $BUILD -G Ninja -DCMAKE_BUILD_TYPE=Release -DCCLBENCH_WITH_MPI=OFF \
+  -DCCLBENCH_WITH_NCCL=ON -DCCLBENCH_BUILD_TESTS=OFF -DCCLBENCH_BUILD_BENCH=OFF \
+  -DCCLBENCH_CUDA_ARCHITECTURES=90 -DNCCL_HOME="$NCCL_HOME" >"$OUT/configure.log" 2>&1 \
+  || { tail -30 "$OUT/configure.log"; exit 1; }
+grep "cclbench:" "$OUT/configure.log"
+ninja -C $BUILD -j "$JOBS" >"$OUT/build.log" 2>&1 || { grep -E "error" "$OUT/build.log" | head -30; exit 1; }
+CCL=$BUILD/cclbench
+$CCL version
+GPUS=$(nvidia-smi -L 2>/dev/null | wc -l); [ "$GPUS" -ge 1 ] || GPUS=1
+echo "GPUs visible: $GPUS"
+
+status=0
+run() {  # run NAME ARGS...: one cclbench run, console to $OUT/NAME.log, records to $OUT/NAME.jsonl
+  local name=$1; shift
+  step "$name: cclbench run $*"
+  timeout 240 $CCL run --backend nccl --np "$GPUS" --no-progress --jsonl "$OUT/$name.jsonl" "$@" \
+    >"$OUT/$name.log" 2>&1
+  local rc=$?
+  grep -E "^# (Collective|Out of bounds|Avg bus|Bus bandwidth|Result)|error" "$OUT/$name.log" | head -40
+  echo "exit code: $rc"
+  [ $rc -eq 0 ] || status=1
+}
+
+run checks all -d all -o all -b 1K -e 4M -f 4 -n 5 --samples 3 -T 60
+run mulsum allreduce reducescatter reduce -d half,float,double,bfloat16,int32 -o mulsum -b 1K -e 1M -f 8 -n 5 --samples 3
+run fp8 allreduce allgather reducescatter -d f8e4m3,f8e5m2 -o sum,min,max,avg -b 1K -e 1M -f 8 -n 5 --samples 3
+if [ "$GPUS" -ge 2 ]; then
+  run p2p latency bw bibw -b 1 -e 64M -f 8 --samples 5
+fi
+step "NCCL INFO log of one run (a fixture for transport/topology parsing)"
+NCCL_DEBUG=INFO NCCL_DEBUG_SUBSYS=INIT,NET,GRAPH,TUNING NCCL_DEBUG_FILE="$OUT/nccl-info.%h.%p.log" \
+  timeout 120 $CCL run allreduce sendrecv --backend nccl --np "$GPUS" --no-progress --no-jsonl \
+  -b 1K -e 16M -f 16 -n 5 --samples 3 >"$OUT/ncclinfo-run.log" 2>&1; echo "exit code: $?"
+ls -la "$OUT"/nccl-info.* 2>/dev/null | head
+
+run plain allreduce -b 8 -e 64K -f 2 --place out -n 200 --samples 10 -w 20
+run graph allreduce -b 8 -e 64K -f 2 --place out -n 200 --samples 10 -w 20 --cuda-graph
+run periter allreduce -b 64K -e 16M -f 16 -I 1 --place out
+run bandwidth allreduce allgather broadcast -b 64M -e 1G -f 4 --place out
+
+step "summary"
+python3 - "$OUT" <<'PY'
+import json, sys, glob, os
+out = sys.argv[1]
+def records(name):
+    path = os.path.join(out, name + ".jsonl")
+    if not os.path.exists(path): return [], None
+    lines = [json.loads(l) for l in open(path) if l.strip()]
+    return [l for l in lines if l.get("type") == "case"], next((l for l in lines if l.get("type") == "run"), None)
+cases, run = records("checks")
+if run:
+    libs = run["backend"]["libraries"]
+    print("device:", libs.get("device"), "|", libs.get("nccl"), "|", libs.get("cuda_driver"), "| ranks:", run["ranks"])
+print(f"{'run':<10}{'collective':<15}{'cases':>6}{'wrong':>7}{'largest':>12}{'time us':>10}{'algbw':>9}{'busbw':>9}")
+for name in ["checks", "mulsum", "fp8", "p2p", "bandwidth"]:
+    cs, _ = records(name)
+    by = {}
+    for c in cs: by.setdefault(c["collective"], []).append(c)
+    for coll, items in by.items():
+        big = max(items, key=lambda c: (c["size_bytes"], c["placement"] == "out"))
+        print(f"{name:<10}{coll:<15}{len(items):>6}{sum(c['wrong'] for c in items):>7}{big['size_bytes']:>12}"
+              f"{big['time_us']['median']:>10.2f}{big['algbw_gbps']:>9.2f}{big['busbw_gbps']:>9.2f}")
+plain, _ = records("plain"); graph, _ = records("graph")
+if plain and graph:
+    print("\nsmall-message allreduce, out-of-place: plain launches vs CUDA graph (median us per iteration)")
+    g = {c["size_bytes"]: c for c in graph}
+    for c in plain:
+        if c["size_bytes"] in g:
+            print(f"{c['size_bytes']:>8} B  plain {c['time_us']['median']:8.2f}  graph {g[c['size_bytes']]['time_us']['median']:8.2f}")
+pi, _ = records("periter")
+for c in pi:
+    p = c.get("per_iteration", {})
+    print(f"per-iteration {c['size_bytes']:>9} B: p50 {p.get('p50_us',0):.2f} us  p99 {p.get('p99_us',0):.2f} us  (batch median {c['time_us']['median']:.2f})")
+PY
+echo "gpu-check status: $status"
+exit $status

@@ -1,0 +1,404 @@
+#include "backends/nccl/nccl_backend.hpp"
+
+#include <cuda_runtime.h>
+#include <nccl.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backends/nccl/cuda_check.hpp"
+#include "backends/nccl/device_patterns.hpp"
+#include "core/element_codec.hpp"
+#include "core/error.hpp"
+
+namespace cclbench {
+namespace {
+
+using cuda::check;
+using cuda::checkNccl;
+
+std::optional<ncclDataType_t> ncclType(DType type) {
+  switch (type) {
+    case DType::kInt8: return ncclInt8;
+    case DType::kUint8: return ncclUint8;
+    case DType::kInt32: return ncclInt32;
+    case DType::kUint32: return ncclUint32;
+    case DType::kInt64: return ncclInt64;
+    case DType::kUint64: return ncclUint64;
+    case DType::kHalf: return ncclFloat16;
+    case DType::kFloat: return ncclFloat32;
+    case DType::kDouble: return ncclFloat64;
+    case DType::kBfloat16: return ncclBfloat16;
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 24, 0)
+    case DType::kFp8E4M3: return ncclFloat8e4m3;
+    case DType::kFp8E5M2: return ncclFloat8e5m2;
+#endif
+    default: return std::nullopt;
+  }
+}
+
+std::string versionText(int code) {
+  // NCCL >= 2.9 encodes MAJOR*10000 + MINOR*100 + PATCH.
+  return std::to_string(code / 10000) + "." + std::to_string(code / 100 % 100) + "." +
+         std::to_string(code % 100);
+}
+
+class NcclBackend final : public Backend {
+ public:
+  NcclBackend(Bootstrap& bootstrap, const BackendOptions& options)
+      : graphMode_(options.cudaGraph) {
+    const ProcessPlace& place = bootstrap.place();
+    const int devices = visibleCudaDevices();
+    if (devices == 0) {
+      int count = 0;
+      const cudaError_t rc = cudaGetDeviceCount(&count);
+      throw Error(ExitCode::kNotAvailable,
+                  std::string("--backend nccl needs a CUDA device, and none is visible here (") +
+                      (rc == cudaSuccess ? "0 devices" : cudaGetErrorString(rc)) + ")");
+    }
+    device_ = options.device >= 0 ? options.device : place.localRank % devices;
+    if (place.localSize > devices && options.device < 0) {
+      throw Error(ExitCode::kNotAvailable,
+                  std::to_string(place.localSize) + " ranks on host " + place.host + " but only " +
+                      std::to_string(devices) + " CUDA device(s): NCCL needs one GPU per rank");
+    }
+    check(cudaSetDevice(device_), "cudaSetDevice");
+    check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+    check(cudaEventCreate(&start_), "cudaEventCreate");
+    check(cudaEventCreate(&stop_), "cudaEventCreate");
+    check(cudaMalloc(&wrongCounter_, sizeof(unsigned long long)), "cudaMalloc");
+    check(cudaMallocHost(&wrongHost_, sizeof(unsigned long long)), "cudaMallocHost");
+    cudaDeviceProp props{};
+    check(cudaGetDeviceProperties(&props, device_), "cudaGetDeviceProperties");
+    deviceName_ = props.name;
+    computeCapability_ = props.major * 10 + props.minor;
+
+    ncclUniqueId id{};
+    if (place.rank == 0) checkNccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
+    bootstrap.broadcast(&id, sizeof id, 0);
+    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+    config.blocking = 0;  // so a hung init can be watched and aborted
+    checkNccl(ncclCommInitRankConfig(&comm_, place.size, id, place.rank, &config),
+              "ncclCommInitRankConfig");
+    waitForComm("ncclCommInitRankConfig");
+    rank_ = place.rank;
+    size_ = place.size;
+  }
+
+  ~NcclBackend() override {
+    dropGraphs();
+    if (comm_) {
+      for (auto& [key, op] : preMulOps_) ncclRedOpDestroy(op, comm_);
+      // Non-blocking communicators finalize asynchronously before they can be destroyed.
+      ncclCommFinalize(comm_);
+      ncclResult_t state = ncclInProgress;
+      while (state == ncclInProgress && ncclCommGetAsyncError(comm_, &state) == ncclSuccess) {
+        std::this_thread::yield();
+      }
+      ncclCommDestroy(comm_);
+    }
+    if (barrierBuffer_) cudaFree(barrierBuffer_);
+    if (wrongCounter_) cudaFree(wrongCounter_);
+    if (wrongHost_) cudaFreeHost(wrongHost_);
+    for (cudaEvent_t e : iterationEvents_) cudaEventDestroy(e);
+    if (start_) cudaEventDestroy(start_);
+    if (stop_) cudaEventDestroy(stop_);
+    if (stream_) cudaStreamDestroy(stream_);
+  }
+
+  std::string name() const override { return "nccl"; }
+
+  std::map<std::string, std::string> libraryVersions() const override {
+    int nccl = 0, runtime = 0, driver = 0;
+    ncclGetVersion(&nccl);
+    cudaRuntimeGetVersion(&runtime);
+    cudaDriverGetVersion(&driver);
+    return {{"nccl", "NCCL " + versionText(nccl)},
+            {"nccl_headers", "NCCL headers " + versionText(NCCL_VERSION_CODE)},
+            {"cuda_runtime", "CUDA runtime " + std::to_string(runtime / 1000) + "." +
+                                 std::to_string(runtime % 1000 / 10)},
+            {"cuda_driver", "CUDA driver " + std::to_string(driver / 1000) + "." +
+                                std::to_string(driver % 1000 / 10)},
+            {"device", deviceName_ + " (sm_" + std::to_string(computeCapability_) + ")"}};
+  }
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  MemoryKind memoryKind() const override { return MemoryKind::kDevice; }
+
+  std::string unsupportedReason(Collective, DType type, RedOp) const override {
+    if (!ncclType(type)) {
+      return "this NCCL (headers " + versionText(NCCL_VERSION_CODE) + ") has no such type";
+    }
+    if ((type == DType::kFp8E4M3 || type == DType::kFp8E5M2) && computeCapability_ < 90) {
+      return "fp8 needs compute capability 9.0 or newer (this device: " +
+             std::to_string(computeCapability_) + ")";
+    }
+    return {};
+  }
+
+  Buffer allocate(std::size_t bytes) override {
+    void* data = nullptr;
+    check(cudaMalloc(&data, std::max<std::size_t>(bytes, 256)), "cudaMalloc");
+    check(cudaMemset(data, 0, std::max<std::size_t>(bytes, 256)), "cudaMemset");
+    return Buffer(data, bytes, [](void* p) { cudaFree(p); });
+  }
+
+  void fillInput(void* data, std::size_t count, DType type,
+                 const pattern::InputSpec& spec) override {
+    ++generation_;
+    cuda::fillInput(data, count, type, spec, stream_);
+  }
+  void fillConstant(void* data, std::size_t count, DType type, double value) override {
+    cuda::fillConstant(data, count, type, value, stream_);
+  }
+  uint64_t countWrong(const void* data, std::size_t count, DType type,
+                      const pattern::OutputSpec& spec) override {
+    check(cudaMemsetAsync(wrongCounter_, 0, sizeof(unsigned long long), stream_), "cudaMemsetAsync");
+    cuda::countWrong(data, count, type, spec, wrongCounter_, stream_);
+    check(cudaMemcpyAsync(wrongHost_, wrongCounter_, sizeof(unsigned long long),
+                          cudaMemcpyDeviceToHost, stream_),
+          "cudaMemcpyAsync");
+    synchronize();
+    return *wrongHost_;
+  }
+
+  void allReduce(const void* send, void* recv, std::size_t count, DType type, RedOp op) override {
+    call(ncclAllReduce(send, recv, count, *ncclType(type), redOp(type, op), comm_, stream_),
+         "ncclAllReduce");
+  }
+  void allGather(const void* send, void* recv, std::size_t countPerRank, DType type) override {
+    call(ncclAllGather(send, recv, countPerRank, *ncclType(type), comm_, stream_),
+         "ncclAllGather");
+  }
+  void reduceScatter(const void* send, void* recv, std::size_t countPerRank, DType type,
+                     RedOp op) override {
+    call(ncclReduceScatter(send, recv, countPerRank, *ncclType(type), redOp(type, op), comm_,
+                           stream_),
+         "ncclReduceScatter");
+  }
+  void broadcast(const void* send, void* recv, std::size_t count, DType type, int root) override {
+    call(ncclBroadcast(send, recv, count, *ncclType(type), root, comm_, stream_), "ncclBroadcast");
+  }
+  void reduce(const void* send, void* recv, std::size_t count, DType type, RedOp op,
+              int root) override {
+    call(ncclReduce(send, recv, count, *ncclType(type), redOp(type, op), root, comm_, stream_),
+         "ncclReduce");
+  }
+  void allToAll(const void* send, void* recv, std::size_t countPerPeer, DType type) override {
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 28, 0)
+    call(ncclAlltoAll(send, recv, countPerPeer, *ncclType(type), comm_, stream_), "ncclAlltoAll");
+#else
+    const std::size_t bytes = countPerPeer * sizeOf(type);
+    call(ncclGroupStart(), "ncclGroupStart");
+    for (int peer = 0; peer < size_; ++peer) {
+      call(ncclSend(static_cast<const char*>(send) + peer * bytes, countPerPeer, *ncclType(type),
+                    peer, comm_, stream_),
+           "ncclSend");
+      call(ncclRecv(static_cast<char*>(recv) + peer * bytes, countPerPeer, *ncclType(type), peer,
+                    comm_, stream_),
+           "ncclRecv");
+    }
+    call(ncclGroupEnd(), "ncclGroupEnd");
+#endif
+  }
+  void exchange(std::span<const PeerOp> ops, DType type) override {
+    call(ncclGroupStart(), "ncclGroupStart");
+    for (const PeerOp& op : ops) {
+      if (op.kind == PeerOp::Kind::kSend) {
+        call(ncclSend(op.buffer, op.count, *ncclType(type), op.peer, comm_, stream_), "ncclSend");
+      } else {
+        call(ncclRecv(op.buffer, op.count, *ncclType(type), op.peer, comm_, stream_), "ncclRecv");
+      }
+    }
+    call(ncclGroupEnd(), "ncclGroupEnd");
+  }
+  void barrier() override {
+    // A one-element all-reduce on the communication stream, completed.
+    if (!barrierBuffer_) check(cudaMalloc(&barrierBuffer_, sizeof(float)), "cudaMalloc");
+    allReduce(barrierBuffer_, barrierBuffer_, 1, DType::kFloat, RedOp::kSum);
+    synchronize();
+  }
+
+  /// Waits for the stream while polling NCCL for asynchronous errors (a hang stays visible to
+  /// the watchdog instead of blocking inside the driver).
+  void synchronize() override {
+    while (true) {
+      const cudaError_t rc = cudaStreamQuery(stream_);
+      if (rc == cudaSuccess) return;
+      if (rc != cudaErrorNotReady) check(rc, "cudaStreamQuery");
+      ncclResult_t async = ncclSuccess;
+      checkNccl(ncclCommGetAsyncError(comm_, &async), "ncclCommGetAsyncError");
+      if (async != ncclSuccess && async != ncclInProgress) {
+        checkNccl(async, "NCCL (asynchronous error)", comm_);
+      }
+      std::this_thread::yield();
+    }
+  }
+
+  double timeIterations(const std::function<void()>& issueOnce, int iterations) override {
+    if (graphMode_) return timeGraph(issueOnce, iterations);
+    check(cudaEventRecord(start_, stream_), "cudaEventRecord");
+    for (int i = 0; i < iterations; ++i) issueOnce();
+    check(cudaEventRecord(stop_, stream_), "cudaEventRecord");
+    return elapsedSeconds(start_, stop_);
+  }
+
+  void timeEachIteration(const std::function<void()>& issueOnce,
+                         std::span<double> seconds) override {
+    while (iterationEvents_.size() < seconds.size() + 1) {
+      cudaEvent_t e;
+      check(cudaEventCreate(&e), "cudaEventCreate");
+      iterationEvents_.push_back(e);
+    }
+    check(cudaEventRecord(iterationEvents_[0], stream_), "cudaEventRecord");
+    for (std::size_t i = 0; i < seconds.size(); ++i) {
+      issueOnce();
+      check(cudaEventRecord(iterationEvents_[i + 1], stream_), "cudaEventRecord");
+    }
+    synchronize();
+    for (std::size_t i = 0; i < seconds.size(); ++i) {
+      float ms = 0;
+      check(cudaEventElapsedTime(&ms, iterationEvents_[i], iterationEvents_[i + 1]),
+            "cudaEventElapsedTime");
+      seconds[i] = ms * 1e-3;
+    }
+  }
+
+ private:
+  void waitForComm(const char* what) {
+    ncclResult_t state = ncclInProgress;
+    while (state == ncclInProgress) {
+      checkNccl(ncclCommGetAsyncError(comm_, &state), "ncclCommGetAsyncError");
+      if (state == ncclInProgress) std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    checkNccl(state, what, comm_);
+  }
+
+  void call(ncclResult_t rc, const char* what) {
+    if (rc == ncclInProgress) {
+      waitForComm(what);
+      return;
+    }
+    checkNccl(rc, what, comm_);
+  }
+
+  ncclRedOp_t redOp(DType type, RedOp op) {
+    switch (op) {
+      case RedOp::kProd: return ncclProd;
+      case RedOp::kMin: return ncclMin;
+      case RedOp::kMax: return ncclMax;
+      case RedOp::kAvg: return ncclAvg;
+      case RedOp::kPreMulSum: return preMulSum(type);
+      default: return ncclSum;
+    }
+  }
+
+  /// A pre-multiplied sum op with preMulScalar() for `type`, created once per type.
+  ncclRedOp_t preMulSum(DType type) {
+    const auto it = preMulOps_.find(type);
+    if (it != preMulOps_.end()) return it->second;
+    const double scalar = pattern::preMulScalar(!info(type).isFloat, size_);
+    const uint64_t bits = codec::encode(type, scalar);
+    ncclRedOp_t op;
+    checkNccl(ncclRedOpCreatePreMulSum(&op, const_cast<uint64_t*>(&bits), *ncclType(type),
+                                       ncclScalarHostImmediate, comm_),
+              "ncclRedOpCreatePreMulSum", comm_);
+    preMulOps_.emplace(type, op);
+    return op;
+  }
+
+  double elapsedSeconds(cudaEvent_t from, cudaEvent_t to) {
+    synchronize();
+    float ms = 0;
+    check(cudaEventElapsedTime(&ms, from, to), "cudaEventElapsedTime");
+    return ms * 1e-3;
+  }
+
+  /// CUDA-graph mode: the loop is captured once per case and iteration count (at most
+  /// kGraphIterations calls per graph, launched as often as needed) and only launches are timed.
+  double timeGraph(const std::function<void()>& issueOnce, int iterations) {
+    const int perGraph = std::min(iterations, kGraphIterations);
+    const int launches = iterations / perGraph;
+    const int remainder = iterations % perGraph;
+    if (graphKey_ != GraphKey{&issueOnce, iterations, generation_}) {
+      dropGraphs();
+      fullGraph_ = capture(issueOnce, perGraph);
+      if (remainder) tailGraph_ = capture(issueOnce, remainder);
+      graphKey_ = {&issueOnce, iterations, generation_};
+    }
+    check(cudaEventRecord(start_, stream_), "cudaEventRecord");
+    for (int i = 0; i < launches; ++i) check(cudaGraphLaunch(fullGraph_, stream_), "cudaGraphLaunch");
+    if (remainder) check(cudaGraphLaunch(tailGraph_, stream_), "cudaGraphLaunch");
+    check(cudaEventRecord(stop_, stream_), "cudaEventRecord");
+    return elapsedSeconds(start_, stop_);
+  }
+
+  cudaGraphExec_t capture(const std::function<void()>& issueOnce, int iterations) {
+    cudaGraph_t graph;
+    check(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal),
+          "cudaStreamBeginCapture");
+    for (int i = 0; i < iterations; ++i) issueOnce();
+    check(cudaStreamEndCapture(stream_, &graph), "cudaStreamEndCapture");
+    cudaGraphExec_t exec;
+    check(cudaGraphInstantiate(&exec, graph, 0), "cudaGraphInstantiate");
+    cudaGraphDestroy(graph);
+    return exec;
+  }
+
+  void dropGraphs() {
+    if (fullGraph_) cudaGraphExecDestroy(fullGraph_);
+    if (tailGraph_) cudaGraphExecDestroy(tailGraph_);
+    fullGraph_ = tailGraph_ = nullptr;
+    graphKey_ = {};
+  }
+
+  struct GraphKey {
+    const void* issuer = nullptr;
+    int iterations = 0;
+    uint64_t generation = 0;
+    bool operator!=(const GraphKey& o) const {
+      return issuer != o.issuer || iterations != o.iterations || generation != o.generation;
+    }
+  };
+  static constexpr int kGraphIterations = 100;
+
+  bool graphMode_;
+  int device_ = 0;
+  int rank_ = 0;
+  int size_ = 1;
+  int computeCapability_ = 0;
+  std::string deviceName_;
+  ncclComm_t comm_ = nullptr;
+  cudaStream_t stream_ = nullptr;
+  cudaEvent_t start_ = nullptr;
+  cudaEvent_t stop_ = nullptr;
+  std::vector<cudaEvent_t> iterationEvents_;
+  unsigned long long* wrongCounter_ = nullptr;
+  unsigned long long* wrongHost_ = nullptr;
+  void* barrierBuffer_ = nullptr;
+  std::map<DType, ncclRedOp_t> preMulOps_;
+  uint64_t generation_ = 0;  ///< bumped when inputs are rewritten: a new case, new pointers
+  GraphKey graphKey_;
+  cudaGraphExec_t fullGraph_ = nullptr;
+  cudaGraphExec_t tailGraph_ = nullptr;
+};
+
+}  // namespace
+
+int visibleCudaDevices() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky "insufficient driver" state
+    return 0;
+  }
+  return count;
+}
+
+std::unique_ptr<Backend> createNcclBackend(Bootstrap& bootstrap, const BackendOptions& options) {
+  return std::make_unique<NcclBackend>(bootstrap, options);
+}
+
+}  // namespace cclbench
