@@ -55,7 +55,7 @@ if(NOT CCLBENCH_WITH_NCCL STREQUAL "OFF")
     find_path(CCLBENCH_NCCL_INCLUDE nccl.h
               HINTS $ENV{NCCL_HOME} ${NCCL_HOME} ${CUDAToolkit_INCLUDE_DIRS}
               PATH_SUFFIXES include)
-    find_library(CCLBENCH_NCCL_LIBRARY NAMES nccl libnccl.so.2
+    find_library(CCLBENCH_NCCL_LIBRARY NAMES nccl libnccl.so.2 NAMES_PER_DIR
                  HINTS $ENV{NCCL_HOME} ${NCCL_HOME} ${CUDAToolkit_LIBRARY_DIR}
                  PATH_SUFFIXES lib lib64)
   endif()

@@ -65,9 +65,10 @@ run() {  # run NAME ARGS...: one cclbench run, console to $OUT/NAME.log, records
   [ $rc -eq 0 ] || status=1
 }
 
+run fp8avg allreduce -d f8e4m3 -o avg -b 1K -e 1K -n 1 --samples 1   # expected: exit 5, not available
 run checks all -d all -o all -b 1K -e 4M -f 4 -n 5 --samples 3 -T 60
 run mulsum allreduce reducescatter reduce -d half,float,double,bfloat16,int32 -o mulsum -b 1K -e 1M -f 8 -n 5 --samples 3
-run fp8 allreduce allgather reducescatter -d f8e4m3,f8e5m2 -o sum,min,max,avg -b 1K -e 1M -f 8 -n 5 --samples 3
+run fp8 allreduce allgather reducescatter reduce -d f8e4m3,f8e5m2 -o sum,prod,min,max -b 1K -e 1M -f 8 -n 5 --samples 3
 if [ "$GPUS" -ge 2 ]; then
   run p2p latency bw bibw -b 1 -e 64M -f 8 --samples 5
 fi
@@ -117,4 +118,6 @@ for c in pi:
     print(f"per-iteration {c['size_bytes']:>9} B: p50 {p.get('p50_us',0):.2f} us  p99 {p.get('p99_us',0):.2f} us  (batch median {c['time_us']['median']:.2f})")
 PY
 echo "gpu-check status: $status"
+# The device tool brings back only a few files: pack everything into one.
+tar -C "$OUT" -czf "$OUT/../gpu-check-out.tgz" --exclude=gpu-check-out.tgz . 2>/dev/null && mv "$OUT/../gpu-check-out.tgz" "$OUT/"
 exit $status

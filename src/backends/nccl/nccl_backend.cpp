@@ -128,13 +128,18 @@ class NcclBackend final : public Backend {
   int size() const override { return size_; }
   MemoryKind memoryKind() const override { return MemoryKind::kDevice; }
 
-  std::string unsupportedReason(Collective, DType type, RedOp) const override {
+  std::string unsupportedReason(Collective, DType type, RedOp op) const override {
     if (!ncclType(type)) {
       return "this NCCL (headers " + versionText(NCCL_VERSION_CODE) + ") has no such type";
     }
     if ((type == DType::kFp8E4M3 || type == DType::kFp8E5M2) && computeCapability_ < 90) {
       return "fp8 needs compute capability 9.0 or newer (this device: " +
              std::to_string(computeCapability_) + ")";
+    }
+    if ((type == DType::kFp8E4M3 || type == DType::kFp8E5M2) &&
+        (op == RedOp::kAvg || op == RedOp::kPreMulSum)) {
+      // Seen on an H200 with NCCL 2.28.9: ncclAllReduce returns ncclInvalidArgument.
+      return "NCCL rejects avg and mulsum on fp8 types";
     }
     return {};
   }
