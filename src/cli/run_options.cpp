@@ -145,7 +145,7 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
                  "stop when the median's 95% CI half-width is within this (default 0.01 = 1%)");
   app.add_option("--batch-time", c.batchSeconds, "target seconds per timed batch (default 0.005)");
   app.add_option("--size-budget", c.sizeBudgetSeconds,
-                 "most seconds of timed batches per case (default 1)");
+                 "most seconds of timed batches per case (default 0.25)");
   app.add_option("-c,--check", c.checkIterations,
                  "data checks per case: 0 off, N fresh check runs (default 1)");
   app.add_option("-d,--datatype", dtypes, "type(s) or all (default float)")->delimiter(',');

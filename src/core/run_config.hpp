@@ -38,7 +38,7 @@ struct RunConfig {
   int minBatches = 5;
   int maxBatches = 1000;
   double batchSeconds = 0.005;
-  double sizeBudgetSeconds = 1.0;
+  double sizeBudgetSeconds = 0.25;
   double precision = 0.01;  ///< target relative half-width of the median's 95% CI
   Aggregation aggregation = Aggregation::kMax;
   bool perIteration = false;  ///< also time single iterations (p50/p99)

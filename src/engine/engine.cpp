@@ -6,12 +6,11 @@
 #include <limits>
 
 #include "core/sizes.hpp"
+#include "engine/batch.hpp"
 #include "engine/operation.hpp"
 
 namespace cclbench {
 namespace {
-
-constexpr int kMaxIterationsPerBatch = 1 << 20;
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -99,30 +98,9 @@ struct Engine::Impl {
     return v;
   }
 
-  double agreedMax(double value) {
-    bootstrap.allReduce(&value, 1, Bootstrap::Op::kMax);
-    return value;
-  }
-
   double timedBatch(Operation& op, int iterations) {
-    bootstrap.barrier();
     kick();
-    return op.participates() ? backend.timeIterations(op.issuer(), iterations) : 0.0;
-  }
-
-  /// Iterations per batch so that one batch lasts about config.batchSeconds on the slowest rank.
-  int calibrate(Operation& op) {
-    int iterations = 1;
-    while (true) {
-      const double seconds = agreedMax(timedBatch(op, iterations));
-      const double target = config.batchSeconds;
-      if (seconds >= target / 8 || iterations >= kMaxIterationsPerBatch) {
-        const double perIteration = std::max(seconds / iterations, 1e-9);
-        return std::clamp(static_cast<int>(std::lround(target / perIteration)), 1,
-                          kMaxIterationsPerBatch);
-      }
-      iterations = std::min(iterations * 4, kMaxIterationsPerBatch);
-    }
+    return cclbench::timedBatch(backend, bootstrap, op, iterations);
   }
 
   CaseRecord measure(const CaseSpec& spec) {
@@ -138,8 +116,9 @@ struct Engine::Impl {
     step(what + " (warm-up)");
     if (config.warmupIterations > 0) timedBatch(op, config.warmupIterations);
     step(what + " (calibration)");
-    const int iterations =
-        config.iterationsPerBatch > 0 ? config.iterationsPerBatch : calibrate(op);
+    const int iterations = config.iterationsPerBatch > 0
+                               ? config.iterationsPerBatch
+                               : calibrateIterations(backend, bootstrap, op, config.batchSeconds);
 
     CaseRecord record;
     record.iterationsPerBatch = iterations;

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what cclbench needs to build and test on Debian 12 (idempotent: installs only what is
+# missing). CUDA and NCCL are not Debian packages: they are used when found under
+# /usr/local/cuda, $CUDA_HOME or $NCCL_HOME, and the NCCL backend is skipped otherwise.
+set -euo pipefail
+PACKAGES=(
+  build-essential cmake ninja-build git python3
+  libopenmpi-dev openmpi-bin        # MPI backend, bootstrap and self-launch
+  libucx-dev                        # UCX (Open MPI's fast transport; UCX backend later)
+  libcli11-dev nlohmann-json3-dev   # command line, records
+  libgtest-dev libgmock-dev         # unit tests
+  libbenchmark-dev                  # bench/
+  libsqlite3-dev sqlite3            # results history (later issues)
+  procps                            # ps/pgrep for integration tests
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: dependencies present"

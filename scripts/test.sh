@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds cclbench and runs every test: unit tests, then the integration tests that start ranks
+# (serially: the machine may have 2 cores; each test has its own timeout).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build.sh
+cd build
+ctest -L unit --output-on-failure -j "$(nproc)"
+ctest -L integration --output-on-failure -j 1

@@ -1,0 +1,440 @@
+#!/usr/bin/env python3
+"""Integration tests of the real cclbench binary: real ranks under mpirun and through --np.
+
+Each test is a function registered with @test(timeout, labels); ctest runs one per process
+(`cclbench_it.py --binary PATH NAME`), `--list` prints "name timeout labels" lines for CMake.
+Every child process gets a timeout here too, so a hang fails the test instead of the CI.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+TESTS = {}
+BINARY = None
+GOLDEN = None
+
+
+def test(timeout, labels="mpi"):
+    def register(fn):
+        TESTS[fn.__name__] = (fn, timeout, labels)
+        return fn
+    return register
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def mpi_env(extra=None):
+    env = dict(os.environ)
+    env.update({"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+                "OMPI_MCA_rmaps_base_oversubscribe": "1"})
+    for key in list(env):
+        if key.startswith(("OMPI_COMM_WORLD", "PMI_", "SLURM_", "CCLBENCH_SELF")):
+            del env[key]
+    env.update(extra or {})
+    return env
+
+
+class Result:
+    def __init__(self, rc, out, err, seconds, cwd):
+        self.rc, self.out, self.err, self.seconds, self.cwd = rc, out, err, seconds, cwd
+
+    def records(self, path=None):
+        if path is None:
+            folder = os.path.join(self.cwd, "results")
+            files = sorted(f for f in os.listdir(folder) if f.endswith(".jsonl")) if os.path.isdir(folder) else []
+            check(len(files) == 1, f"expected one records file in results/, found {files}")
+            path = os.path.join(folder, files[0])
+        with open(path) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def describe(self):
+        return f"exit {self.rc} after {self.seconds:.1f}s\n--- stdout\n{self.out[-4000:]}\n--- stderr\n{self.err[-3000:]}"
+
+
+def run(args, timeout=120, cwd=None, env=None, mpirun=None):
+    """Runs cclbench `args` (through `mpirun -np N` when mpirun=N) in a fresh folder."""
+    cwd = cwd or tempfile.mkdtemp(prefix="cclbench-it-")
+    cmd = [BINARY, "run"] + args
+    if mpirun:
+        cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(mpirun)] + cmd
+    start = time.monotonic()
+    try:
+        p = subprocess.run(cmd, cwd=cwd, env=env or mpi_env(), capture_output=True, text=True,
+                           timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as e:
+        raise Failure(f"timed out after {timeout}s: {' '.join(cmd)}\n{e.stdout}\n{e.stderr}")
+    return Result(p.returncode, p.stdout, p.stderr, time.monotonic() - start, cwd)
+
+
+def own_lines(stderr):
+    """stderr without the blocks mpirun itself prints (between dashed lines) when ranks exit
+    non-zero: cclbench cannot silence those under a plain mpirun."""
+    lines, inside = [], False
+    for line in stderr.splitlines():
+        if re.fullmatch(r"-{20,}", line):
+            inside = not inside
+            continue
+        if not inside and line.strip():
+            lines.append(line)
+    return lines
+
+
+def expect_ok(result):
+    check(result.rc == 0, "expected exit 0, got " + result.describe())
+    return result
+
+
+def validate_records(records, expected_ranks=None):
+    """Schema checks shared by every test that writes records."""
+    check(records, "no records")
+    check(records[0]["type"] == "run", "first record is not the run header")
+    check(records[-1]["type"] == "end", "last record is not the trailer")
+    head = records[0]
+    for key in ["run_id", "tool", "start_utc", "command_line", "launcher", "ranks", "hosts",
+                "backend", "environment", "config", "aggregation"]:
+        check(key in head, f"run header lacks {key}")
+    check(head["schema"] == "cclbench.record" and head["schema_version"] == 1, "bad schema tag")
+    if expected_ranks:
+        check(head["ranks"] == expected_ranks, f"header says {head['ranks']} ranks")
+        check(sum(len(h["ranks"]) for h in head["hosts"]) == expected_ranks, "hosts do not list every rank")
+        check(all(len(h["cpus"]) == len(h["ranks"]) for h in head["hosts"]), "cpus per rank missing")
+    check("mpi_library" in head["backend"]["libraries"], "backend library version missing")
+    cases = [r for r in records if r["type"] == "case"]
+    for c in cases:
+        check(c["run_id"] == head["run_id"], "case run_id differs from header")
+        check(c["batches"] == len(c["samples_us"]) and c["batches"] >= 1, "samples_us length != batches")
+        t = c["time_us"]
+        check(t["min"] <= t["ci_low"] <= t["median"] <= t["ci_high"] <= t["max"], f"bad time summary {t}")
+        check(c["aggregation"] == head["aggregation"], "aggregation mode missing in a case")
+        check(0 <= c["slowest_rank"] < head["ranks"], "slowest rank out of range")
+        check(c["algbw_gbps"] > 0, "algbw not positive")
+    end = records[-1]
+    check(end["cases"] == len(cases), "trailer case count differs")
+    return cases
+
+
+def assert_all_correct(cases, collectives):
+    seen = {c["collective"] for c in cases}
+    check(set(collectives) <= seen, f"missing collectives: {set(collectives) - seen}")
+    wrong = [c for c in cases if c["wrong"] != 0]
+    check(not wrong, f"{len(wrong)} cases with wrong data, first: {wrong[:1]}")
+    check(all(c["checked"] for c in cases), "a case was not checked")
+
+
+ALL = ["allreduce", "allgather", "reducescatter", "broadcast", "reduce", "alltoall", "sendrecv"]
+FAST = ["-n", "3", "--samples", "3", "--no-progress"]
+
+
+# --------------------------------------------------------------------------------------------
+# Every collective at 2 and 4 ranks, several types and ops, checked.
+
+@test(180)
+def collectives_np2():
+    r = expect_ok(run(ALL + ["-b", "1K", "-e", "64K", "-f", "8", "-d", "int8,uint32,half,float,bfloat16,double",
+                             "-o", "sum,prod,min,max,avg", "--np", "2"] + FAST))
+    cases = validate_records(r.records(), 2)
+    assert_all_correct(cases, ALL)
+    check({c["placement"] for c in cases if c["collective"] == "allreduce"} == {"in", "out"}, "both placements")
+
+
+@test(240)
+def collectives_mpirun4_all_types():
+    r = expect_ok(run(ALL + ["-b", "1K", "-e", "16K", "-f", "4", "-d", "all", "-o", "all"] + FAST, mpirun=4))
+    cases = validate_records(r.records(), 4)
+    assert_all_correct(cases, ALL)
+    check(len({c["dtype"] for c in cases}) == 10, "-d all should run ten types")
+    check(r.records()[0]["launcher"] == "openmpi", "launcher detection under mpirun")
+
+
+@test(120)
+def roots_and_uneven_ranks():
+    r = expect_ok(run(["broadcast", "reduce", "-r", "2", "-b", "4K", "-e", "4K", "-o", "max,avg",
+                       "-d", "int64,half"] + FAST, mpirun=3))
+    cases = validate_records(r.records(), 3)
+    assert_all_correct(cases, ["broadcast", "reduce"])
+    check(all(c["root"] == 2 for c in cases), "root not recorded")
+
+
+@test(120)
+def point_to_point():
+    r = expect_ok(run(["latency", "bw", "bibw", "--pair", "1,3", "-b", "1", "-e", "1M", "-f", "16",
+                       "-d", "uint8", "--window", "16"] + FAST, mpirun=4))
+    cases = validate_records(r.records(), 4)
+    assert_all_correct(cases, ["latency", "bw", "bibw"])
+    check(all(c["slowest_rank"] in (1, 3) for c in cases), "slowest rank must be one of the pair")
+    by = {(c["collective"], c["size_bytes"]): c for c in cases}
+    big = by[("bibw", 1048576)]
+    check(abs(big["algbw_gbps"] - 2 * 1048576 / big["time_us"]["median"] / 1e3) < 1e-6 * big["algbw_gbps"],
+          "bibw algbw counts both directions")
+
+
+@test(120)
+def adaptive_defaults_and_aggregation():
+    for code, name in [(0, "rank0"), (1, "mean"), (2, "min"), (3, "max")]:
+        r = expect_ok(run(["allreduce", "-b", "64K", "-e", "64K", "-a", str(code), "--np", "2",
+                           "--no-progress", "--size-budget", "0.3"]))
+        cases = validate_records(r.records(), 2)
+        check(all(c["aggregation"] == name for c in cases), f"-a {code} should record {name}")
+        check(all(c["stop_reason"] in ("precision", "budget", "max-batches") for c in cases), "adaptive stop")
+        check(all(c["batches"] >= 5 for c in cases), "adaptive mode takes at least 5 batches")
+
+
+@test(120)
+def fixed_iterations_are_exact():
+    r = expect_ok(run(["allreduce", "-b", "1K", "-e", "4K", "-n", "7", "--samples", "4", "--np", "2",
+                       "--no-progress", "-I", "1", "--per-iteration-count", "20", "--per-rank-times",
+                       "--csv", "out.csv"]))
+    cases = validate_records(r.records(), 2)
+    check(all(c["iterations_per_batch"] == 7 and c["batches"] == 4 and c["stop_reason"] == "fixed"
+              for c in cases), "fixed -n/--samples not honoured")
+    check(all(c["per_iteration"]["count"] == 20 for c in cases), "per-iteration stats missing")
+    check(all(len(c["per_rank_samples_us"]) == 2 and len(c["per_rank_samples_us"][0]) == 4 for c in cases),
+          "per-rank samples missing")
+    lines = open(os.path.join(r.cwd, "out.csv")).read().splitlines()
+    check(lines[0].startswith("run_id,collective,dtype") and len(lines) == 1 + len(cases), "csv rows")
+    check(not os.path.exists(os.path.join(r.cwd, "out.csv.partial")), "partial csv left behind")
+
+
+# --------------------------------------------------------------------------------------------
+# Console output: nccl-tests' columns and footer, golden.
+
+NUMBER = re.compile(r"^-?[0-9.]+(e[+-]?[0-9]+)?$")
+
+
+def normalise_table(text):
+    """Keeps the table's structure and the deterministic columns; timing columns become <t>."""
+    out = []
+    for line in text.splitlines():
+        if line.startswith("# cclbench") or line.startswith("#  ") and "ranks" in line:
+            continue  # version and host lines
+        if line.startswith("# Avg bus bandwidth") or line.startswith("# Bus bandwidth"):
+            line = re.sub(r": .*", ": <bw>", line)
+        elif line.startswith("# Result:"):
+            line = re.sub(r"\(.*", "(...)", line)
+        elif line and not line.startswith("#"):
+            cols = line.split()
+            check(len(cols) == 16, f"row should have 16 columns: {line!r}")
+            check(cols[15].isdigit(), f"slowest rank not a rank: {line!r}")
+            cols[15] = "<rank>"
+            for i in (5, 6, 7, 9, 10, 11, 13, 14):
+                check(cols[i] == "N/A" or NUMBER.match(cols[i]), f"column {i} not a number: {line!r}")
+                if cols[i] != "N/A":
+                    cols[i] = "<t>"
+            check(line[:12].strip() == cols[0] and len(line[:52]) == 52, "first columns misaligned")
+            line = " ".join(cols)
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+@test(120)
+def golden_console_table():
+    r = expect_ok(run(["allreduce", "sendrecv", "-b", "8", "-e", "1K", "-f", "4", "-d", "float", "-n", "5",
+                       "--samples", "3", "--np", "2", "--no-progress", "--no-jsonl"]))
+    got = normalise_table(r.out)
+    path = os.path.join(GOLDEN, "allreduce_sendrecv_np2.txt")
+    if os.environ.get("CCLBENCH_UPDATE_GOLDEN"):
+        open(path, "w").write(got)
+    want = open(path).read()
+    check(got == want, f"console table differs from {path}:\n--- got\n{got}\n--- want\n{want}")
+    # The footer lines scripts grep for, in nccl-tests' exact format.
+    check(re.search(r"^# Out of bounds values : 0 OK$", r.out, re.M), "nccl-tests OOB footer")
+    check(re.search(r"^# Avg bus bandwidth    : [0-9.e+-]+ $", r.out, re.M), "nccl-tests avg busbw footer")
+
+
+# --------------------------------------------------------------------------------------------
+# Failures: wrong data, floors, bad input, divergent ranks, hangs, no GPU.
+
+@test(120)
+def corrupted_rank_fails_with_7():
+    for how in ("np", "mpirun"):
+        args = ["allreduce", "allgather", "-b", "1K", "-e", "4K", "--test-corrupt-rank", "1"] + FAST
+        r = run(args + ["--np", "2"]) if how == "np" else run(args, mpirun=2)
+        check(r.rc == 7, f"corrupt rank via {how}: expected exit 7, " + r.describe())
+        check("# Out of bounds values" in r.out and "FAILED" in r.out, "footer should say FAILED")
+        lines = own_lines(r.err) if how == "mpirun" else r.err.strip().splitlines()
+        check(len(lines) == 1 and lines[0].startswith("cclbench: error:"), "one-line error expected: " + r.err)
+        recs = r.records()
+        cases = validate_records(recs, 2)
+        check(sum(c["wrong"] for c in cases) > 0 and recs[-1]["exit_code"] == 7, "records show the failure")
+
+
+@test(120)
+def busbw_floor_fails_with_7():
+    r = run(["allreduce", "-b", "1K", "-e", "8K", "--min-busbw", "1e9", "--np", "2", "--no-jsonl"] + FAST)
+    check(r.rc == 7 and "under the floor" in r.err, "--min-busbw: " + r.describe())
+    r = run(["allreduce", "-b", "1K", "-e", "8K", "--np", "2", "--no-jsonl"] + FAST,
+            env=mpi_env({"NCCL_TESTS_MIN_BW": "1e9"}))
+    check(r.rc == 7 and "Avg bus bandwidth" in r.out and "FAILED" in r.out, "NCCL_TESTS_MIN_BW: " + r.describe())
+    expect_ok(run(["allreduce", "-b", "1K", "-e", "8K", "--min-busbw", "0", "--np", "2", "--no-jsonl"] + FAST))
+
+
+BAD_INPUTS = [
+    (["allreducee"], "unknown collective"),
+    (["allreduce", "-d", "float17"], "unknown data type"),
+    (["allreduce", "-o", "median"], "unknown reduction op"),
+    (["allreduce", "-b", "1M", "-e", "1K"], "above the largest"),
+    (["allreduce", "-b", "0"], "positive"),
+    (["allreduce", "-b", "-8"], "cannot read size"),
+    (["allreduce", "-f", "1"], "factor"),
+    (["allreduce", "-b", "8Q"], "cannot read size"),
+    (["broadcast", "-r", "9"], "root 9 does not exist"),
+    (["latency", "--pair", "0,5"], "does not exist"),
+    (["allreduce", "--frobnicate"], "frobnicate"),
+    (["allreduce", "-a", "7"], "-a must be"),
+    (["alltoall", "--place", "in"], "no in-place"),
+]
+
+
+@test(300)
+def bad_input_exits_6_everywhere():
+    for args, text in BAD_INPUTS:
+        for how in ("np", "mpirun"):
+            r = run(args + ["--np", "2"], timeout=60) if how == "np" else run(args, timeout=60, mpirun=2)
+            check(r.rc == 6, f"{args} via {how}: expected exit 6, " + r.describe())
+            lines = own_lines(r.err) if how == "mpirun" else r.err.strip().splitlines()
+            check(len(lines) == 1 and lines[0].startswith("cclbench: error:") and text in lines[0],
+                  f"{args} via {how}: expected one line mentioning {text!r}: {r.err!r}")
+            check(not os.path.isdir(os.path.join(r.cwd, "results")) or not os.listdir(os.path.join(r.cwd, "results")),
+                  f"{args}: a results file was left behind")
+            check(r.out.strip() == "", f"{args} via {how}: nothing should be measured: {r.out[:200]}")
+
+
+@test(60)
+def divergent_arguments_exit_6_quickly():
+    cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe",
+           "-np", "1", BINARY, "run", "allreduce", "-b", "8", "-e", "1K",
+           ":", "-np", "1", BINARY, "run", "allreduce", "-b", "16", "-e", "1K"]
+    start = time.monotonic()
+    p = subprocess.run(cmd, env=mpi_env(), capture_output=True, text=True, timeout=30,
+                       cwd=tempfile.mkdtemp(), stdin=subprocess.DEVNULL)
+    seconds = time.monotonic() - start
+    check(p.returncode == 6, f"expected exit 6, got {p.returncode}: {p.stderr}")
+    check("different arguments" in p.stderr and "rank 1" in p.stderr, "message: " + p.stderr)
+    check(seconds < 30, f"took {seconds:.1f}s")
+
+
+def rank_pids(rank):
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"cclbench") and f"OMPI_COMM_WORLD_RANK={rank}".encode() in env:
+            pids.append(int(entry))
+    return pids
+
+
+@test(90)
+def stopped_rank_times_out_with_4():
+    timeout_s = 4
+    for how in ("np", "mpirun"):
+        args = ["allreduce", "-b", "64K", "-e", "64K", "-n", "10", "--samples", "100000000",
+                "-T", str(timeout_s), "--no-progress"]
+        cmd = [BINARY, "run"] + args + ["--np", "2"] if how == "np" else \
+            ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "2", BINARY, "run"] + args
+        proc = subprocess.Popen(cmd, env=mpi_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, cwd=tempfile.mkdtemp(), stdin=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 20
+            pids = []
+            while not pids and time.monotonic() < deadline:
+                time.sleep(0.3)
+                pids = rank_pids(1)
+            check(pids, "could not find rank 1")
+            time.sleep(1.0)  # let it get into the measurement loop
+            os.kill(pids[0], signal.SIGSTOP)
+            stopped = time.monotonic()
+            out, err = proc.communicate(timeout=timeout_s + 25)
+            waited = time.monotonic() - stopped
+        finally:
+            for pid in rank_pids(1):
+                try:
+                    os.kill(pid, signal.SIGCONT)
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            if proc.poll() is None:
+                proc.kill()
+        check(proc.returncode == 4, f"{how}: expected exit 4, got {proc.returncode}: {err}")
+        check("timeout" in err and "rank 0" in err and "allreduce 64 KiB" in err, f"{how}: message: {err}")
+        check(waited < timeout_s + 20, f"{how}: took {waited:.1f}s after the stop")
+
+
+@test(60)
+def nccl_without_gpu_exits_5():
+    for how in ("np", "mpirun"):
+        args = ["allreduce", "--backend", "nccl", "-b", "1K", "-e", "1K"] + FAST
+        r = run(args + ["--np", "2"]) if how == "np" else run(args, mpirun=2)
+        if r.rc == 0:
+            print("a GPU is visible here: nothing to check")
+            return
+        check(r.rc == 5, f"{how}: expected exit 5, " + r.describe())
+        check("CUDA device" in r.err or "not built" in r.err, f"{how}: message: {r.err}")
+
+
+@test(60, "mpi")
+def help_and_version():
+    r = expect_ok(run(["--help"]))
+    check("Examples" in r.out and "--min-busbw" in r.out and "Exit codes" in r.out, "run --help")
+    p = subprocess.run([BINARY, "version"], capture_output=True, text=True, timeout=10)
+    check(p.returncode == 0 and p.stdout.startswith("cclbench "), "version")
+    p = subprocess.run([BINARY, "frob"], capture_output=True, text=True, timeout=10)
+    check(p.returncode == 6, "unknown subcommand exits 6")
+
+
+@test(180)
+def default_rank_count_without_np():
+    r = expect_ok(run(["-e", "64K", "--no-progress", "--size-budget", "0.2"]))
+    cases = validate_records(r.records())
+    check(r.records()[0]["ranks"] >= 2, "default should start at least 2 local ranks")
+    check({c["collective"] for c in cases} == {"allreduce", "allgather", "sendrecv"}, "default collectives")
+
+
+def main():
+    global BINARY, GOLDEN
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary")
+    parser.add_argument("--golden")
+    parser.add_argument("--list", action="store_true")
+    parser.add_argument("tests", nargs="*")
+    args = parser.parse_args()
+    if args.list:
+        for name, (_, timeout, labels) in TESTS.items():
+            print(f"{name} {timeout} {labels}")
+        return 0
+    BINARY, GOLDEN = os.path.abspath(args.binary), args.golden
+    check(shutil.which("mpirun") is not None, "mpirun not found")
+    failed = 0
+    for name in args.tests or list(TESTS):
+        start = time.monotonic()
+        try:
+            TESTS[name][0]()
+            print(f"PASS {name} ({time.monotonic() - start:.1f}s)")
+        except Failure as e:
+            failed += 1
+            print(f"FAIL {name}: {e}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
