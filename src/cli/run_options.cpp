@@ -225,9 +225,11 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   const auto comma = pair.find(',');
   try {
     if (comma == std::string::npos) throw std::invalid_argument(pair);
-    std::size_t used = 0;
-    c.peerA = std::stoi(pair.substr(0, comma), &used);
-    c.peerB = std::stoi(pair.substr(comma + 1));
+    const std::string first = pair.substr(0, comma), second = pair.substr(comma + 1);
+    std::size_t usedA = 0, usedB = 0;
+    c.peerA = std::stoi(first, &usedA);
+    c.peerB = std::stoi(second, &usedB);
+    if (usedA != first.size() || usedB != second.size()) throw std::invalid_argument(pair);
   } catch (const std::exception&) {
     throw usageError("--pair takes two ranks, e.g. --pair 0,1");
   }

@@ -141,8 +141,11 @@ CaseRecord caseRecordFromJson(const nlohmann::json& j) {
     return s == "none" ? std::optional<RedOp>(RedOp::kNone) : parseRedOp(s);
   });
   r.root = field<int>(j, "root");
-  r.placement = field<std::string>(j, "placement") == "in" ? Placement::kInPlace
-                                                          : Placement::kOutOfPlace;
+  r.placement = parsedField<Placement>(j, "placement", [](const std::string& s) {
+    return s == "in"    ? std::optional<Placement>(Placement::kInPlace)
+           : s == "out" ? std::optional<Placement>(Placement::kOutOfPlace)
+                        : std::nullopt;
+  });
   r.sizeBytes = field<uint64_t>(j, "size_bytes");
   r.count = field<uint64_t>(j, "count");
   r.ranks = field<int>(j, "ranks");

@@ -17,8 +17,10 @@ std::optional<uint64_t> parseBytes(std::string_view text) {
   if (ec != std::errc() || ptr == begin) return std::nullopt;
   std::string suffix(ptr, end);
   for (char& ch : suffix) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  if (suffix.ends_with("IB")) suffix.resize(suffix.size() - 2);
-  else if (suffix.size() == 2 && suffix.back() == 'B') suffix.pop_back();
+  if (suffix.ends_with("IB") || (suffix.size() == 2 && suffix.back() == 'B')) {
+    suffix.resize(suffix.size() - (suffix.ends_with("IB") ? 2 : 1));
+    if (suffix.empty() || suffix == "B") return std::nullopt;  // "iB", "BB": no unit before it
+  }
   int shift = 0;
   if (suffix.empty() || suffix == "B") shift = 0;
   else if (suffix == "K") shift = 10;

@@ -1,0 +1,330 @@
+#include "engine/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/fake_backend.hpp"
+#include "launch/thread_bootstrap.hpp"
+
+namespace cclbench {
+namespace {
+
+constexpr int kRanks = 4;
+// Microseconds per iteration of each rank: rank 2 is the slowest, rank 1 the fastest.
+constexpr double kRankUs[kRanks] = {3.0, 1.0, 4.0, 2.0};
+
+fake::FakeOptions rankProfile() {
+  fake::FakeOptions options;
+  options.secondsPerIteration = [](int rank, int) { return kRankUs[rank] * 1e-6; };
+  return options;
+}
+
+RunConfig fixedConfig() {
+  RunConfig c;
+  c.collectives = {Collective::kAllReduce};
+  c.dtypes = {DType::kFloat};
+  c.ops = {RedOp::kSum};
+  c.sweep = {4096, 4096, 2.0, 0};
+  c.warmupIterations = 1;
+  c.iterationsPerBatch = 3;
+  c.batches = 5;
+  c.checkIterations = 1;
+  return c;
+}
+
+CaseSpec spec(Collective c, uint64_t bytes, DType type = DType::kFloat, RedOp op = RedOp::kSum,
+              Placement placement = Placement::kOutOfPlace) {
+  return {c,
+          type,
+          info(c).reduces ? op : RedOp::kNone,
+          info(c).rooted ? 0 : -1,
+          bytes,
+          shapeOf(c, bytes, sizeOf(type), kRanks),
+          placement,
+          12345};
+}
+
+/// Measures `specs` on kRanks threads, each with its own engine; returns [rank][case].
+std::vector<std::vector<CaseRecord>> measureAll(const RunConfig& config,
+                                                const std::vector<CaseSpec>& specs,
+                                                const fake::FakeOptions& options = rankProfile()) {
+  auto world = fake::createFakeWorld(kRanks);
+  auto group = createThreadGroup(kRanks);
+  std::vector<std::vector<CaseRecord>> records(kRanks);
+  std::vector<std::string> errors(kRanks);
+  std::vector<std::thread> threads;
+  for (int rank = 0; rank < kRanks; ++rank) {
+    threads.emplace_back([&, rank] {
+      try {
+        auto bootstrap = createThreadBootstrap(group, rank);
+        fake::FakeBackend backend(world, rank, options);
+        // A rank stuck for 30 s (a broken exchange deadlocks the threads) fails the test binary.
+        Watchdog hangGuard(30, 0, [rank](const std::string& activity, double) {
+          std::fprintf(stderr, "rank %d hangs in %s\n", rank, activity.c_str());
+          std::abort();
+        });
+        Engine engine(backend, *bootstrap, config, &hangGuard);
+        for (const CaseSpec& s : specs) records[rank].push_back(engine.measure(s));
+      } catch (const std::exception& e) {
+        errors[rank] = e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int rank = 0; rank < kRanks; ++rank) EXPECT_EQ(errors[rank], "") << "rank " << rank;
+  return records;
+}
+
+std::vector<CaseRecord> measureOne(const RunConfig& config, const CaseSpec& s,
+                                   const fake::FakeOptions& options = rankProfile()) {
+  std::vector<CaseRecord> out;
+  for (auto& perRank : measureAll(config, {s}, options)) {
+    EXPECT_EQ(perRank.size(), 1u);
+    if (!perRank.empty()) out.push_back(perRank[0]);
+  }
+  return out;
+}
+
+TEST(Engine, FixedIterationsAndBatchesGiveThatManySamples) {
+  RunConfig c = fixedConfig();
+  c.batches = 7;
+  for (const CaseRecord& r : measureOne(c, spec(Collective::kAllReduce, 4096))) {
+    EXPECT_EQ(r.samplesUs.size(), 7u);
+    EXPECT_EQ(r.timeUs.count, 7u);
+    EXPECT_EQ(r.iterationsPerBatch, 3);
+    EXPECT_EQ(r.stopReason, "fixed");
+    EXPECT_EQ(r.ranks, kRanks);
+    EXPECT_EQ(r.collective, Collective::kAllReduce);
+    EXPECT_EQ(r.count, 1024u);
+    EXPECT_EQ(r.sizeBytes, 4096u);
+  }
+}
+
+TEST(Engine, RankTimesCombineAsAggregationSays) {
+  const std::vector<std::pair<Aggregation, double>> expected{{Aggregation::kMax, 4.0},
+                                                             {Aggregation::kMin, 1.0},
+                                                             {Aggregation::kMean, 2.5},
+                                                             {Aggregation::kRank0, 3.0}};
+  for (const auto& [aggregation, us] : expected) {
+    RunConfig c = fixedConfig();
+    c.aggregation = aggregation;
+    for (const CaseRecord& r : measureOne(c, spec(Collective::kAllReduce, 4096))) {
+      EXPECT_EQ(r.aggregation, aggregation);
+      for (double sample : r.samplesUs) EXPECT_NEAR(sample, us, 1e-9) << name(aggregation);
+      EXPECT_NEAR(r.timeUs.median, us, 1e-9) << name(aggregation);
+      EXPECT_EQ(r.slowestRank, 2) << name(aggregation);
+      EXPECT_NEAR(r.slowestRankMedianUs, 4.0, 1e-9);
+    }
+  }
+}
+
+TEST(Engine, BandwidthComesFromTheMedianTime) {
+  // Every rank: warm-up 100 us, then batches of 2, 8, 4, 6 and 100 us per iteration.
+  fake::FakeOptions options;
+  options.secondsPerIteration = [](int, int call) {
+    const double us[] = {100, 2, 8, 4, 6, 100};
+    return us[call % 6] * 1e-6;
+  };
+  const auto records =
+      measureAll(fixedConfig(),
+                 {spec(Collective::kAllReduce, 6000), spec(Collective::kAllGather, 6000)}, options);
+  for (const auto& perRank : records) {
+    ASSERT_EQ(perRank.size(), 2u);
+    // all-reduce: 6000 B in a median 6 us: 1 GB/s; busbw x 2(n-1)/n = 1.5.
+    EXPECT_NEAR(perRank[0].timeUs.median, 6.0, 1e-9);
+    EXPECT_NEAR(perRank[0].algBandwidthGBps, 1.0, 1e-9);
+    EXPECT_NEAR(perRank[0].busBandwidthGBps, 1.5, 1e-9);
+    // all-gather: 1500 floats, 375 per rank rounded to 372, 1488 floats = 5952 B in 6 us.
+    EXPECT_EQ(perRank[1].sizeBytes, 5952u);
+    EXPECT_NEAR(perRank[1].algBandwidthGBps, 5952.0 / 6e-6 / 1e9, 1e-9);
+    EXPECT_NEAR(perRank[1].busBandwidthGBps, 0.75 * 5952.0 / 6e-6 / 1e9, 1e-9);
+  }
+}
+
+TEST(Engine, CalibrationSizesBatchesToTheBatchTime) {
+  // Slowest rank 4 us per iteration, batch time 40 us: 10 iterations per batch.
+  RunConfig c = fixedConfig();
+  c.iterationsPerBatch = 0;
+  c.batchSeconds = 40e-6;
+  for (const CaseRecord& r : measureOne(c, spec(Collective::kAllReduce, 4096))) {
+    EXPECT_EQ(r.iterationsPerBatch, 10);
+  }
+}
+
+TEST(Engine, AdaptiveStopsOnPrecisionWhenTimesAreConstant) {
+  RunConfig c = fixedConfig();
+  c.batches = 0;
+  c.minBatches = 5;
+  for (const CaseRecord& r : measureOne(c, spec(Collective::kAllReduce, 4096))) {
+    EXPECT_EQ(r.stopReason, "precision");
+    EXPECT_EQ(r.samplesUs.size(), 5u);
+  }
+}
+
+fake::FakeOptions noisyProfile() {
+  fake::FakeOptions options;
+  options.secondsPerIteration = [](int, int call) { return (call % 2 ? 1.0 : 20.0) * 1e-6; };
+  return options;
+}
+
+TEST(Engine, AdaptiveStopsAtMaxBatchesWhenNoisy) {
+  RunConfig c = fixedConfig();
+  c.batches = 0;
+  c.minBatches = 5;
+  c.maxBatches = 9;
+  c.sizeBudgetSeconds = 1000;
+  for (const CaseRecord& r : measureOne(c, spec(Collective::kAllReduce, 4096), noisyProfile())) {
+    EXPECT_EQ(r.stopReason, "max-batches");
+    EXPECT_EQ(r.samplesUs.size(), 9u);
+  }
+}
+
+TEST(Engine, AdaptiveStopsAtTheBudget) {
+  RunConfig c = fixedConfig();
+  c.batches = 0;
+  c.minBatches = 6;
+  c.sizeBudgetSeconds = 1e-9;
+  for (const CaseRecord& r : measureOne(c, spec(Collective::kAllReduce, 4096), noisyProfile())) {
+    EXPECT_EQ(r.stopReason, "budget");
+    EXPECT_EQ(r.samplesUs.size(), 6u);
+  }
+}
+
+TEST(Engine, PointToPointCombinesOnlyThePair) {
+  // Pair 1,3: 1 and 2 us per iteration; latency reports half the round trip.
+  const std::vector<std::pair<Aggregation, double>> latency{
+      {Aggregation::kMax, 1.0},
+      {Aggregation::kMin, 0.5},
+      {Aggregation::kMean, 0.75},
+      {Aggregation::kRank0, 0.5}};  // rank0 means the pair's first rank
+  for (const auto& [aggregation, us] : latency) {
+    RunConfig c = fixedConfig();
+    c.peerA = 1;
+    c.peerB = 3;
+    c.aggregation = aggregation;
+    for (const CaseRecord& r : measureOne(c, spec(Collective::kLatency, 64))) {
+      EXPECT_NEAR(r.timeUs.median, us, 1e-9) << name(aggregation);
+      EXPECT_EQ(r.slowestRank, 3);
+      EXPECT_NEAR(r.slowestRankMedianUs, 1.0, 1e-9);
+      EXPECT_EQ(r.wrong, 0u);
+      EXPECT_TRUE(r.checked);
+    }
+  }
+  RunConfig c = fixedConfig();
+  c.window = 4;  // bw: pair 0,1 at 3 and 1 us per window of 4 messages
+  for (const CaseRecord& r : measureOne(c, spec(Collective::kBandwidth, 64))) {
+    EXPECT_NEAR(r.timeUs.median, 0.75, 1e-9);
+    EXPECT_NEAR(r.algBandwidthGBps, 64 / 0.75e-6 / 1e9, 1e-9);
+  }
+}
+
+TEST(Engine, PerIterationAndPerRankTimes) {
+  RunConfig c = fixedConfig();
+  c.perIteration = true;
+  c.perIterationCount = 10;
+  c.perRankTimes = true;
+  const auto records = measureOne(c, spec(Collective::kAllReduce, 4096));
+  for (int rank = 0; rank < kRanks; ++rank) {
+    const CaseRecord& r = records[rank];
+    ASSERT_TRUE(r.perIteration.has_value());
+    EXPECT_EQ(r.perIteration->count, 10u);
+    EXPECT_NEAR(r.perIteration->p50Us, 4.0, 1e-9);
+    EXPECT_NEAR(r.perIteration->maxUs, 4.0, 1e-9);
+    EXPECT_EQ(r.perRankSamplesUs.size(), rank == 0 ? 4u : 0u);
+  }
+  for (int rank = 0; rank < kRanks; ++rank) {
+    ASSERT_EQ(records[0].perRankSamplesUs[rank].size(), 5u);
+    for (double us : records[0].perRankSamplesUs[rank]) EXPECT_NEAR(us, kRankUs[rank], 1e-9);
+  }
+}
+
+std::vector<CaseSpec> everyCase() {
+  RunConfig c = fixedConfig();
+  c.collectives = allCollectives();
+  c.dtypes = {DType::kFloat,    DType::kInt32,   DType::kHalf,
+              DType::kBfloat16, DType::kFp8E4M3, DType::kUint8};
+  c.ops = {RedOp::kSum, RedOp::kProd, RedOp::kMin, RedOp::kMax, RedOp::kAvg, RedOp::kPreMulSum};
+  c.sweep = {1000, 1000, 2.0, 0};
+  c.root = 2;
+  fake::FakeBackend planner(fake::createFakeWorld(kRanks), 0);
+  std::vector<CaseSpec> specs;
+  for (const PlanTable& table : buildPlan(c, kRanks, planner)) {
+    for (const PlanRow& row : table.rows) {
+      specs.push_back(row.outOfPlace);
+      if (row.runInPlace) specs.push_back(row.inPlace());
+    }
+  }
+  return specs;
+}
+
+TEST(Engine, EveryCollectiveTypeAndOpChecksClean) {
+  RunConfig c = fixedConfig();
+  c.iterationsPerBatch = 2;
+  c.batches = 2;
+  c.checkIterations = 2;  // the last batch's output and one fresh run
+  const std::vector<CaseSpec> specs = everyCase();
+  ASSERT_GT(specs.size(), 250u);
+  const auto records = measureAll(c, specs);
+  for (int rank = 0; rank < kRanks; ++rank) {
+    ASSERT_EQ(records[rank].size(), specs.size());
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      EXPECT_TRUE(records[rank][i].checked) << describe(specs[i]);
+      EXPECT_EQ(records[rank][i].wrong, 0u) << describe(specs[i]);
+    }
+  }
+}
+
+TEST(Engine, ACorruptingBackendIsCaughtOnce) {
+  fake::FakeOptions options = rankProfile();
+  options.corruptRank = 2;
+  const auto records =
+      measureAll(fixedConfig(),
+                 {spec(Collective::kAllReduce, 4096), spec(Collective::kAllGather, 4096),
+                  spec(Collective::kSendRecv, 4096)},
+                 options);
+  for (const auto& perRank : records) {
+    ASSERT_EQ(perRank.size(), 3u);
+    for (const CaseRecord& r : perRank) EXPECT_EQ(r.wrong, 1u) << name(r.collective);
+  }
+}
+
+TEST(Engine, TestCorruptRankIsReported) {
+  RunConfig c = fixedConfig();
+  c.testCorruptRank = 1;
+  const auto records = measureAll(
+      c, {spec(Collective::kAllReduce, 4096),
+          spec(Collective::kAllReduce, 4096, DType::kFloat, RedOp::kSum, Placement::kInPlace)});
+  for (const auto& perRank : records) {
+    for (const CaseRecord& r : perRank) EXPECT_GT(r.wrong, 0u);
+  }
+}
+
+TEST(Engine, NoChecksMeansUnchecked) {
+  RunConfig c = fixedConfig();
+  c.checkIterations = 0;
+  fake::FakeOptions options = rankProfile();
+  options.corruptRank = 0;
+  for (const CaseRecord& r : measureOne(c, spec(Collective::kAllReduce, 4096), options)) {
+    EXPECT_FALSE(r.checked);
+    EXPECT_EQ(r.wrong, 0u);
+  }
+}
+
+TEST(Engine, OperationsPerIterationAndDescription) {
+  EXPECT_EQ(operationsPerIteration(Collective::kLatency, 64), 2);
+  EXPECT_EQ(operationsPerIteration(Collective::kBandwidth, 16), 16);
+  EXPECT_EQ(operationsPerIteration(Collective::kBiBandwidth, 8), 8);
+  EXPECT_EQ(operationsPerIteration(Collective::kAllReduce, 64), 1);
+  EXPECT_EQ(describe(spec(Collective::kAllReduce, 1024)), "allreduce 1 KiB float sum out-of-place");
+  EXPECT_EQ(
+      describe(spec(Collective::kBroadcast, 64, DType::kInt8, RedOp::kSum, Placement::kInPlace)),
+      "broadcast 64 B int8 root 0 in-place");
+}
+
+}  // namespace
+}  // namespace cclbench
