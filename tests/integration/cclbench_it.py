@@ -43,7 +43,7 @@ def mpi_env(extra=None):
                 "OMPI_MCA_rmaps_base_oversubscribe": "1",
                 # A chroot without /sys (shared/tools/fresh-ci) makes Open MPI's hwloc print
                 # warnings on every rank; they are the runtime's, not cclbench's output.
-                "HWLOC_HIDE_ERRORS": "1"})
+                "HWLOC_HIDE_ERRORS": "2"})
     for key in list(env):
         if key.startswith(("OMPI_COMM_WORLD", "PMI_", "SLURM_", "CCLBENCH_SELF")):
             del env[key]
