@@ -71,6 +71,11 @@ if(NOT CCLBENCH_WITH_NCCL STREQUAL "OFF")
   endif()
 endif()
 
+# --- SQLite (the results history) ------------------------------------------------------------
+# Optional so the GPU machines (no Debian -dev packages) can build the measuring parts.
+find_package(SQLite3 QUIET)
+set(CCLBENCH_HAVE_STORE ${SQLite3_FOUND})
+
 # --- Tests and benchmarks ------------------------------------------------------------------------
 find_package(GTest QUIET)
 find_package(benchmark QUIET)

@@ -78,6 +78,17 @@ NCCL_DEBUG=INFO NCCL_DEBUG_SUBSYS=INIT,NET,GRAPH,TUNING NCCL_DEBUG_FILE="$OUT/nc
   -b 1K -e 16M -f 16 -n 5 --samples 3 >"$OUT/ncclinfo-run.log" 2>&1; echo "exit code: $?"
 ls -la "$OUT"/nccl-info.* 2>/dev/null | head
 
+step "topology (NVML through dlopen)"
+$CCL topo >"$OUT/topo.txt" 2>&1; echo "exit code: $?"; head -30 "$OUT/topo.txt"
+$CCL topo --json >"$OUT/topo.json" 2>&1; echo "topo --json exit code: $?"
+$CCL inspect-log "$OUT"/nccl-info.*.log >"$OUT/inspect-log.txt" 2>&1; echo "inspect-log exit code: $?"
+head -20 "$OUT/inspect-log.txt"
+
+run registered allreduce allgather reducescatter -b 1K -e 64M -f 8 -R 1 -n 5 --samples 3
+run symmetric allreduce allgather -b 1K -e 64M -f 8 -R 2 -n 5 --samples 3
+run memcap allreduce -b 1G -e 1T -f 4 --place out -n 1 --samples 1   # capped from free memory
+grep -h "note:" "$OUT/memcap.log"
+
 run plain allreduce -b 8 -e 64K -f 2 --place out -n 200 --samples 10 -w 20
 run graph allreduce -b 8 -e 64K -f 2 --place out -n 200 --samples 10 -w 20 --cuda-graph
 run periter allreduce -b 64K -e 16M -f 16 -I 1 --place out
@@ -97,7 +108,7 @@ if run:
     libs = run["backend"]["libraries"]
     print("device:", libs.get("device"), "|", libs.get("nccl"), "|", libs.get("cuda_driver"), "| ranks:", run["ranks"])
 print(f"{'run':<10}{'collective':<15}{'cases':>6}{'wrong':>7}{'largest':>12}{'time us':>10}{'algbw':>9}{'busbw':>9}")
-for name in ["checks", "mulsum", "fp8", "p2p", "bandwidth"]:
+for name in ["checks", "mulsum", "fp8", "p2p", "registered", "symmetric", "memcap", "bandwidth"]:
     cs, _ = records(name)
     by = {}
     for c in cs: by.setdefault(c["collective"], []).append(c)

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -93,6 +94,9 @@ class Backend {
   }
 
   virtual Buffer allocate(std::size_t bytes) = 0;
+
+  /// The most bytes of buffers this rank can allocate (device memory free), if limited.
+  virtual std::optional<uint64_t> memoryLimitBytes() const { return std::nullopt; }
 
   // Patterns, written and checked where the memory lives (no host round trip for device memory).
   virtual void fillInput(void* data, std::size_t count, DType type,

@@ -45,6 +45,9 @@ std::unique_ptr<Backend> createBackend(const std::string& name, Bootstrap& boots
                                        const BackendOptions& options) {
   (void)bootstrap;
   (void)options;
+  if (name == "mpi" && (options.cudaGraph || options.registration != 0)) {
+    throw usageError("-G/--cuda-graph and -R/--register apply to the NCCL backend only");
+  }
 #if defined(CCLBENCH_HAVE_MPI)
   if (name == "mpi") return createMpiBackend();
 #endif

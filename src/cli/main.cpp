@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "build_info.hpp"
+#include "cli/commands.hpp"
 #include "cli/run_command.hpp"
 #include "core/error.hpp"
 
@@ -27,6 +28,19 @@ int versionCommand(int*, char***, const std::vector<std::string>&) {
 constexpr Subcommand kSubcommands[] = {
     {"run", "measure collectives and point-to-point between ranks (nccl-tests/OSU style)",
      &cclbench::runCommand},
+    {"topo", "describe this host's GPUs, NICs and CPUs, with the topology fingerprint",
+     &cclbench::topoCommand},
+    {"inspect-log", "read an NCCL INFO log: transports per peer, network, algorithms, warnings",
+     &cclbench::inspectLogCommand},
+    {"import", "import nccl-tests, OSU or cclbench results into the database",
+     &cclbench::importCommand},
+    {"runs", "list and filter the runs in the results database", &cclbench::runsCommand},
+    {"export", "write a stored run out as JSON Lines, JSON or Google Benchmark JSON",
+     &cclbench::exportCommand},
+    {"compare", "compare runs or files case by case: ratio, confidence, verdicts",
+     &cclbench::compareCommand},
+    {"report", "write a self-contained HTML report of runs (charts, verdicts, metadata)",
+     &cclbench::reportCommand},
     {"version", "print the version and git revision", &versionCommand},
 };
 

@@ -6,6 +6,7 @@
 
 #include "build_info.hpp"
 #include "core/environment.hpp"
+#include "inspect/topology.hpp"
 #include "launch/launch_env.hpp"
 
 namespace cclbench {
@@ -48,6 +49,17 @@ RunHeader collectProvenance(Bootstrap& bootstrap, const Backend& backend, const 
   std::vector<char> all;
   bootstrap.gatherToRoot(&mine, sizeof mine, all);
 
+  // One probe per node (the first local rank); 8 bytes per rank reach rank 0.
+  HostTopology host;
+  uint64_t mineHash = 0;
+  if (bootstrap.place().localRank == 0) {
+    host = probeThisHost();
+    for (const auto& [key, value] : backend.libraryVersions()) host.software[key] = value;
+    mineHash = hostHash(host);
+  }
+  std::vector<char> hashes;
+  bootstrap.gatherToRoot(&mineHash, sizeof mineHash, hashes);
+
   RunHeader h;
   h.toolVersion = build::kVersion;
   h.gitRevision = build::kGitRevision;
@@ -60,6 +72,13 @@ RunHeader collectProvenance(Bootstrap& bootstrap, const Backend& backend, const 
   h.config = toJson(config);
   h.aggregation = config.aggregation;
   if (bootstrap.place().rank != 0) return h;
+
+  std::vector<uint64_t> perRank(static_cast<std::size_t>(h.ranks));
+  std::memcpy(perRank.data(), hashes.data(), perRank.size() * sizeof(uint64_t));
+  const auto nodes = std::count_if(perRank.begin(), perRank.end(), [](uint64_t v) { return v != 0; });
+  h.fingerprint = combineHostHashes(perRank);
+  h.topology = {{"fingerprint", h.fingerprint}, {"nodes", nodes}, {"host", toJson(host)},
+                {"notes", healthNotes(host)}};
 
   h.environment = filterByPrefix(processEnvironment(),
                                  {"NCCL_", "UCX_", "OMPI_", "UCC_", "CCLBENCH_", "CUDA_VISIBLE"});

@@ -6,6 +6,10 @@
 #include <cstdio>
 
 #include "cli/provenance.hpp"
+#if defined(CCLBENCH_HAVE_STORE)
+#include "cli/store_reporter.hpp"
+#endif
+#include "core/environment.hpp"
 #include "core/sizes.hpp"
 #include "engine/engine.hpp"
 #include "report/console_reporter.hpp"
@@ -40,6 +44,14 @@ std::unique_ptr<ReporterList> createReporters(const RunConfig& config, const std
                                                                 : config.jsonlPath));
   }
   if (!config.csvPath.empty()) reporters->add(createCsvReporter(config.csvPath));
+#if defined(CCLBENCH_HAVE_STORE)
+  if (config.writeDb) {
+    RunMeta meta{config.tags, {config.labels.begin(), config.labels.end()}};
+    reporters->add(createStoreReporter(
+        config.dbPath.empty() ? ResultStore::defaultPath(processEnvironment()) : config.dbPath,
+        std::move(meta)));
+  }
+#endif
   return reporters;
 }
 
@@ -56,6 +68,13 @@ std::string failureMessage(const TableSummary& s) {
   return text;
 }
 
+/// The tightest rank's buffer memory limit (collective: every rank must plan the same sizes).
+std::optional<uint64_t> agreedMemoryLimit(Bootstrap& bootstrap, const Backend& backend) {
+  uint64_t limit = backend.memoryLimitBytes().value_or(UINT64_MAX);
+  bootstrap.allReduce(&limit, 1, Bootstrap::Op::kMin);
+  return limit == UINT64_MAX ? std::nullopt : std::optional<uint64_t>(limit);
+}
+
 }  // namespace
 
 Verdict runSession(const RunConfig& config, Bootstrap& bootstrap, Backend& backend,
@@ -68,9 +87,10 @@ Verdict runSession(const RunConfig& config, Bootstrap& bootstrap, Backend& backe
   std::unique_ptr<ReporterList> reporters;
   std::optional<Error> setupError;
   const std::string runId = newRunId();
+  const std::optional<uint64_t> memoryLimit = agreedMemoryLimit(bootstrap, backend);
   try {
     validateForWorld(config, backend.size());
-    plan = buildPlan(config, backend.size(), backend);
+    plan = buildPlan(config, backend.size(), backend, memoryLimit);
     if (reporting) reporters = createReporters(config, runId);
   } catch (const Error& e) {
     setupError = e;
@@ -91,7 +111,7 @@ Verdict runSession(const RunConfig& config, Bootstrap& bootstrap, Backend& backe
   for (const PlanTable& table : plan) {
     if (reporting) {
       reporters->beginTable({table.collective, info(table.collective).hasInPlace,
-                             table.skippedBytes});
+                             table.skippedBytes, table.notes});
     }
     TableTally tally(table.collective, config.minBusBandwidth);
     for (const PlanRow& row : table.rows) {

@@ -97,7 +97,8 @@ int runRank(Bootstrap& bootstrap, const RankInputs& in, Watchdog& watchdog) {
   std::unique_ptr<Backend> backend;
   std::optional<Error> backendError;
   try {
-    backend = createBackend(backendName, bootstrap, BackendOptions{config.cudaGraph, in.device});
+    backend = createBackend(backendName, bootstrap,
+                            BackendOptions{config.cudaGraph, in.device, config.registration});
   } catch (const Error& e) {
     backendError = e;
   }

@@ -170,12 +170,22 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
                  "mpi, nccl, ucx or auto (default: nccl where a GPU is visible, else mpi)");
   int graphLaunches = 0;
   app.add_option("-G", graphLaunches, "N > 0: CUDA-graph mode, as nccl-tests -G (NCCL backend)");
+  app.add_option("-R,--register", c.registration,
+                 "NCCL buffers: 0 cudaMalloc (default), 1 ncclMemAlloc + ncclCommRegister, "
+                 "2 symmetric windows (NCCL >= 2.27), as nccl-tests -R");
   app.add_flag("--cuda-graph", c.cudaGraph,
                "NCCL: capture each batch's loop in a CUDA graph and time graph launches");
   app.add_option("--jsonl", c.jsonlPath,
                  "records file (default results/cclbench-<time>.jsonl under the working folder)");
   app.add_flag("--no-jsonl", noJsonl, "write no records file");
   app.add_option("--csv", c.csvPath, "also write a CSV derived from the records");
+  std::vector<std::string> labels;
+  app.add_option("--db", c.dbPath,
+                 "results database (default $CCLBENCH_DB or results/cclbench.db)");
+  bool noDb = false;
+  app.add_flag("--no-db", noDb, "do not save the run in the results database");
+  app.add_option("--tag", c.tags, "tag the run in the database (nightly, acceptance...; repeatable)");
+  app.add_option("--label", labels, "label the run: KEY=VALUE (repeatable)");
   app.add_option("--min-busbw", minBusBw,
                  "fail (exit 7) when busbw at a collective's largest size is under this GB/s");
   app.add_option("--pair", pair, "point-to-point ranks for latency, bw, bibw (default 0,1)");
@@ -213,6 +223,12 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   c.cudaGraph = c.cudaGraph || graphLaunches > 0;
   c.precision = fractionOption(precision);
   c.writeJsonl = !noJsonl;
+  c.writeDb = !noDb;
+  for (const auto& label : labels) {
+    const auto eq = label.find('=');
+    if (eq == std::string::npos || eq == 0) throw usageError("--label takes KEY=VALUE, got '" + label + "'");
+    c.labels.emplace_back(label.substr(0, eq), label.substr(eq + 1));
+  }
   c.progress = !noProgress;
   if (place == "both") {
     c.outOfPlace = c.inPlace = true;

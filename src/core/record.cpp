@@ -77,6 +77,7 @@ nlohmann::json toJson(const RunHeader& h) {
   j["environment"] = h.environment;
   j["config"] = h.config;
   j["aggregation"] = name(h.aggregation);
+  if (!h.topology.is_null()) j["topology"] = h.topology;
   return j;
 }
 

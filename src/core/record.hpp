@@ -41,6 +41,8 @@ struct RunHeader {
   std::map<std::string, std::string> environment;  ///< NCCL_*, UCX_*, OMPI_*, UCC_*, CCLBENCH_*
   nlohmann::json config;
   Aggregation aggregation = Aggregation::kMax;
+  std::string fingerprint;  ///< topology fingerprint of every node of the run ("" if unknown)
+  nlohmann::json topology;  ///< {fingerprint, nodes, host: rank 0's host in full, notes}
 };
 
 /// Single-iteration timing (per-iteration mode), combined across ranks per iteration.
@@ -78,7 +80,7 @@ struct CaseRecord {
 
 struct Trailer {
   std::string runId;
-  std::string status;  ///< complete or failed
+  std::string status;  ///< complete, or incomplete for imported sources that were cut short
   int exitCode = 0;
   std::string message;
   std::size_t cases = 0;

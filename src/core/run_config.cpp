@@ -39,6 +39,9 @@ void validate(const RunConfig& c) {
   if (!(c.timeoutSeconds >= 0)) throw usageError("-T/--timeout must be 0 (off) or positive");
   if (c.root < 0) throw usageError("-r/--root must be 0 or more");
   if (c.window < 1) throw usageError("--window must be 1 or more");
+  if (c.registration < 0 || c.registration > 2) {
+    throw usageError("-R must be 0 (none), 1 (ncclCommRegister) or 2 (symmetric windows)");
+  }
   if (c.peerA < 0 || c.peerB < 0 || c.peerA == c.peerB) {
     throw usageError("--pair needs two different ranks, e.g. --pair 0,1");
   }
@@ -100,6 +103,7 @@ nlohmann::json toJson(const RunConfig& c) {
   j["min_busbw_gbps"] = c.minBusBandwidth ? nlohmann::json(*c.minBusBandwidth) : nlohmann::json();
   j["backend"] = c.backend;
   j["cuda_graph"] = c.cudaGraph;
+  j["registration"] = c.registration;
   j["pair"] = {c.peerA, c.peerB};
   j["window"] = c.window;
   if (c.testCorruptRank >= 0) j["test_corrupt_rank"] = c.testCorruptRank;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -51,6 +52,7 @@ struct RunConfig {
 
   std::string backend = "auto";  ///< auto, mpi, nccl, ucx
   bool cudaGraph = false;        ///< NCCL: time CUDA-graph launches of the captured loop
+  int registration = 0;          ///< NCCL buffers: 0 cudaMalloc, 1 registered, 2 symmetric
   int peerA = 0;                 ///< point-to-point pair
   int peerB = 1;
   int window = 64;  ///< messages in flight for bw and bibw
@@ -59,6 +61,10 @@ struct RunConfig {
   std::string jsonlPath;  ///< empty: results/cclbench-<time>.jsonl
   bool writeJsonl = true;
   std::string csvPath;
+  std::string dbPath;  ///< empty: $CCLBENCH_DB or results/cclbench.db
+  bool writeDb = true;
+  std::vector<std::string> tags;                ///< nightly, acceptance, tuning ...
+  std::vector<std::pair<std::string, std::string>> labels;  ///< free-form key=value
   bool progress = true;
 
   int testCorruptRank = -1;  ///< hidden test switch: this rank corrupts one output element

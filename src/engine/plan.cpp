@@ -1,7 +1,10 @@
 #include "engine/plan.hpp"
 
 #include "backends/backend.hpp"
+#include <algorithm>
+
 #include "core/error.hpp"
+#include "core/sizes.hpp"
 
 namespace cclbench {
 namespace {
@@ -19,7 +22,12 @@ CaseSpec PlanRow::inPlace() const {
   return spec;
 }
 
-std::vector<PlanTable> buildPlan(const RunConfig& config, int nranks, const Backend& backend) {
+uint64_t bufferBytesOf(const CaseShape& shape, DType type) {
+  return (shape.sendCount + std::max(shape.sendCount, shape.recvCount)) * sizeOf(type);
+}
+
+std::vector<PlanTable> buildPlan(const RunConfig& config, int nranks, const Backend& backend,
+                                 std::optional<uint64_t> memoryLimitBytes) {
   const std::vector<uint64_t> sizes = sweepSizes(config.sweep);
   std::vector<PlanTable> tables;
   for (Collective c : config.collectives) {
@@ -27,7 +35,7 @@ std::vector<PlanTable> buildPlan(const RunConfig& config, int nranks, const Back
     if (!config.outOfPlace && !ci.hasInPlace) {
       throw usageError(std::string(ci.name) + " has no in-place variant: use --place out or both");
     }
-    PlanTable table{c, {}, {}};
+    PlanTable table{c, {}, {}, {}};
     const std::vector<RedOp> ops = ci.reduces ? config.ops : std::vector<RedOp>{RedOp::kNone};
     for (DType type : config.dtypes) {
       for (RedOp op : ops) {
@@ -37,6 +45,15 @@ std::vector<PlanTable> buildPlan(const RunConfig& config, int nranks, const Back
         }
         for (uint64_t bytes : sizes) {
           const CaseShape shape = shapeOf(c, bytes, sizeOf(type), nranks);
+          if (memoryLimitBytes && bufferBytesOf(shape, type) > *memoryLimitBytes) {
+            if (table.notes.empty()) {
+              table.notes.push_back(
+                  "sizes from " + formatBytes(shape.sizeBytes) + " up need more than the " +
+                  formatBytes(*memoryLimitBytes) +
+                  " of buffer memory free on the tightest rank: the sweep is capped below");
+            }
+            continue;
+          }
           if (shape.count == 0) {
             if (type == config.dtypes.front() && op == ops.front()) {
               table.skippedBytes.push_back(bytes);

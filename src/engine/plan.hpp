@@ -3,6 +3,7 @@
 /// (type, op, size), each row measured out-of-place and/or in-place.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,10 +38,17 @@ struct PlanTable {
   Collective collective;
   std::vector<PlanRow> rows;
   std::vector<uint64_t> skippedBytes;  ///< requested sizes whose count rounds down to 0
+  std::vector<std::string> notes;      ///< e.g. sizes dropped because memory is short
 };
 
 /// Builds the plan; throws Error(kInvalidUsage) when a collective has no size left after
 /// rounding, and Error(kNotAvailable) when the backend cannot run a requested combination.
-std::vector<PlanTable> buildPlan(const RunConfig& config, int nranks, const Backend& backend);
+/// Sizes whose buffers need more than `memoryLimitBytes` (agreed across ranks: the tightest
+/// rank's) are dropped with one note per table.
+std::vector<PlanTable> buildPlan(const RunConfig& config, int nranks, const Backend& backend,
+                                 std::optional<uint64_t> memoryLimitBytes = std::nullopt);
+
+/// Bytes of buffers a case needs on one rank (send buffer plus the larger of send and receive).
+uint64_t bufferBytesOf(const CaseShape& shape, DType type);
 
 }  // namespace cclbench

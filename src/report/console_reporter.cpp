@@ -72,6 +72,7 @@ class ConsoleReporter final : public Reporter {
   void beginTable(const TableInfo& t) override {
     table_ = t;
     std::fprintf(out_, "#\n# Collective: %s\n", name(t.collective));
+    for (const std::string& note : t.notes) std::fprintf(out_, "# note: %s\n", note.c_str());
     for (uint64_t bytes : t.skippedBytes) {
       std::fprintf(out_, "# skipped %s: rounds down to 0 elements per rank\n",
                    formatBytes(bytes).c_str());

@@ -203,7 +203,7 @@ TEST(ConsoleReporter, TableHeaderStartsWithNcclTestsHeader) {
   // clang-format on
   Captured out;
   auto reporter = createConsoleReporter(out.file());
-  reporter->beginTable({Collective::kAllGather, true, {8, 16}});
+  reporter->beginTable({Collective::kAllGather, true, {8, 16}, {}});
   const auto lines = out.lines();
   ASSERT_EQ(lines.size(), 7u);
   EXPECT_EQ(lines[0], "#");

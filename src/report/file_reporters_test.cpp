@@ -89,7 +89,7 @@ Trailer trailer() {
 /// Feeds a whole run with one table of one row to `reporter`.
 void feedRun(Reporter& reporter) {
   reporter.beginRun(header());
-  reporter.beginTable({Collective::kAllReduce, true, {}});
+  reporter.beginTable({Collective::kAllReduce, true, {}, {}});
   reporter.row(row());
   reporter.endTable(tableSummary());
   reporter.endRun(trailer());
@@ -142,7 +142,7 @@ TEST_F(FileReporters, CsvAppearsOnlyAtTheEndOfTheRun) {
   const fs::path path = folder_ / "out" / "run.csv";
   auto reporter = createCsvReporter(path.string());
   reporter->beginRun(header());
-  reporter->beginTable({Collective::kAllReduce, true, {}});
+  reporter->beginTable({Collective::kAllReduce, true, {}, {}});
   reporter->row(row());
   reporter->endTable(tableSummary());
   EXPECT_FALSE(fs::exists(path));

@@ -16,6 +16,7 @@ struct TableInfo {
   Collective collective;
   bool hasInPlace;                     ///< false: in-place columns show N/A
   std::vector<uint64_t> skippedBytes;  ///< sizes too small for this collective on this many ranks
+  std::vector<std::string> notes;      ///< one line each, printed above the table
 };
 
 /// One table row: the out-of-place and in-place records of one (type, op, size).

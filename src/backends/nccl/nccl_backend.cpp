@@ -48,7 +48,12 @@ std::string versionText(int code) {
 class NcclBackend final : public Backend {
  public:
   NcclBackend(Bootstrap& bootstrap, const BackendOptions& options)
-      : graphMode_(options.cudaGraph) {
+      : graphMode_(options.cudaGraph), registration_(options.registration) {
+#if NCCL_VERSION_CODE < NCCL_VERSION(2, 27, 0)
+    if (registration_ == 2) {
+      throw Error(ExitCode::kNotAvailable, "-R 2 (symmetric windows) needs NCCL 2.27 or newer");
+    }
+#endif
     const ProcessPlace& place = bootstrap.place();
     const int devices = visibleCudaDevices();
     if (devices == 0) {
@@ -144,11 +149,43 @@ class NcclBackend final : public Backend {
     return {};
   }
 
+  std::optional<uint64_t> memoryLimitBytes() const override {
+    std::size_t freeBytes = 0, totalBytes = 0;
+    if (cudaMemGetInfo(&freeBytes, &totalBytes) != cudaSuccess) return std::nullopt;
+    // Leave room for NCCL's own growth (new channels, registrations) and the CUDA context.
+    constexpr std::size_t kReserve = 512ull << 20;
+    const std::size_t usable = freeBytes / 100 * 95;
+    return usable > kReserve ? usable - kReserve : 0;
+  }
+
   Buffer allocate(std::size_t bytes) override {
+    const std::size_t size = std::max<std::size_t>(bytes, 256);
     void* data = nullptr;
-    check(cudaMalloc(&data, std::max<std::size_t>(bytes, 256)), "cudaMalloc");
-    check(cudaMemset(data, 0, std::max<std::size_t>(bytes, 256)), "cudaMemset");
-    return Buffer(data, bytes, [](void* p) { cudaFree(p); });
+    if (registration_ == 0) {
+      check(cudaMalloc(&data, size), "cudaMalloc");
+      check(cudaMemset(data, 0, size), "cudaMemset");
+      return Buffer(data, bytes, [](void* p) { cudaFree(p); });
+    }
+    checkNccl(ncclMemAlloc(&data, size), "ncclMemAlloc", comm_);
+    check(cudaMemset(data, 0, size), "cudaMemset");
+    ncclComm_t comm = comm_;
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 27, 0)
+    if (registration_ == 2) {  // collective: every rank allocates the same sequence of buffers
+      ncclWindow_t window{};
+      call(ncclCommWindowRegister(comm_, data, size, &window, NCCL_WIN_COLL_SYMMETRIC),
+           "ncclCommWindowRegister");
+      return Buffer(data, bytes, [comm, window](void* p) {
+        ncclCommWindowDeregister(comm, window);
+        ncclMemFree(p);
+      });
+    }
+#endif
+    void* handle = nullptr;
+    call(ncclCommRegister(comm_, data, size, &handle), "ncclCommRegister");
+    return Buffer(data, bytes, [comm, handle](void* p) {
+      ncclCommDeregister(comm, handle);
+      ncclMemFree(p);
+    });
   }
 
   void fillInput(void* data, std::size_t count, DType type,
@@ -371,6 +408,7 @@ class NcclBackend final : public Backend {
   static constexpr int kGraphIterations = 100;
 
   bool graphMode_;
+  int registration_;
   int device_ = 0;
   int rank_ = 0;
   int size_ = 1;

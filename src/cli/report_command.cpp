@@ -1,0 +1,85 @@
+/// `cclbench report RUN... --out FILE.html`: one self-contained HTML report of runs from the
+/// database or files, compared against the first.
+
+#include <CLI/CLI.hpp>
+
+#include <fstream>
+#include <iostream>
+
+#include "analysis/compare.hpp"
+#include "cli/commands.hpp"
+#include "cli/run_sources.hpp"
+#include "core/error.hpp"
+#include "core/sizes.hpp"
+#include "report/html_report.hpp"
+
+namespace cclbench {
+
+int reportCommand(int*, char***, const std::vector<std::string>& args) {
+  CLI::App app{"Write one self-contained HTML report (works offline) of runs from the results "
+               "database or from files: busbw and time by size with confidence bands, ratio to "
+               "the first run, regression verdicts, run metadata and topology, a Markdown summary.",
+               "cclbench report"};
+  app.footer("Operands: a run id, a file (nccl-tests, OSU or cclbench output), latest[:TAG].\n"
+             "Example:\n  cclbench report 41 42 --out nightly.html\n"
+             "  cclbench report baseline.jsonl latest:nightly --out cmp.html --markdown");
+  std::vector<std::string> operands;
+  std::string db, out, title = "cclbench report";
+  bool markdown = false;
+  app.add_option("runs", operands, "runs to show; the first is the baseline")->required();
+  app.add_option("--out", out, "the HTML file to write")->required();
+  app.add_option("--db", db, "results database (default $CCLBENCH_DB or results/cclbench.db)");
+  app.add_option("--title", title, "page title");
+  app.add_flag("--markdown", markdown, "also print the Markdown summary on stdout");
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    throw usageError(e.what());
+  }
+
+  ReportInput input;
+  input.title = title;
+  input.chartLibrary = loadChartLibrary();
+  const std::vector<ResolvedRun> runs = resolveRunOperands(operands, db);
+  for (const ResolvedRun& r : runs) {
+    input.runs.push_back({r.label, r.header, r.status, r.source, r.fingerprint, r.tags, r.cases});
+  }
+  auto runCases = [](const ResolvedRun& r) {
+    return analysis::RunCases{r.label, r.header.ranks, r.header.backend, r.header.aggregation,
+                              r.cases};
+  };
+  for (std::size_t i = 1; i < runs.size(); ++i) {
+    analysis::CompareOptions options;
+    options.force = true;  // a report shows differences; compare is where they are refused
+    const analysis::Comparison result =
+        analysis::compare(analysis::sideOfRun(runs[0].label, runCases(runs[0])),
+                          analysis::sideOfRun(runs[i].label, runCases(runs[i])), options);
+    for (const analysis::CaseComparison& c : result.cases) {
+      const analysis::CaseKey& k = c.key;
+      const std::string caseName = std::string(name(k.collective)) + " " + name(k.dtype) + " " +
+                                   (k.op == RedOp::kNone ? "" : std::string(name(k.op)) + " ") +
+                                   name(k.placement) + " " + formatBytes(k.sizeBytes);
+      const double low = c.timeRatioCi ? c.timeRatioCi->low : c.timeRatio;
+      const double high = c.timeRatioCi ? c.timeRatioCi->high : c.timeRatio;
+      input.regressions.push_back({runs[i].label + " vs " + runs[0].label, caseName, c.timeRatio,
+                                   low, high, c.q.value_or(1.0), c.verdictText()});
+    }
+  }
+  const std::string html = renderHtmlReport(input);
+  const std::string partial = out + ".partial";
+  {
+    std::ofstream file(partial, std::ios::binary | std::ios::trunc);
+    if (!(file << html)) throw usageError("cannot write " + out);
+  }
+  std::rename(partial.c_str(), out.c_str());
+  std::cerr << "cclbench: wrote " << out << " (" << html.size() / 1024 << " KiB, "
+            << runs.size() << " runs)\n";
+  if (markdown) std::cout << markdownSummary(input);
+  return 0;
+}
+
+}  // namespace cclbench

@@ -1,0 +1,226 @@
+#include "store/result_store.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "store/schema.hpp"
+#include "store/sqlite.hpp"
+
+namespace cclbench {
+namespace {
+
+std::string freshPath(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("cclbench-store-" + std::to_string(getpid()) + "-" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return (dir / "results.db").string();
+}
+
+RunHeader header(const std::string& uid, const std::string& start = "2026-11-26T10:00:00Z") {
+  RunHeader h;
+  h.runId = uid;
+  h.startUtc = start;
+  h.toolVersion = "0.1.0";
+  h.ranks = 4;
+  h.backend = "mpi";
+  h.launcher = "openmpi";
+  h.hosts = {{"node01", {0, 1}, {"0", "1"}}, {"node02", {2, 3}, {"0", "1"}}};
+  h.config = {{"min_bytes", 8}};
+  h.aggregation = Aggregation::kMax;
+  return h;
+}
+
+CaseRecord caseOf(uint64_t bytes, double medianUs) {
+  CaseRecord c;
+  c.collective = Collective::kAllReduce;
+  c.dtype = DType::kFloat;
+  c.op = RedOp::kSum;
+  c.sizeBytes = bytes;
+  c.count = bytes / 4;
+  c.ranks = 4;
+  c.samplesUs = {medianUs * 0.99, medianUs, medianUs * 1.01};
+  c.timeUs = stats::summarize(c.samplesUs);
+  c.busBandwidthGBps = static_cast<double>(bytes) / medianUs / 1e3;
+  c.checked = true;
+  c.stopReason = "precision";
+  return c;
+}
+
+TEST(ResultStore, CreatesTheCurrentSchemaAndRoundTripsARun) {
+  const std::string path = freshPath("roundtrip");
+  ResultStore store(path);
+  const int64_t run = store.beginRun(header("r1"), {{"nightly"}, {{"rack", "A7"}}}, "cclbench", "",
+                                     RunStatus::kRunning, "fp123");
+  store.addCases(run, {caseOf(1024, 10), caseOf(2048, 12)});
+  store.finishRun(run, Trailer{"r1", "complete", 0, "", 2, 0, "2026-11-26T10:01:00Z", 60});
+  const auto stored = store.run(run);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->status, "complete");
+  EXPECT_EQ(stored->fingerprint, "fp123");
+  EXPECT_EQ(stored->caseCount, 2);
+  EXPECT_EQ(stored->header.hosts.size(), 2u);
+  EXPECT_EQ(stored->meta.tags, std::vector<std::string>{"nightly"});
+  EXPECT_EQ(stored->meta.labels.at("rack"), "A7");
+  const auto cases = store.cases(run);
+  ASSERT_EQ(cases.size(), 2u);
+  EXPECT_EQ(cases[1].sizeBytes, 2048u);
+  EXPECT_EQ(cases[1].samplesUs.size(), 3u);
+  EXPECT_DOUBLE_EQ(cases[1].timeUs.median, 12);
+  sql::Database db(path, false);
+  EXPECT_EQ(store::schemaVersion(db), store::currentSchemaVersion());
+}
+
+TEST(ResultStore, MigratesAVersionOneDatabase) {
+  const std::string path = freshPath("migrate");
+  {
+    sql::Database db(path, true);
+    store::migrate(db, 1);
+    ASSERT_EQ(store::schemaVersion(db), 1);
+    db.exec("INSERT INTO runs (run_uid, status, source, started_utc, fingerprint) "
+            "VALUES ('old', 'complete', 'cclbench', '2025-01-01T00:00:00Z', 'fpold')");
+  }
+  ResultStore store(path);  // migrates to the current version
+  const auto runs = store.listRuns({});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].uid, "old");
+  const int64_t run = store.beginRun(header("new"), {{}, {{"k", "v"}}}, "cclbench", "",
+                                     RunStatus::kRunning, "fp");
+  EXPECT_EQ(store.run(run)->meta.labels.at("k"), "v");  // run_labels exists only from v2
+  sql::Database db(path, false);
+  EXPECT_EQ(store::schemaVersion(db), store::currentSchemaVersion());
+}
+
+TEST(ResultStore, RefusesADatabaseFromTheFuture) {
+  const std::string path = freshPath("future");
+  {
+    sql::Database db(path, true);
+    db.exec("PRAGMA user_version = 999");
+  }
+  try {
+    ResultStore store(path);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kInvalidUsage);
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos);
+  }
+}
+
+TEST(ResultStore, FiltersRuns) {
+  ResultStore store(freshPath("filter"));
+  store.beginRun(header("a", "2026-11-01T00:00:00Z"), {{"nightly"}, {}}, "cclbench", "",
+                 RunStatus::kComplete, "fpA");
+  store.beginRun(header("b", "2026-11-02T00:00:00Z"), {{"acceptance"}, {}}, "cclbench", "",
+                 RunStatus::kComplete, "fpB");
+  RunHeader other = header("c", "2026-11-03T00:00:00Z");
+  other.backend = "nccl";
+  other.hosts = {{"gpu17", {0}, {"0"}}};
+  store.beginRun(other, {{"nightly"}, {}}, "cclbench", "", RunStatus::kComplete, "fpA");
+  auto uids = [](const std::vector<StoredRun>& runs) {
+    std::vector<std::string> out;
+    for (const auto& r : runs) out.push_back(r.uid);
+    return out;
+  };
+  EXPECT_EQ(uids(store.listRuns({})), (std::vector<std::string>{"c", "b", "a"}));
+  RunFilter f;
+  f.tag = "nightly";
+  EXPECT_EQ(uids(store.listRuns(f)), (std::vector<std::string>{"c", "a"}));
+  f = {};
+  f.fingerprint = "fpB";
+  EXPECT_EQ(uids(store.listRuns(f)), (std::vector<std::string>{"b"}));
+  f = {};
+  f.host = "gpu17";
+  EXPECT_EQ(uids(store.listRuns(f)), (std::vector<std::string>{"c"}));
+  f = {};
+  f.backend = "mpi";
+  f.since = "2026-11-02";
+  EXPECT_EQ(uids(store.listRuns(f)), (std::vector<std::string>{"b"}));
+  f = {};
+  f.limit = 1;
+  EXPECT_EQ(uids(store.listRuns(f)), (std::vector<std::string>{"c"}));
+}
+
+TEST(ResultStore, ImportIsAllOrNothing) {
+  ResultStore store(freshPath("import"));
+  store.importRun(header("dup"), {}, "nccl-tests", "a.txt", {caseOf(8, 1)}, Trailer{}, RunStatus::kComplete, "");
+  // The same run id again violates the unique key: nothing of the second import may remain.
+  EXPECT_THROW(store.importRun(header("dup"), {}, "nccl-tests", "b.txt",
+                               {caseOf(8, 1), caseOf(16, 2)}, Trailer{}, RunStatus::kComplete, ""),
+               Error);
+  const auto runs = store.listRuns({});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].sourceFile, "a.txt");
+  EXPECT_EQ(store.cases(runs[0].id).size(), 1u);
+}
+
+TEST(ResultStore, ConcurrentWritersLoseNothing) {
+  const std::string path = freshPath("concurrent");
+  ResultStore{path};  // create the schema first
+  constexpr int kWriters = 6, kRunsEach = 10;
+  std::vector<pid_t> children;
+  for (int w = 0; w < kWriters; ++w) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      int rc = 0;
+      try {
+        ResultStore store(path);
+        for (int r = 0; r < kRunsEach; ++r) {
+          const std::string uid = "w" + std::to_string(w) + "-r" + std::to_string(r);
+          const int64_t id = store.beginRun(header(uid), {}, "cclbench", "", RunStatus::kRunning, "");
+          for (uint64_t size = 8; size <= 1024; size *= 2) store.addCases(id, {caseOf(size, 3)});
+          store.finishRun(id, Trailer{uid, "complete", 0, "", 8, 0, "", 1});
+        }
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "writer %d: %s\n", w, e.what());
+        rc = 1;
+      }
+      std::_Exit(rc);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  ResultStore store(path);
+  const auto runs = store.listRuns({});
+  ASSERT_EQ(runs.size(), static_cast<std::size_t>(kWriters * kRunsEach));
+  for (const auto& r : runs) {
+    EXPECT_EQ(r.status, "complete");
+    EXPECT_EQ(r.caseCount, 8);
+  }
+}
+
+TEST(ResultStore, AKilledRunKeepsItsFinishedSizesAndStaysIncomplete) {
+  const std::string path = freshPath("killed");
+  ResultStore{path};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    ResultStore store(path);
+    const int64_t id = store.beginRun(header("killed"), {}, "cclbench", "", RunStatus::kRunning, "");
+    store.addCases(id, {caseOf(8, 1)});
+    store.addCases(id, {caseOf(16, 1)});
+    raise(SIGKILL);  // dies mid-sweep, before finishRun
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  ResultStore store(path);
+  const auto runs = store.listRuns({});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, "running");        // never marked complete
+  EXPECT_EQ(displayStatus(runs[0]), "incomplete");  // and its writer is gone
+  EXPECT_EQ(store.cases(runs[0].id).size(), 2u);
+}
+
+TEST(NetworkFilesystemWarning, LocalDisksGetNone) {
+  EXPECT_EQ(networkFilesystemWarning(freshPath("local")), "");
+}
+
+}  // namespace
+}  // namespace cclbench
