@@ -10,7 +10,9 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev   # command line, records
   libgtest-dev libgmock-dev         # unit tests
   libbenchmark-dev                  # bench/
-  libsqlite3-dev sqlite3            # results history (later issues)
+  libsqlite3-dev sqlite3            # results history
+  libjs-chart.js                    # inlined into HTML reports (works offline)
+  chromium                          # the HTML report's browser test (headless)
   procps                            # ps/pgrep for integration tests
 )
 missing=()
