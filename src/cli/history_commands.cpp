@@ -207,8 +207,11 @@ int importCommand(int*, char***, const std::vector<std::string>& args) {
   bool json = false;
   app.add_option("files", files, "files to import")->required();
   app.add_option("--db", db, "results database (default $CCLBENCH_DB or results/cclbench.db)");
-  app.add_option("--tag", tags, "tag the imported runs (repeatable)");
-  app.add_option("--label", labels, "label the imported runs KEY=VALUE (repeatable)");
+  // One value per occurrence: a list option would swallow the file names that follow it.
+  app.add_option("--tag", tags, "tag the imported runs (repeatable)")
+      ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--label", labels, "label the imported runs KEY=VALUE (repeatable)")
+      ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_flag("--json", json, "JSON on stdout");
   if (!parse(app, args)) return 0;
   RunMeta meta{tags, {}};

@@ -86,7 +86,7 @@ Verdict runSession(const RunConfig& config, Bootstrap& bootstrap, Backend& backe
   std::vector<PlanTable> plan;
   std::unique_ptr<ReporterList> reporters;
   std::optional<Error> setupError;
-  const std::string runId = newRunId();
+  const std::string& runId = context.runId;
   const std::optional<uint64_t> memoryLimit = agreedMemoryLimit(bootstrap, backend);
   try {
     validateForWorld(config, backend.size());
@@ -100,6 +100,7 @@ Verdict runSession(const RunConfig& config, Bootstrap& bootstrap, Backend& backe
   RunHeader header = collectProvenance(bootstrap, backend, config, context.commandLine,
                                        context.launcher);
   header.runId = runId;
+  if (!context.transport.is_null()) header.transport = context.transport;
   if (reporting) reporters->beginRun(header);
 
   std::size_t totalRows = 0, doneRows = 0;

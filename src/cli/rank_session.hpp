@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "backends/backend.hpp"
 #include "cli/agreement.hpp"
 #include "core/bootstrap.hpp"
@@ -16,6 +18,8 @@ namespace cclbench {
 struct SessionContext {
   std::vector<std::string> commandLine;
   std::string launcher;
+  std::string runId;          ///< agreed by all ranks before the backend exists
+  nlohmann::json transport;   ///< NCCL transports seen by the start-up probe (null for MPI)
 };
 
 /// Collective over all ranks. Setup failures are agreed and returned; failures in the middle

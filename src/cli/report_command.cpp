@@ -10,7 +10,6 @@
 #include "cli/commands.hpp"
 #include "cli/run_sources.hpp"
 #include "core/error.hpp"
-#include "core/sizes.hpp"
 #include "report/html_report.hpp"
 
 namespace cclbench {
@@ -55,19 +54,28 @@ int reportCommand(int*, char***, const std::vector<std::string>& args) {
   for (std::size_t i = 1; i < runs.size(); ++i) {
     analysis::CompareOptions options;
     options.force = true;  // a report shows differences; compare is where they are refused
+    input.thresholdFraction = options.threshold;
+    input.alpha = options.alpha;
     const analysis::Comparison result =
         analysis::compare(analysis::sideOfRun(runs[0].label, runCases(runs[0])),
                           analysis::sideOfRun(runs[i].label, runCases(runs[i])), options);
+    ReportComparison comparison;
+    comparison.runIndex = i;
+    for (const analysis::Difference& d : result.differences) {
+      comparison.differences.push_back(d.what + ": " + d.a + " / " + d.b);
+    }
+    for (const analysis::CollectiveSummary& s : result.collectives) {
+      comparison.collectives.push_back(
+          {name(s.collective), s.cases, s.geometricMeanTimeRatio, s.slower, s.faster});
+    }
     for (const analysis::CaseComparison& c : result.cases) {
       const analysis::CaseKey& k = c.key;
-      const std::string caseName = std::string(name(k.collective)) + " " + name(k.dtype) + " " +
-                                   (k.op == RedOp::kNone ? "" : std::string(name(k.op)) + " ") +
-                                   name(k.placement) + " " + formatBytes(k.sizeBytes);
       const double low = c.timeRatioCi ? c.timeRatioCi->low : c.timeRatio;
       const double high = c.timeRatioCi ? c.timeRatioCi->high : c.timeRatio;
-      input.regressions.push_back({runs[i].label + " vs " + runs[0].label, caseName, c.timeRatio,
-                                   low, high, c.q.value_or(1.0), c.verdictText()});
+      comparison.rows.push_back({k.collective, k.dtype, k.op, k.placement, k.sizeBytes, c.timeRatio,
+                                 low, high, c.q.value_or(1.0), c.verdictText()});
     }
+    input.comparisons.push_back(std::move(comparison));
   }
   const std::string html = renderHtmlReport(input);
   const std::string partial = out + ".partial";
@@ -76,8 +84,8 @@ int reportCommand(int*, char***, const std::vector<std::string>& args) {
     if (!(file << html)) throw usageError("cannot write " + out);
   }
   std::rename(partial.c_str(), out.c_str());
-  std::cerr << "cclbench: wrote " << out << " (" << html.size() / 1024 << " KiB, "
-            << runs.size() << " runs)\n";
+  std::cerr << "cclbench: wrote " << out << " (" << html.size() / 1024 << " KiB, " << runs.size()
+            << (runs.size() == 1 ? " run)\n" : " runs)\n");
   if (markdown) std::cout << markdownSummary(input);
   return 0;
 }

@@ -9,7 +9,9 @@
 
 #include "backends/registry.hpp"
 #include "cli/agreement.hpp"
+#include "cli/provenance.hpp"
 #include "cli/rank_session.hpp"
+#include "cli/transport_check.hpp"
 #include "cli/run_options.hpp"
 #include "core/error.hpp"
 #include "engine/watchdog.hpp"
@@ -57,7 +59,37 @@ struct RankInputs {
   std::vector<std::string> commandLine;
   std::string launcher;
   int device = -1;
+  std::string runId;                       ///< empty: rank 0 makes one and tells the others
+  const TransportSetup* transport = nullptr;  ///< prepared by the process (thread mode)
 };
+
+/// The NCCL log folder of a run.
+std::string ncclLogFolder(const std::string& runId) { return "results/" + runId + "/nccl"; }
+
+/// Collective: rank 0's run id for everyone.
+std::string agreedRunId(Bootstrap& bootstrap) {
+  char id[64] = {};
+  if (bootstrap.place().rank == 0) {
+    const std::string mine = newRunId();
+    std::snprintf(id, sizeof id, "%s", mine.c_str());
+  }
+  bootstrap.broadcast(id, sizeof id, 0);
+  return id;
+}
+
+/// NCCL only: what the start-up probe shows, and exit 9 when the path is not the one asked for.
+std::optional<Error> verifyTransport(Backend& backend, const TransportSetup& setup,
+                                     nlohmann::json& record) {
+  probeConnections(backend);
+  const TransportCheck check = checkTransport(setup);
+  record = transportJson(setup, check);
+  if (!check.verification || check.verification->ok) return std::nullopt;
+  std::string message = check.verification->message();
+  for (std::size_t i = 0; i < check.verification->evidence.size() && i < 3; ++i) {
+    message += "\n    " + check.verification->evidence[i];
+  }
+  return Error(ExitCode::kFabricMismatch, message);
+}
 
 /// Creates the watchdog of one rank: on a hang it reports rank, host and step, then ends the
 /// whole job through `live` (or the process before any bootstrap exists).
@@ -93,10 +125,20 @@ int runRank(Bootstrap& bootstrap, const RankInputs& in, Watchdog& watchdog) {
   }
 
   const std::string backendName = resolvedBackend(config);
+  const std::string runId = in.runId.empty() ? agreedRunId(bootstrap) : in.runId;
   watchdog.arm("start-up (creating the " + backendName + " backend)");
   std::unique_ptr<Backend> backend;
   std::optional<Error> backendError;
+  std::optional<TransportSetup> ownSetup;
+  const TransportSetup* transport = in.transport;
   try {
+    if (backendName != "nccl" && !config.fabric.empty()) {
+      throw usageError("--fabric applies to the NCCL backend only");
+    }
+    if (backendName == "nccl" && !transport) {  // before NCCL reads its environment
+      ownSetup = prepareNcclEnvironment(config, ncclLogFolder(runId), processEnvironment());
+      transport = &*ownSetup;
+    }
     backend = createBackend(backendName, bootstrap,
                             BackendOptions{config.cudaGraph, in.device, config.registration});
   } catch (const Error& e) {
@@ -104,11 +146,23 @@ int runRank(Bootstrap& bootstrap, const RankInputs& in, Watchdog& watchdog) {
   }
   if (Verdict v = agreeOn(bootstrap, backendError); !v.ok()) return finish(v);
 
+  nlohmann::json transportRecord;
+  if (transport) {
+    watchdog.arm("start-up (probing NCCL's transports)");
+    std::optional<Error> mismatch;
+    try {
+      mismatch = verifyTransport(*backend, *transport, transportRecord);
+    } catch (const Error& e) {
+      mismatch = e;
+    }
+    if (Verdict v = agreeOn(bootstrap, mismatch); !v.ok()) return finish(v);
+  }
+
   const std::string where = "rank " + std::to_string(bootstrap.place().rank) + " (host " +
                             bootstrap.place().host + "): ";
   try {
-    return finish(runSession(config, bootstrap, *backend, {in.commandLine, in.launcher},
-                             &watchdog));
+    return finish(runSession(config, bootstrap, *backend,
+                             {in.commandLine, in.launcher, runId, transportRecord}, &watchdog));
   } catch (const Error& e) {
     printError(where + e.what());
     bootstrap.abort(code(e.code()));
@@ -143,6 +197,15 @@ int selfLaunchMpi(const RunOptions& options, const char* argv0) {
 /// Single-process mode (NCCL, like nccl-tests -g): one thread per rank, no MPI needed.
 int runThreads(const RunOptions& options, int ranks, std::vector<std::string> commandLine) {
   const std::optional<Error> noError;
+  // Once per process, before any thread calls NCCL: NCCL reads its environment once.
+  const std::string runId = newRunId();
+  TransportSetup transport;
+  try {
+    transport = prepareNcclEnvironment(options.config, ncclLogFolder(runId), processEnvironment());
+  } catch (const Error& e) {
+    printError(e.what());
+    return code(e.code());
+  }
   auto group = createThreadGroup(ranks);
   std::vector<int> codes(static_cast<std::size_t>(ranks), 0);
   std::vector<std::thread> threads;
@@ -152,7 +215,7 @@ int runThreads(const RunOptions& options, int ranks, std::vector<std::string> co
       auto watchdog = makeWatchdog(options.config.timeoutSeconds, r, live);
       std::unique_ptr<Bootstrap> bootstrap = createThreadBootstrap(group, r);
       live = bootstrap.get();
-      RankInputs in{&options, &noError, commandLine, "threads", r};
+      RankInputs in{&options, &noError, commandLine, "threads", r, runId, &transport};
       codes[static_cast<std::size_t>(r)] = runRank(*bootstrap, in, *watchdog);
     });
   }
@@ -179,7 +242,7 @@ int runMpiRank(int* argc, char*** argv, const std::vector<std::string>& args,
   MpiRuntime runtime(argc, argv);
   std::unique_ptr<Bootstrap> bootstrap = createMpiBootstrap();
   live = bootstrap.get();
-  RankInputs in{&options, &parseError, {*argv, *argv + *argc}, name(launch.launcher), -1};
+  RankInputs in{&options, &parseError, {*argv, *argv + *argc}, name(launch.launcher), -1, "", nullptr};
   const int rc = runRank(*bootstrap, in, *watchdog);
   live = nullptr;
   return rc;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "inspect/fabric.hpp"
 
 namespace cclbench {
 namespace {
@@ -148,8 +149,11 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
                  "most seconds of timed batches per case (default 0.25)");
   app.add_option("-c,--check", c.checkIterations,
                  "data checks per case: 0 off, N fresh check runs (default 1)");
-  app.add_option("-d,--datatype", dtypes, "type(s) or all (default float)")->delimiter(',');
-  app.add_option("-o,--op", ops, "reduction op(s) or all (default sum)")->delimiter(',');
+  // One value per occurrence (comma lists allowed), so collectives after them stay positional.
+  app.add_option("-d,--datatype", dtypes, "type(s), comma separated, or all (default float)")
+      ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("-o,--op", ops, "reduction op(s), comma separated, or all (default sum)")
+      ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("-r,--root", c.root, "root rank of broadcast and reduce (default 0)");
   app.add_option("-a,--average", average,
                  "combine ranks' times: 0 rank 0, 1 mean (nccl-tests' default), 2 min, "
@@ -170,6 +174,9 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
                  "mpi, nccl, ucx or auto (default: nccl where a GPU is visible, else mpi)");
   int graphLaunches = 0;
   app.add_option("-G", graphLaunches, "N > 0: CUDA-graph mode, as nccl-tests -G (NCCL backend)");
+  app.add_option("--fabric", c.fabric,
+                 "NCCL: force and verify the path: nvlink, pcie (verify only), shm, ib, roce, "
+                 "socket; a different path used is exit 9");
   app.add_option("-R,--register", c.registration,
                  "NCCL buffers: 0 cudaMalloc (default), 1 ncclMemAlloc + ncclCommRegister, "
                  "2 symmetric windows (NCCL >= 2.27), as nccl-tests -R");
@@ -184,8 +191,11 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
                  "results database (default $CCLBENCH_DB or results/cclbench.db)");
   bool noDb = false;
   app.add_flag("--no-db", noDb, "do not save the run in the results database");
-  app.add_option("--tag", c.tags, "tag the run in the database (nightly, acceptance...; repeatable)");
-  app.add_option("--label", labels, "label the run: KEY=VALUE (repeatable)");
+  // One value per occurrence: a list option would swallow the collectives that follow it.
+  app.add_option("--tag", c.tags, "tag the run in the database (nightly, acceptance...; repeatable)")
+      ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--label", labels, "label the run: KEY=VALUE (repeatable)")
+      ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--min-busbw", minBusBw,
                  "fail (exit 7) when busbw at a collective's largest size is under this GB/s");
   app.add_option("--pair", pair, "point-to-point ranks for latency, bw, bibw (default 0,1)");
@@ -257,6 +267,9 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
     } catch (const std::exception&) {
       throw usageError("NCCL_TESTS_MIN_BW is not a number: '" + it->second + "'");
     }
+  }
+  if (!c.fabric.empty() && !parseFabric(c.fabric)) {
+    throw usageError("unknown fabric '" + c.fabric + "' (" + fabricSpellings() + ")");
   }
   if (app.count("--np")) {
     if (np < 1) throw usageError("--np must be 1 or more");

@@ -78,6 +78,7 @@ nlohmann::json toJson(const RunHeader& h) {
   j["config"] = h.config;
   j["aggregation"] = name(h.aggregation);
   if (!h.topology.is_null()) j["topology"] = h.topology;
+  if (!h.transport.is_null()) j["transport"] = h.transport;
   return j;
 }
 

@@ -43,6 +43,7 @@ struct RunHeader {
   Aggregation aggregation = Aggregation::kMax;
   std::string fingerprint;  ///< topology fingerprint of every node of the run ("" if unknown)
   nlohmann::json topology;  ///< {fingerprint, nodes, host: rank 0's host in full, notes}
+  nlohmann::json transport; ///< NCCL: fabric asked, environment set, transports seen, verdict
 };
 
 /// Single-iteration timing (per-iteration mode), combined across ranks per iteration.

@@ -103,6 +103,7 @@ nlohmann::json toJson(const RunConfig& c) {
   j["min_busbw_gbps"] = c.minBusBandwidth ? nlohmann::json(*c.minBusBandwidth) : nlohmann::json();
   j["backend"] = c.backend;
   j["cuda_graph"] = c.cudaGraph;
+  j["fabric"] = c.fabric;
   j["registration"] = c.registration;
   j["pair"] = {c.peerA, c.peerB};
   j["window"] = c.window;

@@ -1,9 +1,11 @@
 #include "report/html_report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -13,21 +15,15 @@
 namespace cclbench {
 namespace {
 
-constexpr const char* kChartLibraryPath = "/usr/share/javascript/chart.js/chart.min.js";
+using html::change;
+using html::countVerdicts;
+using html::escape;
+using html::format;
+using html::verdictChips;
+using html::verdictClass;
+using html::VerdictCounts;
 
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char ch : text) {
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += ch;
-    }
-  }
-  return out;
-}
+constexpr const char* kChartLibraryPath = "/usr/share/javascript/chart.js/chart.min.js";
 
 /// JSON safe to place inside a <script> element.
 std::string scriptSafe(const std::string& json) {
@@ -43,95 +39,226 @@ std::string scriptSafe(const std::string& json) {
   return out;
 }
 
+/// Per collective: the case at the largest size, out-of-place first.
+std::map<std::string, const CaseRecord*> largestCases(const ReportRun& run) {
+  std::map<std::string, const CaseRecord*> largest;
+  for (const CaseRecord& c : run.cases) {
+    const CaseRecord*& best = largest[name(c.collective)];
+    if (!best || c.sizeBytes > best->sizeBytes ||
+        (c.sizeBytes == best->sizeBytes && c.placement == Placement::kOutOfPlace &&
+         best->placement != Placement::kOutOfPlace)) {
+      best = &c;
+    }
+  }
+  return largest;
+}
+
+/// Confidence bands of more runs than this hide each other and the lines: left out.
+constexpr std::size_t kMaxRunsWithBands = 3;
+
+bool bandsShown(const ReportInput& input) {
+  return input.runs.size() <= kMaxRunsWithBands;
+}
+
 nlohmann::json chartData(const ReportInput& input) {
   nlohmann::json runs = nlohmann::json::array();
   for (const ReportRun& run : input.runs) {
     nlohmann::json cases = nlohmann::json::array();
     for (const CaseRecord& c : run.cases) {
-      cases.push_back({{"collective", name(c.collective)}, {"dtype", name(c.dtype)},
-                       {"redop", name(c.op)}, {"placement", name(c.placement)},
-                       {"size_bytes", c.sizeBytes}, {"median_us", c.timeUs.median},
-                       {"ci_low_us", c.timeUs.medianCi.low}, {"ci_high_us", c.timeUs.medianCi.high},
-                       {"busbw_gbps", c.busBandwidthGBps}, {"algbw_gbps", c.algBandwidthGBps}});
+      cases.push_back({{"collective", name(c.collective)},
+                       {"dtype", name(c.dtype)},
+                       {"redop", name(c.op)},
+                       {"placement", name(c.placement)},
+                       {"size_bytes", c.sizeBytes},
+                       {"median_us", c.timeUs.median},
+                       {"ci_low_us", c.timeUs.medianCi.low},
+                       {"ci_high_us", c.timeUs.medianCi.high},
+                       {"busbw_gbps", c.busBandwidthGBps}});
     }
     runs.push_back({{"label", run.label}, {"cases", cases}});
   }
-  return {{"runs", runs}};
-}
-
-std::string libraries(const RunHeader& h) {
-  std::string out;
-  for (const auto& [key, value] : h.libraryVersions) out += (out.empty() ? "" : "<br>") + escape(value);
-  return out;
-}
-
-std::string hosts(const RunHeader& h) {
-  std::string out = std::to_string(h.hosts.size()) + " host(s)";
-  for (std::size_t i = 0; i < h.hosts.size() && i < 4; ++i) {
-    out += "<br>" + escape(h.hosts[i].host) + " (" + std::to_string(h.hosts[i].ranks.size()) +
-           " ranks)";
+  nlohmann::json ratios = nlohmann::json::array();
+  for (const ReportComparison& comparison : input.comparisons) {
+    for (const RegressionRow& r : comparison.rows) {
+      ratios.push_back({{"run", comparison.runIndex},
+                        {"collective", name(r.collective)},
+                        {"dtype", name(r.dtype)},
+                        {"redop", name(r.op)},
+                        {"placement", name(r.placement)},
+                        {"size_bytes", r.sizeBytes},
+                        {"ratio", r.ratio},
+                        {"ci_low", r.ciLow},
+                        {"ci_high", r.ciHigh},
+                        {"verdict", verdictClass(r.verdict)}});
+    }
   }
-  if (h.hosts.size() > 4) out += "<br>...";
-  return out;
+  return {{"runs", runs},
+          {"ratios", ratios},
+          {"colours", html::palette()},
+          {"threshold", input.thresholdFraction},
+          {"bands", bandsShown(input)}};
 }
 
-std::string metadataTable(const ReportInput& input) {
-  std::ostringstream o;
-  o << "<table><tr><th></th>";
-  for (const auto& r : input.runs) o << "<th>" << escape(r.label) << "</th>";
-  o << "</tr>";
-  auto row = [&](const char* title, auto&& cell) {
-    o << "<tr><th>" << title << "</th>";
-    for (const auto& r : input.runs) o << "<td>" << cell(r) << "</td>";
-    o << "</tr>";
+/// The collectives of the runs in the order they were measured (the charts' order).
+std::vector<std::string> collectivesInOrder(const ReportInput& input) {
+  std::vector<std::string> order;
+  for (const ReportRun& run : input.runs) {
+    for (const CaseRecord& c : run.cases) {
+      if (std::find(order.begin(), order.end(), name(c.collective)) == order.end()) {
+        order.push_back(name(c.collective));
+      }
+    }
+  }
+  return order;
+}
+
+/// What was measured, in one line: collectives, sizes, backends, ranks.
+std::string facts(const ReportInput& input) {
+  std::set<std::string> backends;
+  std::set<int> ranks;
+  uint64_t smallest = UINT64_MAX, largest = 0;
+  for (const ReportRun& run : input.runs) {
+    if (!run.header.backend.empty()) backends.insert(run.header.backend);
+    if (run.header.ranks > 0) ranks.insert(run.header.ranks);
+    for (const CaseRecord& c : run.cases) {
+      smallest = std::min(smallest, c.sizeBytes);
+      largest = std::max(largest, c.sizeBytes);
+    }
+  }
+  auto join = [](const auto& items, const char* separator) {
+    std::ostringstream o;
+    for (const auto& x : items) o << (o.tellp() > 0 ? separator : "") << x;
+    return o.str();
   };
-  row("run id", [](const ReportRun& r) { return escape(r.header.runId); });
-  row("started (UTC)", [](const ReportRun& r) { return escape(r.header.startUtc); });
-  row("status", [](const ReportRun& r) { return escape(r.status) + " (" + escape(r.source) + ")"; });
-  row("backend", [](const ReportRun& r) { return escape(r.header.backend); });
-  row("libraries", [](const ReportRun& r) { return libraries(r.header); });
-  row("ranks", [](const ReportRun& r) { return std::to_string(r.header.ranks); });
-  row("hosts", [](const ReportRun& r) { return hosts(r.header); });
-  row("aggregation", [](const ReportRun& r) { return std::string(name(r.header.aggregation)); });
-  row("topology fingerprint",
-      [](const ReportRun& r) { return r.fingerprint.empty() ? "<span class=muted>-</span>" : escape(r.fingerprint); });
-  row("tags", [](const ReportRun& r) {
-    std::string t;
-    for (const auto& x : r.tags) t += (t.empty() ? "" : ", ") + escape(x);
-    return t;
-  });
-  row("cclbench", [](const ReportRun& r) {
-    return escape(r.header.toolVersion) + " " + escape(r.header.gitRevision);
-  });
-  row("command", [](const ReportRun& r) {
-    std::string t;
-    for (const auto& x : r.header.commandLine) t += escape(x) + " ";
-    return "<span class=wrap>" + t + "</span>";
-  });
-  o << "</table>";
+  std::vector<std::string> parts;
+  if (const auto collectives = collectivesInOrder(input); !collectives.empty()) {
+    parts.push_back(join(collectives, ", "));
+  }
+  if (largest > 0) {
+    parts.push_back(smallest == largest ? formatBytes(smallest)
+                                        : formatBytes(smallest) + " – " + formatBytes(largest));
+  }
+  if (!backends.empty()) parts.push_back(join(backends, ", "));
+  if (!ranks.empty()) parts.push_back(join(ranks, " / ") + " ranks");
+  return escape(join(parts, " · "));
+}
+
+std::string pageHeader(const ReportInput& input) {
+  std::ostringstream o;
+  o << "<header><div class=head><div><h1>" << escape(input.title) << "</h1><div class=sub>";
+  o << escape(input.runs.empty() ? "no runs" : input.runs[0].label);
+  if (input.runs.size() > 1) o << " (baseline) against ";
+  constexpr std::size_t kNamed = 6;
+  for (std::size_t i = 1; i < input.runs.size() && i <= kNamed; ++i) {
+    o << (i > 1 ? ", " : "") << escape(input.runs[i].label);
+  }
+  if (input.runs.size() > kNamed + 1) o << " and " << input.runs.size() - kNamed - 1 << " more";
+  o << "</div><div class=sub>" << facts(input) << "</div></div><div class=right>";
+  if (!input.comparisons.empty()) {
+    std::vector<RegressionRow> all;
+    for (const auto& c : input.comparisons) all.insert(all.end(), c.rows.begin(), c.rows.end());
+    o << "<div>"
+      << (all.empty() ? "<span class='chip zero'>no case in common</span>"
+                      : verdictChips(countVerdicts(all)))
+      << "</div>";
+  }
+  o << "<div class=sub>generated " << escape(utcNow()) << " by cclbench</div></div></div></header>";
   return o.str();
 }
 
-std::string regressionTable(const ReportInput& input) {
-  if (input.regressions.empty()) {
-    return "<p class=muted>No comparison: give two or more runs to see verdicts.</p>";
-  }
+/// "2026-11-26T11:35:07Z" -> "2026-11-26 11:35 UTC".
+std::string shortTime(const std::string& utc) {
+  if (utc.size() < 16 || utc[10] != 'T') return utc;
+  return utc.substr(0, 10) + " " + utc.substr(11, 5) + " UTC";
+}
+
+/// With more runs, the legend names them only (the runs table has their times).
+constexpr std::size_t kDatedLegendRuns = 4;
+
+std::string legend(const ReportInput& input) {
   std::ostringstream o;
-  o << "<table><tr><th>compared</th><th>case</th><th>time ratio</th><th>95% CI</th>"
-       "<th>q (BH)</th><th>verdict</th></tr>";
-  for (const RegressionRow& r : input.regressions) {
-    char ratio[32], ci[64], q[32];
-    std::snprintf(ratio, sizeof ratio, "%.3f", r.ratio);
-    std::snprintf(ci, sizeof ci, "%.3f – %.3f", r.ciLow, r.ciHigh);
-    std::snprintf(q, sizeof q, "%.3g", r.qValue);
-    const char* cls = r.verdict.rfind("slower", 0) == 0   ? "verdict-slower"
-                      : r.verdict.rfind("faster", 0) == 0 ? "verdict-faster"
-                                                          : "";
-    o << "<tr><td>" << escape(r.against) << "</td><td>" << escape(r.caseName)
-      << "</td><td class=num>" << ratio << "</td><td class=num>" << ci << "</td><td class=num>"
-      << q << "</td><td class='" << cls << "'>" << escape(r.verdict) << "</td></tr>";
+  o << "<nav class=legend id=legend>";
+  for (std::size_t i = 0; i < input.runs.size(); ++i) {
+    const ReportRun& r = input.runs[i];
+    std::string note = input.runs.size() <= kDatedLegendRuns ? shortTime(r.header.startUtc) : "";
+    if (i == 0 && input.runs.size() > 1)
+      note += (note.empty() ? "" : " · ") + std::string("baseline");
+    o << "<span>" << html::swatch(i) << "<b>" << escape(r.label) << "</b> <span class=muted>"
+      << escape(note) << "</span></span>";
   }
-  o << "</table>";
+  o << "<span class='muted key'>line: median · "
+    << (bandsShown(input) ? "band: 95% CI" : "95% CIs not drawn for more than 3 runs")
+    << (input.runs.size() > 1 ? " · ▲ slower ◆ faster than the baseline" : "") << "</span></nav>";
+  return o.str();
+}
+
+/// Things a reader must know before trusting a picture.
+std::string notices(const ReportInput& input) {
+  std::ostringstream o;
+  for (const ReportComparison& c : input.comparisons) {
+    if (c.differences.empty()) continue;
+    std::string what;
+    for (const std::string& d : c.differences) what += (what.empty() ? "" : "; ") + d;
+    o << "<div class=notice><b>" << escape(input.runs[c.runIndex].label) << "</b> differs from "
+      << escape(input.runs[0].label) << " in " << escape(what)
+      << ": <code>cclbench compare</code> refuses this pair without --force.</div>";
+  }
+  for (const ReportRun& r : input.runs) {
+    const bool complete = r.status == "complete" || r.status.empty();
+    if (r.cases.empty()) {
+      o << "<div class=notice><b>" << escape(r.label) << "</b> has no measured cases"
+        << (complete ? "" : " (" + escape(r.status) + ")") << ".</div>";
+    } else if (!complete) {
+      o << "<div class=notice><b>" << escape(r.label) << "</b> is " << escape(r.status)
+        << ": it may lack sizes.</div>";
+    }
+  }
+  return o.str();
+}
+
+/// One row per run, one column per collective: busbw at the largest size, and each later run's
+/// change against the baseline.
+std::string overview(const ReportInput& input) {
+  std::vector<std::map<std::string, const CaseRecord*>> largest;
+  const std::vector<std::string> collectives = collectivesInOrder(input);
+  for (const ReportRun& r : input.runs) {
+    largest.push_back(largestCases(r));
+  }
+  if (collectives.empty()) return "<p class=muted>No measured cases in these runs.</p>";
+  std::ostringstream o;
+  o << "<div class=scroll><table class=overview><tr><th>run</th>";
+  for (const std::string& coll : collectives) o << "<th>" << escape(coll) << "</th>";
+  o << "</tr>";
+  for (std::size_t i = 0; i < input.runs.size(); ++i) {
+    o << "<tr><th>" << html::swatch(i) << escape(input.runs[i].label) << "</th>";
+    const ReportComparison* comparison = nullptr;
+    for (const ReportComparison& c : input.comparisons) {
+      if (c.runIndex == i) comparison = &c;
+    }
+    for (const std::string& coll : collectives) {
+      const auto it = largest[i].find(coll);
+      if (it == largest[i].end()) {
+        o << "<td class=muted>not measured</td>";
+        continue;
+      }
+      const CaseRecord& c = *it->second;
+      o << "<td><span class=big>" << format("%.2f", c.busBandwidthGBps)
+        << "</span> GB/s <span class=small>at " << formatBytes(c.sizeBytes) << " · "
+        << format("%.4g", c.timeUs.median) << " µs</span>";
+      for (const CollectiveChange& s :
+           comparison ? comparison->collectives : std::vector<CollectiveChange>{}) {
+        if (s.collective != coll) continue;
+        o << "<br><span class=small title='geometric mean of the time ratios over " << s.cases
+          << " cases'>time " << change(s.geometricMeanTimeRatio) << " (geometric mean, " << s.cases
+          << " cases)</span>";
+        if (s.slower) o << " <span class=slower>" << s.slower << " slower</span>";
+        if (s.faster) o << " <span class=faster>" << s.faster << " faster</span>";
+      }
+      o << "</td>";
+    }
+    o << "</tr>";
+  }
+  o << "</table></div>";
   return o.str();
 }
 
@@ -151,52 +278,58 @@ std::string loadChartLibrary() {
 
 std::string markdownSummary(const ReportInput& input) {
   std::ostringstream o;
-  o << "### " << input.title << "\n\n| run | collective | largest size | busbw (GB/s) | time (us) |\n"
+  o << "### " << input.title
+    << "\n\n| run | collective | largest size | busbw (GB/s) | time (us) |\n"
     << "|---|---|---|---|---|\n";
+  const std::vector<std::string> collectives = collectivesInOrder(input);
   for (const ReportRun& run : input.runs) {
-    std::map<std::string, const CaseRecord*> largest;  // per collective, out-of-place first
-    for (const CaseRecord& c : run.cases) {
-      const CaseRecord*& best = largest[name(c.collective)];
-      if (!best || c.sizeBytes > best->sizeBytes ||
-          (c.sizeBytes == best->sizeBytes && c.placement == Placement::kOutOfPlace)) {
-        best = &c;
-      }
-    }
-    for (const auto& [coll, c] : largest) {
-      char line[256];
+    const auto largest = largestCases(run);
+    for (const std::string& coll : collectives) {
+      const auto it = largest.find(coll);
+      if (it == largest.end()) continue;
+      const CaseRecord* c = it->second;
+      char line[512];
       std::snprintf(line, sizeof line, "| %s | %s | %s | %.2f | %.2f |\n", run.label.c_str(),
                     coll.c_str(), formatBytes(c->sizeBytes).c_str(), c->busBandwidthGBps,
                     c->timeUs.median);
       o << line;
     }
   }
-  if (!input.regressions.empty()) {
-    int slower = 0, faster = 0;
-    for (const auto& r : input.regressions) {
-      slower += r.verdict.rfind("slower", 0) == 0;
-      faster += r.verdict.rfind("faster", 0) == 0;
+  if (!input.comparisons.empty()) o << "\n";
+  for (const ReportComparison& c : input.comparisons) {
+    o << input.runs[c.runIndex].label << " against " << input.runs[0].label << ": ";
+    if (c.rows.empty()) {
+      o << "no case in both runs.\n";
+      continue;
     }
-    o << "\nVerdicts: " << slower << " slower, " << faster << " faster, "
-      << input.regressions.size() - slower - faster << " no change (of "
-      << input.regressions.size() << " cases).\n";
+    const VerdictCounts n = countVerdicts(c.rows);
+    o << n.slower << " slower, " << n.faster << " faster, " << n.same << " no change (of "
+      << c.rows.size() << " cases; " << format("%.0f", input.thresholdFraction * 100)
+      << "% threshold).\n";
   }
   return o.str();
 }
 
 std::string renderHtmlReport(const ReportInput& input) {
   std::ostringstream o;
+  const bool compared = input.runs.size() > 1;
   o << "<!doctype html><html lang=en><head><meta charset=utf-8>"
        "<meta name=viewport content='width=device-width,initial-scale=1'><title>"
     << escape(input.title) << "</title><style>" << html::kStyle << "</style></head><body>"
-    << "<header><h1>" << escape(input.title) << "</h1><div class=sub>" << input.runs.size()
-    << " run(s) · generated " << utcNow() << " by cclbench</div></header><main>"
-    << "<div class='card legend' id=legend></div>"
-    << "<h2>Bandwidth and time by message size</h2><div id=charts></div>"
-    << "<h2>Regressions</h2><div class=card>" << regressionTable(input) << "</div>"
-    << "<h2>Runs and topology</h2><div class=card>" << metadataTable(input) << "</div>"
+    << pageHeader(input) << legend(input) << "<main>" << notices(input)
+    << "<h2>At the largest size</h2><div class=card>" << overview(input) << "</div>"
+    << "<h2>By message size</h2><nav class=toc id=toc></nav><div id=charts>"
+    << "<noscript><p class=muted>The charts need JavaScript.</p></noscript></div>"
+    << "<h2>Verdicts"
+    << (compared ? " <label class=filter><input type=checkbox id=only-changes> "
+                   "only slower and faster</label>"
+                 : "")
+    << "</h2><div class=card>" << html::verdictTables(input) << "</div>"
+    << "<h2>Runs and topology</h2><div class=card>" << html::runsTable(input) << "</div>"
     << "<h2>Summary for tickets <button id=copy-md>copy</button></h2><pre class=md id=md>"
     << escape(markdownSummary(input)) << "</pre></main>"
-    << "<script type='application/json' id=cclbench-data>" << scriptSafe(chartData(input).dump())
+    << "<script type='application/json' id=cclbench-data>"
+    << scriptSafe(chartData(input).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
     << "</script><script>" << input.chartLibrary << "</script><script>" << html::kScript
     << "</script></body></html>\n";
   return o.str();

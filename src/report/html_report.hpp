@@ -4,6 +4,8 @@
 /// topology side by side, and a Markdown summary for tickets. Works offline: the charting library
 /// (Debian's libjs-chart.js) is inlined at generation time, never fetched.
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,22 +24,44 @@ struct ReportRun {
   std::vector<CaseRecord> cases;
 };
 
-/// One row of the regression table (from `cclbench compare`'s analysis).
+/// One case of a comparison (from `cclbench compare`'s analysis).
 struct RegressionRow {
-  std::string against;   ///< which run is compared with the baseline
-  std::string caseName;  ///< "allreduce float sum out 1 MiB"
-  double ratio = 1;      ///< candidate / baseline median time
-  double ciLow = 1;
+  Collective collective = Collective::kAllReduce;
+  DType dtype = DType::kFloat;
+  RedOp op = RedOp::kNone;
+  Placement placement = Placement::kOutOfPlace;
+  uint64_t sizeBytes = 0;
+  double ratio = 1;  ///< candidate / baseline median time: above 1 is slower
+  double ciLow = 1;  ///< the ratio's 95% CI (the ratio itself where no CI exists)
   double ciHigh = 1;
   double qValue = 1;
-  std::string verdict;
+  std::string verdict;  ///< "slower", "faster", "no change", maybe " (threshold only)"
+};
+
+/// Per collective: geometric mean of the time ratios over its compared cases.
+struct CollectiveChange {
+  std::string collective;
+  std::size_t cases = 0;
+  double geometricMeanTimeRatio = 1;
+  std::size_t slower = 0;
+  std::size_t faster = 0;
+};
+
+/// One run compared with the baseline (the first run).
+struct ReportComparison {
+  std::size_t runIndex = 1;              ///< into ReportInput::runs
+  std::vector<std::string> differences;  ///< "ranks: 2 / 4": why compare would have refused
+  std::vector<CollectiveChange> collectives;
+  std::vector<RegressionRow> rows;
 };
 
 struct ReportInput {
   std::string title;
   std::vector<ReportRun> runs;  ///< the first is the baseline of ratio plots
-  std::vector<RegressionRow> regressions;
-  std::string chartLibrary;     ///< the text of chart.min.js
+  std::vector<ReportComparison> comparisons;
+  double thresholdFraction = 0.03;  ///< the practical threshold of the verdicts (0.03 = 3%)
+  double alpha = 0.05;              ///< the significance level of the verdicts' q-values
+  std::string chartLibrary;         ///< the text of chart.min.js
 };
 
 /// The chart library's text: $CCLBENCH_CHARTJS, else Debian's

@@ -36,6 +36,12 @@ RunHeader headerFromJson(const json& j) {
   h.environment = j.value("environment", std::map<std::string, std::string>{});
   h.config = j.value("config", json::object());
   h.aggregation = aggregationOf(j.value("aggregation", std::string("max")));
+  // The fingerprint travels inside the topology (provenance.cpp); latest/baseline select by it.
+  if (const auto topology = j.find("topology"); topology != j.end() && topology->is_object()) {
+    h.topology = *topology;
+    const auto fingerprint = topology->find("fingerprint");
+    if (fingerprint != topology->end() && fingerprint->is_string()) h.fingerprint = *fingerprint;
+  }
   return h;
 }
 

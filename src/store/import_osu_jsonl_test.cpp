@@ -159,6 +159,17 @@ TEST(ImportCclbenchJsonl, RecordsRoundTrip) {
   EXPECT_EQ(runs[1].header.runId, "20261126T100000Z-d4e5f6");
 }
 
+TEST(ImportCclbenchJsonl, TopologyAndFingerprintSurvive) {
+  RunHeader h = sampleHeader("20261126T095238Z-f00d");
+  h.fingerprint = "3f9a1c0d5e7b2a64";
+  h.topology = {{"fingerprint", h.fingerprint}, {"nodes", 2}, {"host", {{"hostname", "gpu01"}}}};
+  const auto runs = readResultsFile(writeTemp("topology.jsonl", jsonl(h, {sampleCase(8)}, true)));
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].header.fingerprint, "3f9a1c0d5e7b2a64");  // latest/baseline select by it
+  EXPECT_EQ(runs[0].header.topology, h.topology);
+  EXPECT_EQ(toJson(runs[0].header), toJson(h));
+}
+
 TEST(ImportCclbenchJsonl, KilledWriterKeepsItsCases) {
   const RunHeader h = sampleHeader("r1");
   std::string text = jsonl(h, {sampleCase(1024)}, false);

@@ -265,7 +265,8 @@ std::vector<int64_t> ResultStore::importRuns(const std::vector<Import>& runs, co
   sql::Transaction tx(*db_);
   std::vector<int64_t> ids;
   for (const Import& r : runs) {
-    const int64_t id = insertRun(r.header, meta, r.source, sourceFile, r.status, "");
+    const int64_t id =
+        insertRun(r.header, meta, r.source, sourceFile, r.status, r.header.fingerprint);
     insertCases(id, r.cases);
     updateFinish(id, r.trailer, r.status);
     ids.push_back(id);
@@ -307,7 +308,11 @@ std::vector<StoredRun> ResultStore::listRuns(const RunFilter& f) {
     query += clause;
     values.push_back(*value);
   };
-  where(f.tag, " AND id IN (SELECT run_id FROM run_tags WHERE tag = ?)");
+  // EXISTS, not IN (SELECT ...): IN makes SQLite walk every run with the tag, count its cases
+  // and sort them all before LIMIT; EXISTS lets it walk runs newest first (runs_by_time or
+  // runs_by_fingerprint) and stop at LIMIT, each tag checked on run_tags' primary key.
+  where(f.tag, " AND EXISTS (SELECT 1 FROM run_tags WHERE run_tags.run_id = runs.id AND "
+               "run_tags.tag = ?)");
   where(f.fingerprint, " AND fingerprint = ?");
   where(f.host, " AND EXISTS (SELECT 1 FROM json_each(runs.hosts) WHERE "
                 "json_extract(json_each.value, '$.host') = ?)");

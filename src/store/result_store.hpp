@@ -86,7 +86,8 @@ class ResultStore {
                     const std::string& sourceFile, const std::vector<CaseRecord>& cases,
                     const Trailer& trailer, RunStatus status, const std::string& fingerprint);
 
-  /// Several imported runs (one file) in one transaction: all of them, or none.
+  /// Several imported runs (one file) in one transaction: all of them, or none. Each keeps its
+  /// header's topology fingerprint ("" where the source has none).
   struct Import {
     RunHeader header;
     std::string source;

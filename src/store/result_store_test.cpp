@@ -142,6 +142,31 @@ TEST(ResultStore, FiltersRuns) {
   f = {};
   f.limit = 1;
   EXPECT_EQ(uids(store.listRuns(f)), (std::vector<std::string>{"c"}));
+  f = {};
+  f.tag = "acceptance";
+  f.limit = 1;  // the newest run with the tag, not the newest run
+  EXPECT_EQ(uids(store.listRuns(f)), (std::vector<std::string>{"b"}));
+  f.tag = "nightly";
+  f.fingerprint = "fpA";
+  f.limit = 5;
+  EXPECT_EQ(uids(store.listRuns(f)), (std::vector<std::string>{"c", "a"}));
+}
+
+TEST(ResultStore, ImportedRunsKeepTheirFingerprint) {
+  ResultStore store(freshPath("import-fingerprint"));
+  RunHeader withTopology = header("jsonl");
+  withTopology.fingerprint = "fp-from-topology";
+  ResultStore::Import tagged{withTopology, "cclbench-jsonl", {caseOf(8, 1)}, Trailer{},
+                             RunStatus::kComplete};
+  ResultStore::Import bare{header("nccl"), "nccl-tests", {caseOf(8, 1)}, Trailer{},
+                           RunStatus::kComplete};
+  store.importRuns({tagged, bare}, {{"nightly"}, {}}, "a.jsonl");
+  RunFilter f;
+  f.fingerprint = "fp-from-topology";
+  const auto runs = store.listRuns(f);  // what latest/baseline select by
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].uid, "jsonl");
+  EXPECT_EQ(store.run(*store.findRun("nccl"))->fingerprint, "");
 }
 
 TEST(ResultStore, ImportIsAllOrNothing) {

@@ -46,7 +46,8 @@ class MpiBackend final : public Backend {
     char text[MPI_MAX_LIBRARY_VERSION_STRING];
     int length = 0;
     MPI_Get_library_version(text, &length);
-    std::string library(text, length);
+    // Open MPI counts the terminating NUL in `length`: stop at the first one.
+    std::string library(text, strnlen(text, static_cast<std::size_t>(length)));
     if (const auto eol = library.find_first_of("\r\n"); eol != std::string::npos) {
       library.resize(eol);
     }

@@ -1,0 +1,144 @@
+#include "report/html_report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "report/html_page.hpp"
+
+namespace cclbench {
+namespace {
+
+CaseRecord measured(Collective collective, uint64_t sizeBytes, double medianUs) {
+  CaseRecord c;
+  c.collective = collective;
+  c.op = RedOp::kSum;
+  c.sizeBytes = sizeBytes;
+  c.timeUs.median = medianUs;
+  c.timeUs.medianCi = {medianUs * 0.9, medianUs * 1.1};
+  c.busBandwidthGBps = sizeBytes / medianUs / 1e3;
+  return c;
+}
+
+ReportRun run(const std::string& label, std::vector<CaseRecord> cases) {
+  ReportRun r;
+  r.label = label;
+  r.status = "complete";
+  r.header.backend = "mpi";
+  r.header.ranks = 2;
+  r.cases = std::move(cases);
+  return r;
+}
+
+RegressionRow row(uint64_t sizeBytes, double ratio, const std::string& verdict) {
+  RegressionRow r;
+  r.collective = Collective::kAllReduce;
+  r.op = RedOp::kSum;
+  r.sizeBytes = sizeBytes;
+  r.ratio = ratio;
+  r.ciLow = ratio * 0.95;
+  r.ciHigh = ratio * 1.05;
+  r.qValue = 0.01;
+  r.verdict = verdict;
+  return r;
+}
+
+ReportInput twoRuns() {
+  ReportInput input;
+  input.title = "nightly <check>";
+  input.chartLibrary = "/* chart.js */";
+  input.runs.push_back(run("run 1", {measured(Collective::kAllReduce, 1024, 10),
+                                     measured(Collective::kAllReduce, 1 << 20, 100)}));
+  input.runs.push_back(run("run 2", {measured(Collective::kAllReduce, 1024, 20),
+                                     measured(Collective::kAllReduce, 1 << 20, 101)}));
+  ReportComparison comparison;
+  comparison.runIndex = 1;
+  comparison.rows = {row(1024, 2.0, "slower"), row(1 << 20, 1.01, "no change")};
+  comparison.collectives = {{"allreduce", 2, 1.42, 1, 0}};
+  input.comparisons.push_back(comparison);
+  return input;
+}
+
+TEST(HtmlReport, IsOnePageWithTheDataAndTheVerdicts) {
+  const std::string page = renderHtmlReport(twoRuns());
+  EXPECT_EQ(page.rfind("<!doctype html>", 0), 0u);
+  EXPECT_NE(page.find("nightly &lt;check&gt;"), std::string::npos);  // escaped title
+  EXPECT_NE(page.find("/* chart.js */"), std::string::npos);         // the library inlined
+  EXPECT_NE(page.find("id=cclbench-data"), std::string::npos);
+  EXPECT_NE(page.find("1 slower"), std::string::npos);
+  EXPECT_NE(page.find("+100%"), std::string::npos);  // the slower case's change
+  EXPECT_NE(page.find("(baseline)"), std::string::npos);
+  EXPECT_EQ(page.find("http://"), std::string::npos);
+  EXPECT_EQ(page.find("https://"), std::string::npos);
+}
+
+TEST(HtmlReport, DropsControlCharactersOfRecordedStrings) {
+  ReportInput input = twoRuns();
+  // Open MPI counts the NUL ending its library version string.
+  input.runs[0].header.libraryVersions["mpi_library"] = std::string("Open MPI v4.1.4\0", 16);
+  const std::string page = renderHtmlReport(input);
+  EXPECT_EQ(page.find('\0'), std::string::npos);
+  EXPECT_NE(page.find("Open MPI v4.1.4"), std::string::npos);
+}
+
+TEST(HtmlReport, ScriptDataCannotCloseItsElement) {
+  ReportInput input = twoRuns();
+  input.runs[1].label = "</script><b>x";
+  const std::string page = renderHtmlReport(input);
+  EXPECT_EQ(page.find("</script><b>x"), std::string::npos);
+}
+
+TEST(HtmlReport, SingleRunSaysThereIsNothingToCompare) {
+  ReportInput input = twoRuns();
+  input.runs.resize(1);
+  input.comparisons.clear();
+  const std::string page = renderHtmlReport(input);
+  EXPECT_NE(page.find("nothing to compare"), std::string::npos);
+  EXPECT_EQ(page.find("only slower and faster"), std::string::npos);
+}
+
+TEST(HtmlReport, RunsWithoutCasesAreNamed) {
+  ReportInput input = twoRuns();
+  input.runs[1].cases.clear();
+  input.runs[1].status = "incomplete";
+  input.comparisons[0].rows.clear();
+  const std::string page = renderHtmlReport(input);
+  EXPECT_NE(page.find("has no measured cases (incomplete)"), std::string::npos);
+  EXPECT_NE(page.find("no case is in both runs"), std::string::npos);
+}
+
+TEST(HtmlReport, ManyRunsGetAMatrixOfVerdicts) {
+  ReportInput input = twoRuns();
+  for (int i = 3; i <= 4; ++i) {
+    input.runs.push_back(input.runs[1]);
+    input.runs.back().label = "run " + std::to_string(i);
+    input.comparisons.push_back(input.comparisons[0]);
+    input.comparisons.back().runIndex = input.runs.size() - 1;
+  }
+  const std::string page = renderHtmlReport(input);
+  EXPECT_NE(page.find("class='regressions matrix'"), std::string::npos);
+  EXPECT_NE(page.find("\"bands\":false"), std::string::npos);  // 4 runs: no CI bands
+}
+
+TEST(HtmlReport, MarkdownSummaryHasLargestSizesAndVerdicts) {
+  const std::string md = markdownSummary(twoRuns());
+  EXPECT_NE(md.find("| run 1 | allreduce | 1 MiB | "), std::string::npos);
+  EXPECT_NE(md.find("run 2 against run 1: 1 slower, 0 faster, 1 no change (of 2 cases"),
+            std::string::npos);
+}
+
+TEST(HtmlPieces, ChangesReadAsPercentages) {
+  EXPECT_EQ(html::change(1.062), "+6.2%");
+  EXPECT_EQ(html::change(0.97), "-3.0%");
+  EXPECT_EQ(html::change(0.9999), "0.0%");
+  EXPECT_EQ(html::change(5.05), "+405%");
+  EXPECT_EQ(html::escape(std::string("a\0<b>'\"&\n", 9)), "a&lt;b&gt;&#39;&quot;&amp;\n");
+}
+
+TEST(HtmlPieces, RunsBeyondThePaletteGetStripedSwatches) {
+  EXPECT_EQ(html::swatch(0).find("repeating"), std::string::npos);
+  EXPECT_NE(html::swatch(html::palette().size()).find("repeating"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cclbench
