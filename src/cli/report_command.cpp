@@ -19,7 +19,8 @@ int reportCommand(int*, char***, const std::vector<std::string>& args) {
                "database or from files: busbw and time by size with confidence bands, ratio to "
                "the first run, regression verdicts, run metadata and topology, a Markdown summary.",
                "cclbench report"};
-  app.footer("Operands: a run id, a file (nccl-tests, OSU or cclbench output), latest[:TAG].\n"
+  app.footer("Operands: as cclbench compare: ID, run:ID, PATH, file:PATH, latest[:TAG],\n"
+             "baseline[:TAG][~N] (every run of a baseline or file is shown).\n"
              "Example:\n  cclbench report 41 42 --out nightly.html\n"
              "  cclbench report baseline.jsonl latest:nightly --out cmp.html --markdown");
   std::vector<std::string> operands;
@@ -43,7 +44,11 @@ int reportCommand(int*, char***, const std::vector<std::string>& args) {
   ReportInput input;
   input.title = title;
   input.chartLibrary = loadChartLibrary();
-  const std::vector<ResolvedRun> runs = resolveRunOperands(operands, db);
+  RunSources sources(resultsDatabasePath(db), "");
+  std::vector<ResolvedRun> runs;
+  for (const std::string& text : operands) {
+    for (ResolvedRun& r : sources.resolve(parseOperand(text))) runs.push_back(std::move(r));
+  }
   for (const ResolvedRun& r : runs) {
     input.runs.push_back({r.label, r.header, r.status, r.source, r.fingerprint, r.tags, r.cases});
   }

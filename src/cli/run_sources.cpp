@@ -1,6 +1,5 @@
 #include "cli/run_sources.hpp"
 
-#include <algorithm>
 #include <filesystem>
 
 #include "core/environment.hpp"
@@ -13,76 +12,201 @@
 namespace cclbench {
 namespace {
 
-bool allDigits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+bool isDigits(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
 }
 
-void addFile(const std::string& path, std::vector<ResolvedRun>& out) {
-  const std::vector<ImportedRun> runs = readResultsFile(path);
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    const ImportedRun& r = runs[i];
-    std::string label = std::filesystem::path(path).filename().string();
-    if (runs.size() > 1) label += " #" + std::to_string(i + 1);
-    out.push_back({label, r.header, r.incomplete ? "incomplete" : "complete", r.source, "", {},
-                   r.cases});
+/// "" -> no tag, ":TAG" -> TAG.
+std::optional<std::string> tagOf(const std::string& rest, const std::string& operand) {
+  if (rest.empty()) return std::nullopt;
+  if (rest[0] != ':' || rest.size() == 1) {
+    throw usageError("cannot read operand '" + operand + "' (latest[:TAG] or baseline[:TAG][~N])");
   }
+  return rest.substr(1);
 }
-
-#if defined(CCLBENCH_HAVE_STORE)
-ResolvedRun storedRun(ResultStore& store, int64_t id, const std::string& label) {
-  const auto run = store.run(id);
-  if (!run) throw usageError("no run " + std::to_string(id) + " in " + store.path());
-  RunHeader header = run->header;
-  header.runId = run->uid;
-  return {label, header, displayStatus(*run), run->source, run->fingerprint, run->meta.tags,
-          store.cases(id)};
-}
-#endif
 
 }  // namespace
 
-std::vector<ResolvedRun> resolveRunOperands(const std::vector<std::string>& operands,
-                                            const std::string& db) {
-  std::vector<ResolvedRun> out;
-#if defined(CCLBENCH_HAVE_STORE)
-  std::unique_ptr<ResultStore> store;
-  auto history = [&]() -> ResultStore& {
-    if (!store) {
-      store = std::make_unique<ResultStore>(db.empty() ? ResultStore::defaultPath(processEnvironment())
-                                                       : db);
-    }
-    return *store;
+Operand parseOperand(const std::string& text) {
+  auto startsWith = [&](const std::string& prefix) { return text.rfind(prefix, 0) == 0; };
+  auto nonEmpty = [&](std::string value) {
+    if (value.empty()) throw usageError("operand '" + text + "' names nothing after the prefix");
+    return value;
   };
-#endif
-  for (const std::string& op : operands) {
-    std::string text = op;
-    const bool forcedFile = text.rfind("file:", 0) == 0;
-    const bool forcedRun = text.rfind("run:", 0) == 0;
-    if (forcedFile) text = text.substr(5);
-    if (forcedRun) text = text.substr(4);
-    if (forcedFile || (!forcedRun && !allDigits(text) && text.rfind("latest", 0) != 0)) {
-      if (!std::filesystem::exists(text)) throw usageError("no such file: " + text);
-      addFile(text, out);
-      continue;
-    }
-#if defined(CCLBENCH_HAVE_STORE)
-    if (allDigits(text)) {
-      out.push_back(storedRun(history(), std::stoll(text), "run " + text));
-      continue;
-    }
-    RunFilter filter;
-    filter.limit = 1;
-    if (text.size() > 7 && text[6] == ':') filter.tag = text.substr(7);
-    else if (text != "latest") throw usageError("cannot read operand '" + op + "'");
-    const auto runs = history().listRuns(filter);
-    if (runs.empty()) throw usageError("no run matches '" + op + "' in " + history().path());
-    out.push_back(storedRun(history(), runs[0].id, op + " (run " + std::to_string(runs[0].id) + ")"));
-#else
-    throw Error(ExitCode::kNotAvailable, "operand '" + op + "' needs the results database, and "
-                                         "this cclbench was built without SQLite");
-#endif
+  if (startsWith("run:")) return {text, OperandKind::kRun, nonEmpty(text.substr(4)), {}, 1};
+  if (startsWith("file:")) return {text, OperandKind::kFile, nonEmpty(text.substr(5)), {}, 1};
+  if (isDigits(text)) return {text, OperandKind::kRun, text, {}, 1};
+  if (text == "latest" || startsWith("latest:")) {
+    return {text, OperandKind::kLatest, "", tagOf(text.substr(6), text), 1};
   }
-  return out;
+  if (text == "baseline" || startsWith("baseline:") || startsWith("baseline~")) {
+    std::string rest = text.substr(8);
+    int count = 5;
+    if (const auto tilde = rest.rfind('~'); tilde != std::string::npos) {
+      const std::string n = rest.substr(tilde + 1);
+      if (!isDigits(n) || n.size() > 6 || std::stoi(n) < 1) {
+        throw usageError("cannot read the run count of '" + text +
+                         "' (baseline[:TAG][~N], N >= 1)");
+      }
+      count = std::stoi(n);
+      rest = rest.substr(0, tilde);
+    }
+    return {text, OperandKind::kBaseline, "", tagOf(rest, text), count};
+  }
+  if (std::filesystem::exists(text)) return {text, OperandKind::kFile, text, {}, 1};
+  throw usageError("'" + text +
+                   "' is no run id, existing file, latest[:TAG] or baseline[:TAG][~N] "
+                   "(file:PATH and run:ID remove any doubt)");
+}
+
+std::string resultsDatabasePath(const std::string& option) {
+  if (!option.empty()) return option;
+  const Environment env = processEnvironment();
+  const auto it = env.find("CCLBENCH_DB");
+  return it != env.end() && !it->second.empty() ? it->second : "results/cclbench.db";
+}
+
+/// The results database, opened on first use: file operands never need it.
+class RunSources::History {
+ public:
+  explicit History(std::string path) : path_(std::move(path)) {}
+  const std::string& path() const { return path_; }
+
+#if defined(CCLBENCH_HAVE_STORE)
+  std::optional<ResolvedRun> run(const std::string& idOrUid) {
+    const std::optional<int64_t> id = isDigits(idOrUid) && idOrUid.size() < 19
+                                          ? std::optional<int64_t>(std::stoll(idOrUid))
+                                          : store().findRun(idOrUid);
+    const auto stored = id ? store().run(*id) : std::nullopt;
+    if (!stored) return std::nullopt;
+    return load(*stored);
+  }
+  std::vector<ResolvedRun> list(const std::optional<std::string>& tag,
+                                const std::string& fingerprint, const std::set<int64_t>& exclude,
+                                int count) {
+    RunFilter filter;
+    filter.tag = tag;
+    filter.fingerprint = fingerprint;
+    filter.limit = count + static_cast<int>(exclude.size());
+    std::vector<ResolvedRun> out;
+    for (const StoredRun& r : store().listRuns(filter)) {
+      if (exclude.count(r.id) == 0 && static_cast<int>(out.size()) < count) out.push_back(load(r));
+    }
+    return out;
+  }
+  std::optional<std::pair<int64_t, std::string>> newest(const std::optional<std::string>& tag) {
+    RunFilter filter;
+    filter.tag = tag;
+    filter.limit = 1;
+    const auto runs = store().listRuns(filter);
+    if (runs.empty()) return std::nullopt;
+    return std::make_pair(runs[0].id, runs[0].fingerprint);
+  }
+
+ private:
+  ResultStore& store() {
+    if (!store_) {
+      if (!std::filesystem::exists(path_)) {
+        throw usageError("no results database at " + path_ + " (give --db PATH or set CCLBENCH_DB)");
+      }
+      store_ = std::make_unique<ResultStore>(path_);
+    }
+    return *store_;
+  }
+  ResolvedRun load(const StoredRun& r) {
+    const std::string status = displayStatus(r);
+    RunHeader header = r.header;
+    header.runId = r.uid;
+    return {"run " + std::to_string(r.id) + (status == "complete" ? "" : " (" + status + ")"),
+            r.id, header, status, r.source, r.fingerprint, r.meta.tags, r.meta.labels,
+            store().cases(r.id)};
+  }
+  std::unique_ptr<ResultStore> store_;
+#else
+  [[noreturn]] static void noDatabase() {
+    throw Error(ExitCode::kNotAvailable,
+                "run ids, latest and baseline need the results database, and this cclbench was "
+                "built without SQLite: use files instead (file:PATH)");
+  }
+  std::optional<ResolvedRun> run(const std::string&) { noDatabase(); }
+  std::vector<ResolvedRun> list(const std::optional<std::string>&, const std::string&,
+                                const std::set<int64_t>&, int) {
+    noDatabase();
+  }
+  std::optional<std::pair<int64_t, std::string>> newest(const std::optional<std::string>&) {
+    noDatabase();
+  }
+#endif
+
+ private:
+  std::string path_;
+};
+
+RunSources::RunSources(std::string databasePath, std::string fingerprint)
+    : history_(std::make_unique<History>(std::move(databasePath))),
+      fingerprint_(std::move(fingerprint)) {}
+
+RunSources::~RunSources() = default;
+
+const std::string& RunSources::databasePath() const { return history_->path(); }
+
+std::vector<ResolvedRun> RunSources::resolve(const Operand& op, const std::set<int64_t>& exclude) {
+  std::vector<ResolvedRun> runs;
+  switch (op.kind) {
+    case OperandKind::kRun: {
+      auto run = history_->run(op.value);
+      if (!run) throw usageError("no run " + op.value + " in " + databasePath());
+      runs.push_back(std::move(*run));
+      break;
+    }
+    case OperandKind::kFile: return fileRuns(op);
+    case OperandKind::kLatest:
+    case OperandKind::kBaseline: runs = selection(op, exclude); break;
+  }
+  for (const ResolvedRun& r : runs) runIds_.insert(r.id);
+  return runs;
+}
+
+std::vector<ResolvedRun> RunSources::fileRuns(const Operand& op) {
+  if (!std::filesystem::is_regular_file(op.value)) throw usageError("no file " + op.value);
+  std::vector<ImportedRun> imported = readResultsFile(op.value);
+  if (imported.empty()) throw usageError(op.value + ": holds no runs");
+  std::vector<ResolvedRun> runs;
+  for (std::size_t i = 0; i < imported.size(); ++i) {
+    ImportedRun& r = imported[i];
+    const std::string label =
+        imported.size() == 1 ? op.value : op.value + " #" + std::to_string(i + 1);
+    runs.push_back({label, 0, r.header, r.incomplete ? "incomplete" : "complete", r.source,
+                    r.header.fingerprint, {}, {}, std::move(r.cases)});
+  }
+  return runs;
+}
+
+std::string RunSources::fingerprintFor(const Operand& op) {
+  if (!fingerprint_.empty()) {
+    notes_.push_back({op.text, fingerprint_, "--fingerprint"});
+    return fingerprint_;
+  }
+  const auto newest = history_->newest(op.tag);
+  if (!newest) {
+    throw usageError("no run" + (op.tag ? " tagged " + *op.tag : std::string()) + " in " +
+                     databasePath() + " for '" + op.text + "'");
+  }
+  notes_.push_back({op.text, newest->second,
+                    "of the newest run" + (op.tag ? " tagged " + *op.tag : std::string()) +
+                        " (run " + std::to_string(newest->first) + ")"});
+  return newest->second;
+}
+
+std::vector<ResolvedRun> RunSources::selection(const Operand& op,
+                                               const std::set<int64_t>& exclude) {
+  const std::string fingerprint = fingerprintFor(op);
+  std::vector<ResolvedRun> runs = history_->list(op.tag, fingerprint, exclude, op.count);
+  if (runs.empty()) {
+    throw usageError("no run matches '" + op.text + "' (fingerprint '" + fingerprint + "') in " +
+                     databasePath());
+  }
+  return runs;
 }
 
 }  // namespace cclbench
