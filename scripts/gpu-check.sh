@@ -54,18 +54,24 @@ GPUS=$(nvidia-smi -L 2>/dev/null | wc -l); [ "$GPUS" -ge 1 ] || GPUS=1
 echo "GPUs visible: $GPUS"
 
 status=0
-run() {  # run NAME ARGS...: one cclbench run, console to $OUT/NAME.log, records to $OUT/NAME.jsonl
-  local name=$1; shift
-  step "$name: cclbench run $*"
+expect() {  # expect CODE NAME ARGS...: one cclbench run that must exit CODE; console to
+            # $OUT/NAME.log, records to $OUT/NAME.jsonl
+  local want=$1 name=$2; shift 2
+  step "$name: cclbench run $* (expect exit $want)"
   timeout 240 $CCL run --backend nccl --np "$GPUS" --no-progress --jsonl "$OUT/$name.jsonl" "$@" \
     >"$OUT/$name.log" 2>&1
   local rc=$?
-  grep -E "^# (Collective|Out of bounds|Avg bus|Bus bandwidth|Result)|error" "$OUT/$name.log" | head -40
-  echo "exit code: $rc"
-  [ $rc -eq 0 ] || status=1
+  grep -E "^# (Collective|Out of bounds|Avg bus|Bus bandwidth|Result|note)|error|^ " "$OUT/$name.log" \
+    | grep -v "^  *[0-9]" | head -40
+  echo "exit code: $rc (expected $want)"
+  [ $rc -eq "$want" ] || status=1
 }
+run() { expect 0 "$@"; }
 
-run fp8avg allreduce -d f8e4m3 -o avg -b 1K -e 1K -n 1 --samples 1   # expected: exit 5, not available
+expect 5 fp8avg allreduce -d f8e4m3 -o avg -b 1K -e 1K -n 1 --samples 1   # NCCL rejects it
+expect 9 fabric-ib allreduce -b 1K -e 1K -n 1 --samples 1 --fabric ib   # no IB device: sockets
+run fabric-socket allreduce sendrecv -b 1K -e 1M -f 32 -n 5 --samples 3 --fabric socket
+grep -h '"transport"' "$OUT"/fabric-socket.jsonl | head -c 600; echo
 run checks all -d all -o all -b 1K -e 4M -f 4 -n 5 --samples 3 -T 60
 run mulsum allreduce reducescatter reduce -d half,float,double,bfloat16,int32 -o mulsum -b 1K -e 1M -f 8 -n 5 --samples 3
 run fp8 allreduce allgather reducescatter reduce -d f8e4m3,f8e5m2 -o sum,prod,min,max -b 1K -e 1M -f 8 -n 5 --samples 3
