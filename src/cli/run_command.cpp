@@ -77,6 +77,19 @@ std::string agreedRunId(Bootstrap& bootstrap) {
   return id;
 }
 
+/// NCCL could not even start on the network a fabric forced (no IB device for --fabric ib):
+/// that is a fabric mismatch, shown with the log lines that say why.
+Error fabricInitFailure(const Error& error, const TransportSetup& setup) {
+  if (!setup.fabric || error.code() != ExitCode::kLibraryError) return error;
+  const TransportCheck check = checkTransport(setup);
+  std::string message = std::string("fabric mismatch: asked ") + name(*setup.fabric) +
+                        ", and NCCL could not set up that path: " + error.what();
+  for (std::size_t i = 0; i < check.log.warnings.size() && i < 3; ++i) {
+    message += "\n    " + check.log.warnings[i].line;
+  }
+  return Error(ExitCode::kFabricMismatch, message);
+}
+
 /// NCCL only: what the start-up probe shows, and exit 9 when the path is not the one asked for.
 std::optional<Error> verifyTransport(Backend& backend, const TransportSetup& setup,
                                      nlohmann::json& record) {
@@ -142,12 +155,12 @@ int runRank(Bootstrap& bootstrap, const RankInputs& in, Watchdog& watchdog) {
     backend = createBackend(backendName, bootstrap,
                             BackendOptions{config.cudaGraph, in.device, config.registration});
   } catch (const Error& e) {
-    backendError = e;
+    backendError = transport ? fabricInitFailure(e, *transport) : e;
   }
   if (Verdict v = agreeOn(bootstrap, backendError); !v.ok()) return finish(v);
 
   nlohmann::json transportRecord;
-  if (transport) {
+  if (transport && config.transportCheck) {
     watchdog.arm("start-up (probing NCCL's transports)");
     std::optional<Error> mismatch;
     try {

@@ -177,6 +177,9 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   app.add_option("--fabric", c.fabric,
                  "NCCL: force and verify the path: nvlink, pcie (verify only), shm, ib, roce, "
                  "socket; a different path used is exit 9");
+  bool noTransportCheck = false;
+  app.add_flag("--no-transport-check", noTransportCheck,
+               "NCCL: leave NCCL_DEBUG alone and record no transports (no start-up probe)");
   app.add_option("-R,--register", c.registration,
                  "NCCL buffers: 0 cudaMalloc (default), 1 ncclMemAlloc + ncclCommRegister, "
                  "2 symmetric windows (NCCL >= 2.27), as nccl-tests -R");
@@ -234,6 +237,7 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   c.precision = fractionOption(precision);
   c.writeJsonl = !noJsonl;
   c.writeDb = !noDb;
+  c.transportCheck = !noTransportCheck;
   for (const auto& label : labels) {
     const auto eq = label.find('=');
     if (eq == std::string::npos || eq == 0) throw usageError("--label takes KEY=VALUE, got '" + label + "'");

@@ -24,6 +24,11 @@ TransportSetup prepareNcclEnvironment(const RunConfig& config, const std::string
       setenv(name.c_str(), value.c_str(), 1);
     }
   }
+  if (!config.transportCheck) {
+    setup.logFolder.clear();
+    setup.note = "--no-transport-check: transports not recorded";
+    return setup;
+  }
   const bool userDebug = userEnv.count("NCCL_DEBUG") || userEnv.count("NCCL_DEBUG_SUBSYS") ||
                          userEnv.count("NCCL_DEBUG_FILE");
   if (userDebug) {

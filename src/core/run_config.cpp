@@ -39,6 +39,9 @@ void validate(const RunConfig& c) {
   if (!(c.timeoutSeconds >= 0)) throw usageError("-T/--timeout must be 0 (off) or positive");
   if (c.root < 0) throw usageError("-r/--root must be 0 or more");
   if (c.window < 1) throw usageError("--window must be 1 or more");
+  if (!c.transportCheck && !c.fabric.empty()) {
+    throw usageError("--fabric needs the transport check: drop --no-transport-check");
+  }
   if (c.registration < 0 || c.registration > 2) {
     throw usageError("-R must be 0 (none), 1 (ncclCommRegister) or 2 (symmetric windows)");
   }
@@ -104,6 +107,7 @@ nlohmann::json toJson(const RunConfig& c) {
   j["backend"] = c.backend;
   j["cuda_graph"] = c.cudaGraph;
   j["fabric"] = c.fabric;
+  j["transport_check"] = c.transportCheck;
   j["registration"] = c.registration;
   j["pair"] = {c.peerA, c.peerB};
   j["window"] = c.window;

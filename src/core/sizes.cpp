@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "core/error.hpp"
@@ -41,6 +42,19 @@ std::string formatBytes(uint64_t bytes) {
     ++unit;
   }
   return std::to_string(value) + " " + kUnits[unit];
+}
+
+std::string formatBytesApprox(uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (unit < 4 && value >= 1024) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, kUnits[unit]);
+  return text;
 }
 
 std::vector<uint64_t> sweepSizes(const SweepSpec& spec) {

@@ -17,6 +17,9 @@ std::optional<uint64_t> parseBytes(std::string_view text);
 /// "1 KiB", "256 MiB", "8 B": exact binary units where they fit, bytes otherwise.
 std::string formatBytes(uint64_t bytes);
 
+/// "131.1 GiB": the largest binary unit, one decimal (for messages about memory).
+std::string formatBytesApprox(uint64_t bytes);
+
 /// How a sweep steps from the smallest size to the largest.
 struct SweepSpec {
   uint64_t minBytes = 0;

@@ -49,7 +49,7 @@ std::vector<PlanTable> buildPlan(const RunConfig& config, int nranks, const Back
             if (table.notes.empty()) {
               table.notes.push_back(
                   "sizes from " + formatBytes(shape.sizeBytes) + " up need more than the " +
-                  formatBytes(*memoryLimitBytes) +
+                  formatBytesApprox(*memoryLimitBytes) +
                   " of buffer memory free on the tightest rank: the sweep is capped below");
             }
             continue;

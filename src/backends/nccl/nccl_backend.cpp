@@ -39,6 +39,16 @@ std::optional<ncclDataType_t> ncclType(DType type) {
   }
 }
 
+/// Waits for a non-blocking communicator's pending operation (seen on an H200 with NCCL 2.28.9:
+/// a window deregistration still in progress made the next registration fail). For release
+/// paths that must not throw.
+void waitQuietly(ncclComm_t comm) {
+  ncclResult_t state = ncclInProgress;
+  while (state == ncclInProgress && ncclCommGetAsyncError(comm, &state) == ncclSuccess) {
+    std::this_thread::yield();
+  }
+}
+
 std::string versionText(int code) {
   // NCCL >= 2.9 encodes MAJOR*10000 + MINOR*100 + PATCH.
   return std::to_string(code / 10000) + "." + std::to_string(code / 100 % 100) + "." +
@@ -166,6 +176,7 @@ class NcclBackend final : public Backend {
       check(cudaMemset(data, 0, size), "cudaMemset");
       return Buffer(data, bytes, [](void* p) { cudaFree(p); });
     }
+    waitForComm("a previous NCCL operation");  // registration needs an idle communicator
     checkNccl(ncclMemAlloc(&data, size), "ncclMemAlloc", comm_);
     check(cudaMemset(data, 0, size), "cudaMemset");
     ncclComm_t comm = comm_;
@@ -175,7 +186,7 @@ class NcclBackend final : public Backend {
       call(ncclCommWindowRegister(comm_, data, size, &window, NCCL_WIN_COLL_SYMMETRIC),
            "ncclCommWindowRegister");
       return Buffer(data, bytes, [comm, window](void* p) {
-        ncclCommWindowDeregister(comm, window);
+        if (ncclCommWindowDeregister(comm, window) == ncclInProgress) waitQuietly(comm);
         ncclMemFree(p);
       });
     }
@@ -183,7 +194,7 @@ class NcclBackend final : public Backend {
     void* handle = nullptr;
     call(ncclCommRegister(comm_, data, size, &handle), "ncclCommRegister");
     return Buffer(data, bytes, [comm, handle](void* p) {
-      ncclCommDeregister(comm, handle);
+      if (ncclCommDeregister(comm, handle) == ncclInProgress) waitQuietly(comm);
       ncclMemFree(p);
     });
   }
