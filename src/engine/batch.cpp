@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace cclbench {
 
@@ -15,11 +16,15 @@ double agreedMax(Bootstrap& bootstrap, double value) {
   return value;
 }
 
-int calibrateIterations(Backend& backend, Bootstrap& bootstrap, Operation& op,
-                        double batchSeconds) {
-  int iterations = 1;
+int calibrateIterations(Backend& backend, Bootstrap& bootstrap, Operation& op, double batchSeconds,
+                        int knownIterations, double knownSeconds) {
+  int iterations = knownIterations > 0 ? knownIterations : 1;
   while (true) {
-    const double seconds = agreedMax(bootstrap, timedBatch(backend, bootstrap, op, iterations));
+    const double seconds =
+        knownIterations > 0
+            ? std::exchange(knownSeconds, 0.0)
+            : agreedMax(bootstrap, timedBatch(backend, bootstrap, op, iterations));
+    knownIterations = 0;
     if (seconds >= batchSeconds / 8 || iterations >= kMaxIterationsPerBatch) {
       const double perIteration = std::max(seconds / iterations, 1e-9);
       return std::clamp(static_cast<int>(std::lround(batchSeconds / perIteration)), 1,

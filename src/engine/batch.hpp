@@ -19,8 +19,10 @@ double timedBatch(Backend& backend, Bootstrap& bootstrap, Operation& op, int ite
 double agreedMax(Bootstrap& bootstrap, double value);
 
 /// Collective: iterations per batch such that one batch lasts about `batchSeconds` on the
-/// slowest rank; every rank gets the same count. Probing batches double as warm-up.
-int calibrateIterations(Backend& backend, Bootstrap& bootstrap, Operation& op,
-                        double batchSeconds);
+/// slowest rank; every rank gets the same count. Probing batches double as warm-up. A batch
+/// already timed (the warm-up: `knownIterations` iterations took the agreed `knownSeconds`)
+/// serves as the first probe, which saves an iteration of the largest sizes.
+int calibrateIterations(Backend& backend, Bootstrap& bootstrap, Operation& op, double batchSeconds,
+                        int knownIterations = 0, double knownSeconds = 0);
 
 }  // namespace cclbench

@@ -114,11 +114,16 @@ struct Engine::Impl {
     op.prepare();
 
     step(what + " (warm-up)");
-    if (config.warmupIterations > 0) timedBatch(op, config.warmupIterations);
+    double warmupSeconds = 0;  // agreed, so calibration can start from it
+    if (config.warmupIterations > 0) {
+      warmupSeconds = agreedMax(bootstrap, timedBatch(op, config.warmupIterations));
+    }
     step(what + " (calibration)");
-    const int iterations = config.iterationsPerBatch > 0
-                               ? config.iterationsPerBatch
-                               : calibrateIterations(backend, bootstrap, op, config.batchSeconds);
+    const int iterations =
+        config.iterationsPerBatch > 0
+            ? config.iterationsPerBatch
+            : calibrateIterations(backend, bootstrap, op, config.batchSeconds,
+                                  config.warmupIterations, warmupSeconds);
 
     CaseRecord record;
     record.iterationsPerBatch = iterations;
