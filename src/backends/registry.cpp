@@ -8,6 +8,9 @@
 #if defined(CCLBENCH_HAVE_NCCL)
 #include "backends/nccl/nccl_backend.hpp"
 #endif
+#if defined(CCLBENCH_HAVE_NCCL) && defined(CCLBENCH_HAVE_MPI)
+#include "backends/nccl/device_buffers.hpp"
+#endif
 
 namespace cclbench {
 
@@ -45,10 +48,26 @@ std::unique_ptr<Backend> createBackend(const std::string& name, Bootstrap& boots
                                        const BackendOptions& options) {
   (void)bootstrap;
   (void)options;
+  if (name != "mpi" && options.deviceBuffers) {
+    throw usageError("--memory device is for the MPI backend (NCCL buffers are always on the GPU)");
+  }
   if (name == "mpi" && (options.cudaGraph || options.registration != 0)) {
     throw usageError("-G/--cuda-graph and -R/--register apply to the NCCL backend only");
   }
 #if defined(CCLBENCH_HAVE_MPI)
+  if (name == "mpi" && options.deviceBuffers) {
+    if (!mpiIsCudaAware()) {
+      throw Error(ExitCode::kNotAvailable,
+                  "--memory device needs a CUDA-aware MPI, and this one is not "
+                  "(MPIX_Query_cuda_support() says no)");
+    }
+#if defined(CCLBENCH_HAVE_NCCL)
+    return withDeviceBuffers(createMpiBackend(), bootstrap.place());
+#else
+    throw Error(ExitCode::kNotAvailable,
+                "--memory device needs CUDA, and this cclbench was built without it");
+#endif
+  }
   if (name == "mpi") return createMpiBackend();
 #endif
 #if defined(CCLBENCH_HAVE_NCCL)

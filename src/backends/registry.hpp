@@ -14,6 +14,7 @@ namespace cclbench {
 struct BackendOptions {
   bool cudaGraph = false;  ///< NCCL: time CUDA-graph launches of the captured loop
   int device = -1;         ///< NCCL: CUDA device; -1 = local rank
+  bool deviceBuffers = false;  ///< MPI: buffers in CUDA device memory (needs CUDA-aware MPI)
   int registration = 0;    ///< NCCL: 0 plain cudaMalloc, 1 ncclMemAlloc + ncclCommRegister,
                            ///< 2 ncclMemAlloc + symmetric window registration (NCCL >= 2.27)
 };

@@ -153,7 +153,8 @@ int runRank(Bootstrap& bootstrap, const RankInputs& in, Watchdog& watchdog) {
       transport = &*ownSetup;
     }
     backend = createBackend(backendName, bootstrap,
-                            BackendOptions{config.cudaGraph, in.device, config.registration});
+                            BackendOptions{config.cudaGraph, in.device, config.deviceBuffers,
+                                           config.registration});
   } catch (const Error& e) {
     backendError = transport ? fabricInitFailure(e, *transport) : e;
   }

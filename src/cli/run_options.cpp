@@ -177,6 +177,10 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   app.add_option("--fabric", c.fabric,
                  "NCCL: force and verify the path: nvlink, pcie (verify only), shm, ib, roce, "
                  "socket; a different path used is exit 9");
+  std::string memory = "default";
+  app.add_option("--memory", memory,
+                 "MPI: 'device' puts buffers in GPU memory (OSU's -d cuda; needs CUDA-aware MPI, "
+                 "else exit 5)");
   bool noTransportCheck = false;
   app.add_flag("--no-transport-check", noTransportCheck,
                "NCCL: leave NCCL_DEBUG alone and record no transports (no start-up probe)");
@@ -238,6 +242,10 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   c.writeJsonl = !noJsonl;
   c.writeDb = !noDb;
   c.transportCheck = !noTransportCheck;
+  if (memory != "default" && memory != "host" && memory != "device") {
+    throw usageError("--memory takes host or device");
+  }
+  c.deviceBuffers = memory == "device";
   for (const auto& label : labels) {
     const auto eq = label.find('=');
     if (eq == std::string::npos || eq == 0) throw usageError("--label takes KEY=VALUE, got '" + label + "'");

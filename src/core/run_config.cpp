@@ -108,6 +108,7 @@ nlohmann::json toJson(const RunConfig& c) {
   j["cuda_graph"] = c.cudaGraph;
   j["fabric"] = c.fabric;
   j["transport_check"] = c.transportCheck;
+  j["memory"] = c.deviceBuffers ? "device" : "default";
   j["registration"] = c.registration;
   j["pair"] = {c.peerA, c.peerB};
   j["window"] = c.window;

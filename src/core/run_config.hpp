@@ -53,6 +53,7 @@ struct RunConfig {
   std::string backend = "auto";  ///< auto, mpi, nccl, ucx
   bool cudaGraph = false;        ///< NCCL: time CUDA-graph launches of the captured loop
   std::string fabric;            ///< NCCL: nvlink, pcie, shm, ib, roce, socket ("" = NCCL's choice)
+  bool deviceBuffers = false;    ///< MPI: --memory device (CUDA-aware MPI only)
   bool transportCheck = true;    ///< NCCL: INFO log + probe to record transports (needed by fabric)
   int registration = 0;          ///< NCCL buffers: 0 cudaMalloc, 1 registered, 2 symmetric
   int peerA = 0;                 ///< point-to-point pair

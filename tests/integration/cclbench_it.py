@@ -395,6 +395,18 @@ def nccl_without_gpu_exits_5():
         check("CUDA device" in r.err or "not built" in r.err, f"{how}: message: {r.err}")
 
 
+@test(60)
+def device_buffers_need_cuda_aware_mpi():
+    for how in ("np", "mpirun"):
+        args = ["allreduce", "--memory", "device", "-b", "1K", "-e", "1K"] + FAST
+        r = run(args + ["--np", "2"]) if how == "np" else run(args, mpirun=2)
+        lines = own_lines(r.err) if how == "mpirun" else r.err.strip().splitlines()
+        check(r.rc == 5 and len(lines) == 1 and "CUDA-aware" in lines[0],
+              f"{how}: expected exit 5 and one line about CUDA-aware MPI, " + r.describe())
+    r = run(["allreduce", "--fabric", "ib", "--backend", "mpi", "--np", "2"] + FAST)
+    check(r.rc == 6 and "NCCL backend only" in r.err, "--fabric with MPI: " + r.describe())
+
+
 @test(60, "mpi")
 def help_and_version():
     r = expect_ok(run(["--help"]))

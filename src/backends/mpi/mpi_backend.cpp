@@ -1,6 +1,9 @@
 #include "backends/mpi/mpi_backend.hpp"
 
 #include <mpi.h>
+#if __has_include(<mpi-ext.h>)
+#include <mpi-ext.h>
+#endif
 
 #include <cstdlib>
 #include <cstring>
@@ -186,5 +189,13 @@ class MpiBackend final : public Backend {
 }  // namespace
 
 std::unique_ptr<Backend> createMpiBackend() { return std::make_unique<MpiBackend>(); }
+
+bool mpiIsCudaAware() {
+#if defined(OMPI_HAVE_MPI_EXT_CUDA) && OMPI_HAVE_MPI_EXT_CUDA
+  return MPIX_Query_cuda_support() == 1;
+#else
+  return false;
+#endif
+}
 
 }  // namespace cclbench

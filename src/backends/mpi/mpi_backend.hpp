@@ -11,4 +11,8 @@ namespace cclbench {
 /// A backend on its own duplicate of MPI_COMM_WORLD.
 std::unique_ptr<Backend> createMpiBackend();
 
+/// Whether this MPI can take device buffers (Open MPI's MPIX_Query_cuda_support; false when the
+/// library cannot say).
+bool mpiIsCudaAware();
+
 }  // namespace cclbench
