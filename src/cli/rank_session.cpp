@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "cli/algorithm_probe.hpp"
 #include "cli/provenance.hpp"
 #if defined(CCLBENCH_HAVE_STORE)
 #include "cli/store_reporter.hpp"
@@ -88,8 +89,10 @@ Verdict runSession(const RunConfig& config, Bootstrap& bootstrap, Backend& backe
   std::optional<Error> setupError;
   const std::string& runId = context.runId;
   const std::optional<uint64_t> memoryLimit = agreedMemoryLimit(bootstrap, backend);
+  AlgorithmChoices algorithms;
   try {
     validateForWorld(config, backend.size());
+    if (!config.algorithmsFile.empty()) algorithms = readAlgorithmChoices(config.algorithmsFile);
     plan = buildPlan(config, backend.size(), backend, memoryLimit);
     if (reporting) reporters = createReporters(config, runId);
   } catch (const Error& e) {
@@ -120,6 +123,9 @@ Verdict runSession(const RunConfig& config, Bootstrap& bootstrap, Backend& backe
       RowRecords records;
       if (row.runOutOfPlace) records.outOfPlace = engine.measure(row.outOfPlace);
       if (row.runInPlace) records.inPlace = engine.measure(row.inPlace());
+      for (auto* r : {&records.outOfPlace, &records.inPlace}) {
+        if (*r) attachAlgorithm(algorithms, **r);
+      }
       trailer.cases += records.outOfPlace.has_value() + records.inPlace.has_value();
       tally.add(records);
       ++doneRows;

@@ -9,6 +9,7 @@
 
 #include "backends/registry.hpp"
 #include "cli/agreement.hpp"
+#include "cli/algorithm_probe.hpp"
 #include "cli/provenance.hpp"
 #include "cli/rank_session.hpp"
 #include "cli/transport_check.hpp"
@@ -132,6 +133,12 @@ int runRank(Bootstrap& bootstrap, const RankInputs& in, Watchdog& watchdog) {
   watchdog.arm("start-up (comparing arguments across ranks)");
   if (Verdict v = agreeOn(bootstrap, *in.parseError); !v.ok()) return finish(v);
   const RunConfig& config = in.options->config;
+  if (config.captureAlgorithms && in.launcher != "threads") {
+    return finish({ExitCode::kInvalidUsage,
+                   "--capture-algorithms works for single-process NCCL runs; under a launcher run "
+                   "`cclbench run ... --algorithm-probe FILE` as a job of its own, then pass "
+                   "--algorithms FILE"});
+  }
   if (Verdict v = agreeOn(bootstrap, compareWithRankZero(bootstrap, configurationHash(config)));
       !v.ok()) {
     return finish(v);
@@ -159,6 +166,14 @@ int runRank(Bootstrap& bootstrap, const RankInputs& in, Watchdog& watchdog) {
     backendError = transport ? fabricInitFailure(e, *transport) : e;
   }
   if (Verdict v = agreeOn(bootstrap, backendError); !v.ok()) return finish(v);
+
+  if (!config.algorithmProbeFile.empty()) {
+    if (!transport) {
+      return finish({ExitCode::kInvalidUsage, "--algorithm-probe needs the NCCL backend"});
+    }
+    watchdog.arm("algorithm probe");
+    return finish(runAlgorithmProbe(config, bootstrap, *backend, *transport));
+  }
 
   nlohmann::json transportRecord;
   if (transport && config.transportCheck) {
@@ -237,6 +252,26 @@ int runThreads(const RunOptions& options, int ranks, std::vector<std::string> co
   return codes[0];
 }
 
+/// Runs the algorithm probe as a process of its own (NCCL reads NCCL_DEBUG_SUBSYS once per
+/// process, and the measuring run must not log per call). Returns the probe file, or "" after
+/// printing why it failed.
+std::string probeAlgorithmsInChild(const RunOptions& options, int ranks, const char* argv0) {
+  const std::string file = "results/algorithms-" + newRunId() + ".json";
+  std::vector<std::string> command{executablePath(argv0), "run"};
+  for (const auto& a : options.argsWithoutNp) {
+    if (a != "--capture-algorithms") command.push_back(a);
+  }
+  command.insert(command.end(), {"--np", std::to_string(ranks), "--algorithm-probe", file,
+                                 "--no-db", "--no-jsonl", "--no-progress"});
+  const int rc = runLauncher(command, false);
+  if (rc != 0) {
+    printError("the algorithm probe (a separate untimed process) failed with exit " +
+               std::to_string(rc));
+    return "";
+  }
+  return file;
+}
+
 #if defined(CCLBENCH_HAVE_MPI)
 int runMpiRank(int* argc, char*** argv, const std::vector<std::string>& args,
                const LaunchInfo& launch, const Environment& env) {
@@ -282,6 +317,12 @@ int runCommand(int* argc, char*** argv, const std::vector<std::string>& args) {
     const std::string backend = resolvedBackend(options.config);
     if (backend == "nccl") {
       const int ranks = options.np.value_or(std::max(1, visibleDevicesForThreads()));
+      if (options.config.captureAlgorithms) {
+        const std::string probe = probeAlgorithmsInChild(options, ranks, (*argv)[0]);
+        if (probe.empty()) return code(ExitCode::kLibraryError);
+        options.config.algorithmsFile = probe;
+        options.config.captureAlgorithms = false;
+      }
       return runThreads(options, ranks, {*argv, *argv + *argc});
     }
     return selfLaunchMpi(options, (*argv)[0]);

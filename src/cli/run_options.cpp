@@ -181,6 +181,14 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   app.add_option("--memory", memory,
                  "MPI: 'device' puts buffers in GPU memory (OSU's -d cuda; needs CUDA-aware MPI, "
                  "else exit 5)");
+  app.add_flag("--capture-algorithms", c.captureAlgorithms,
+               "NCCL, one process: first run an untimed probe with NCCL's TUNING log, then record "
+               "NCCL's algorithm and protocol in every case");
+  app.add_option("--algorithm-probe", c.algorithmProbeFile,
+                 "NCCL: time nothing; issue each case once and write NCCL's algorithm/protocol "
+                 "choices to FILE (a job of its own under mpirun/srun)");
+  app.add_option("--algorithms", c.algorithmsFile,
+                 "attach the choices of an earlier --algorithm-probe FILE to the records");
   bool noTransportCheck = false;
   app.add_flag("--no-transport-check", noTransportCheck,
                "NCCL: leave NCCL_DEBUG alone and record no transports (no start-up probe)");

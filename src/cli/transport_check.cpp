@@ -47,7 +47,9 @@ TransportSetup prepareNcclEnvironment(const RunConfig& config, const std::string
   setup.cclbenchOwnsDebug = true;
   setenv("NCCL_DEBUG", "INFO", 1);
   // Enough to see each channel's transport and NVLink vs PCIe paths; nothing per collective call.
-  setenv("NCCL_DEBUG_SUBSYS", "INIT,NET,GRAPH", 1);
+  // The algorithm probe (a process that times nothing) also logs NCCL's choice per call.
+  setenv("NCCL_DEBUG_SUBSYS",
+         config.algorithmProbeFile.empty() ? "INIT,NET,GRAPH" : "INIT,NET,GRAPH,TUNING", 1);
   setenv("NCCL_DEBUG_FILE", (logFolder + "/nccl-debug.%h.%p.log").c_str(), 1);
   return setup;
 }

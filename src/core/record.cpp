@@ -118,6 +118,10 @@ nlohmann::json toJson(const CaseRecord& r, const std::string& runId) {
                           {"max_us", r.perIteration->maxUs}};
   }
   if (!r.perRankSamplesUs.empty()) j["per_rank_samples_us"] = r.perRankSamplesUs;
+  if (!r.ncclAlgorithm.empty()) {
+    j["nccl_choice"] = {{"algorithm", r.ncclAlgorithm}, {"protocol", r.ncclProtocol},
+                        {"channels", r.ncclChannels}};
+  }
   return j;
 }
 
@@ -169,6 +173,11 @@ CaseRecord caseRecordFromJson(const nlohmann::json& j) {
   }
   if (const auto it = j.find("per_rank_samples_us"); it != j.end()) {
     r.perRankSamplesUs = it->get<std::vector<std::vector<double>>>();
+  }
+  if (const auto it = j.find("nccl_choice"); it != j.end() && it->is_object()) {
+    r.ncclAlgorithm = it->value("algorithm", "");
+    r.ncclProtocol = it->value("protocol", "");
+    r.ncclChannels = it->value("channels", 0);
   }
   return r;
 }

@@ -77,6 +77,11 @@ struct CaseRecord {
   std::string stopReason;  ///< precision, budget, fixed, max-batches
   std::optional<PerIterationStats> perIteration;
   std::vector<std::vector<double>> perRankSamplesUs;  ///< only on request
+  /// NCCL's algorithm/protocol for this collective and size, from an untimed probe with TUNING
+  /// logging (--capture-algorithms / --algorithms FILE); empty when unknown.
+  std::string ncclAlgorithm;
+  std::string ncclProtocol;
+  int ncclChannels = 0;
 };
 
 struct Trailer {

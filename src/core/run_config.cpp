@@ -109,6 +109,7 @@ nlohmann::json toJson(const RunConfig& c) {
   j["fabric"] = c.fabric;
   j["transport_check"] = c.transportCheck;
   j["memory"] = c.deviceBuffers ? "device" : "default";
+  if (!c.algorithmProbeFile.empty()) j["algorithm_probe"] = true;
   j["registration"] = c.registration;
   j["pair"] = {c.peerA, c.peerB};
   j["window"] = c.window;

@@ -54,7 +54,10 @@ struct RunConfig {
   bool cudaGraph = false;        ///< NCCL: time CUDA-graph launches of the captured loop
   std::string fabric;            ///< NCCL: nvlink, pcie, shm, ib, roce, socket ("" = NCCL's choice)
   bool deviceBuffers = false;    ///< MPI: --memory device (CUDA-aware MPI only)
-  bool transportCheck = true;    ///< NCCL: INFO log + probe to record transports (needed by fabric)
+  bool transportCheck = true;
+  std::string algorithmProbeFile;  ///< NCCL: time nothing; one call per case, write NCCL's choices
+  std::string algorithmsFile;      ///< NCCL: attach the choices of an earlier probe to the records
+  bool captureAlgorithms = false;  ///< single-process NCCL: run the probe first, automatically    ///< NCCL: INFO log + probe to record transports (needed by fabric)
   int registration = 0;          ///< NCCL buffers: 0 cudaMalloc, 1 registered, 2 symmetric
   int peerA = 0;                 ///< point-to-point pair
   int peerB = 1;

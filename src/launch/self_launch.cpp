@@ -97,7 +97,7 @@ std::string findMpirun() {
   return build::kMpirun;
 }
 
-int runLauncher(const std::vector<std::string>& command) {
+int runLauncher(const std::vector<std::string>& command, bool markSelfLaunched) {
   int pipeFds[2];
   if (pipe(pipeFds) != 0) throw Error(ExitCode::kInternal, "pipe() failed");
   const pid_t pid = fork();
@@ -106,7 +106,7 @@ int runLauncher(const std::vector<std::string>& command) {
     dup2(pipeFds[1], STDERR_FILENO);
     close(pipeFds[0]);
     close(pipeFds[1]);
-    setenv("CCLBENCH_SELF_LAUNCHED", "1", 1);
+    if (markSelfLaunched) setenv("CCLBENCH_SELF_LAUNCHED", "1", 1);
     std::vector<char*> argv;
     for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);

@@ -37,7 +37,7 @@ class LauncherNoiseFilter {
 /// Runs `command` with CCLBENCH_SELF_LAUNCHED=1 in its environment, filters its stderr, and
 /// returns its exit status (128 + signal when killed by one). Throws Error(kNotAvailable) if it
 /// cannot be started.
-int runLauncher(const std::vector<std::string>& command);
+int runLauncher(const std::vector<std::string>& command, bool markSelfLaunched = true);
 
 /// The mpirun to use: $CCLBENCH_MPIRUN, then `mpirun` on PATH, then the one found at build time.
 std::string findMpirun();
