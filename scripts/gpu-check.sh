@@ -91,7 +91,9 @@ $CCL inspect-log "$OUT"/nccl-info.*.log >"$OUT/inspect-log.txt" 2>&1; echo "insp
 head -20 "$OUT/inspect-log.txt"
 
 run registered allreduce allgather reducescatter -b 1K -e 64M -f 8 -R 1 -n 5 --samples 3
-run symmetric allreduce allgather -b 1K -e 64M -f 8 -R 2 -n 5 --samples 3
+# Symmetric windows failed on one H200 with one rank (NCCL 2.28.9, 2026-11-26): exit 3 there.
+if [ "$GPUS" -ge 2 ]; then run symmetric allreduce allgather -b 1K -e 64M -f 8 -R 2 -n 5 --samples 3
+else expect 3 symmetric allreduce allgather -b 1K -e 64M -f 8 -R 2 -n 5 --samples 3; fi
 run memcap allreduce -b 1G -e 1T -f 4 --place out -n 1 --samples 1   # capped from free memory
 grep -h "note:" "$OUT/memcap.log"
 

@@ -119,6 +119,9 @@ class Backend {
   virtual void exchange(std::span<const PeerOp> ops, DType type) = 0;
   virtual void barrier() = 0;
   virtual void synchronize() = 0;
+  /// Called from the watchdog thread when a step hangs, just before the job is ended: release
+  /// what the library holds (NCCL: ncclCommAbort). Must not throw.
+  virtual void abortCommunication() noexcept {}
 
   /// Seconds that `iterations` back-to-back calls of `issueOnce` take on this rank, completion
   /// included.

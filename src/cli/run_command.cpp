@@ -53,6 +53,13 @@ std::string resolvedBackend(const RunConfig& config) {
   return config.backend == "auto" ? defaultBackend() : config.backend;
 }
 
+/// What the watchdog of one rank may need to end: the bootstrap (to end the job) and the backend
+/// (to abort its communicator first), each set once it exists.
+struct LiveRank {
+  std::atomic<Bootstrap*> bootstrap{nullptr};
+  std::atomic<Backend*> backend{nullptr};
+};
+
 /// What one rank needs besides its bootstrap.
 struct RankInputs {
   const RunOptions* options;           ///< null when this rank's arguments did not parse
@@ -62,6 +69,7 @@ struct RankInputs {
   int device = -1;
   std::string runId;                       ///< empty: rank 0 makes one and tells the others
   const TransportSetup* transport = nullptr;  ///< prepared by the process (thread mode)
+  LiveRank* live = nullptr;                    ///< where the watchdog looks for the backend
 };
 
 /// The NCCL log folder of a run.
@@ -107,7 +115,7 @@ std::optional<Error> verifyTransport(Backend& backend, const TransportSetup& set
 
 /// Creates the watchdog of one rank: on a hang it reports rank, host and step, then ends the
 /// whole job through `live` (or the process before any bootstrap exists).
-std::unique_ptr<Watchdog> makeWatchdog(double timeout, int rank, std::atomic<Bootstrap*>& live) {
+std::unique_ptr<Watchdog> makeWatchdog(double timeout, int rank, LiveRank& live) {
   return std::make_unique<Watchdog>(
       timeout, 0.2 * std::min(rank, 15), [rank, &live](const std::string& activity, double s) {
         char text[512];
@@ -115,7 +123,8 @@ std::unique_ptr<Watchdog> makeWatchdog(double timeout, int rank, std::atomic<Boo
                       "timeout: rank %d (host %s): %s did not finish within %g s; aborting the job",
                       rank, hostName().c_str(), activity.c_str(), s);
         printError(text);
-        if (Bootstrap* b = live.load()) b->abort(code(ExitCode::kTimeout));
+        if (Backend* backend = live.backend.load()) backend->abortCommunication();
+        if (Bootstrap* b = live.bootstrap.load()) b->abort(code(ExitCode::kTimeout));
         std::_Exit(code(ExitCode::kTimeout));
       });
 }
@@ -166,6 +175,14 @@ int runRank(Bootstrap& bootstrap, const RankInputs& in, Watchdog& watchdog) {
     backendError = transport ? fabricInitFailure(e, *transport) : e;
   }
   if (Verdict v = agreeOn(bootstrap, backendError); !v.ok()) return finish(v);
+  // The watchdog may abort this backend's communicator; it must not see it once it is gone.
+  struct Published {
+    LiveRank* live;
+    ~Published() {
+      if (live) live->backend = nullptr;
+    }
+  } published{in.live};
+  if (in.live) in.live->backend = backend.get();
 
   if (!config.algorithmProbeFile.empty()) {
     if (!transport) {
@@ -240,11 +257,11 @@ int runThreads(const RunOptions& options, int ranks, std::vector<std::string> co
   std::vector<std::thread> threads;
   for (int r = 0; r < ranks; ++r) {
     threads.emplace_back([&, r] {
-      std::atomic<Bootstrap*> live{nullptr};
+      LiveRank live;
       auto watchdog = makeWatchdog(options.config.timeoutSeconds, r, live);
       std::unique_ptr<Bootstrap> bootstrap = createThreadBootstrap(group, r);
-      live = bootstrap.get();
-      RankInputs in{&options, &noError, commandLine, "threads", r, runId, &transport};
+      live.bootstrap = bootstrap.get();
+      RankInputs in{&options, &noError, commandLine, "threads", r, runId, &transport, &live};
       codes[static_cast<std::size_t>(r)] = runRank(*bootstrap, in, *watchdog);
     });
   }
@@ -284,16 +301,17 @@ int runMpiRank(int* argc, char*** argv, const std::vector<std::string>& args,
   }
   if (options.helpShown) return 0;
 
-  std::atomic<Bootstrap*> live{nullptr};
+  LiveRank live;
   auto watchdog = makeWatchdog(parseError ? kDefaultTimeoutSeconds : options.config.timeoutSeconds,
                                launch.rank, live);
   watchdog->arm("start-up (MPI_Init)");
   MpiRuntime runtime(argc, argv);
   std::unique_ptr<Bootstrap> bootstrap = createMpiBootstrap();
-  live = bootstrap.get();
-  RankInputs in{&options, &parseError, {*argv, *argv + *argc}, name(launch.launcher), -1, "", nullptr};
+  live.bootstrap = bootstrap.get();
+  RankInputs in{&options,          &parseError, {*argv, *argv + *argc}, name(launch.launcher), -1,
+                "",                nullptr,     &live};
   const int rc = runRank(*bootstrap, in, *watchdog);
-  live = nullptr;
+  live.bootstrap = nullptr;
   return rc;
 }
 #endif

@@ -32,6 +32,10 @@ class Failure(Exception):
     pass
 
 
+class Skip(Exception):
+    """The test cannot run here (ctest shows it as skipped: exit code 77)."""
+
+
 def check(condition, message):
     if not condition:
         raise Failure(message)
@@ -395,6 +399,23 @@ def nccl_without_gpu_exits_5():
         check("CUDA device" in r.err or "not built" in r.err, f"{how}: message: {r.err}")
 
 
+@test(300, "gpu")
+def nccl_collectives_on_gpu():
+    """Every collective, type and op through NCCL with checks on the visible GPUs. Skipped where
+    no GPU is visible; scripts/gpu-check.sh is the fuller GPU run."""
+    smi = shutil.which("nvidia-smi")
+    gpus = 0
+    if smi:
+        p = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=30)
+        gpus = len([l for l in p.stdout.splitlines() if l.startswith("GPU ")]) if p.returncode == 0 else 0
+    if gpus == 0:
+        raise Skip("no GPU visible (nvidia-smi -L): NCCL on a GPU is checked by scripts/gpu-check.sh")
+    r = expect_ok(run(ALL + ["--backend", "nccl", "--np", str(gpus), "-b", "1K", "-e", "1M", "-f", "32",
+                             "-d", "all", "-o", "all"] + FAST, timeout=240))
+    cases = [c for c in r.records() if c["type"] == "case"]
+    assert_all_correct(cases, ALL)
+
+
 @test(60)
 def device_buffers_need_cuda_aware_mpi():
     for how in ("np", "mpirun"):
@@ -700,16 +721,19 @@ def main():
         return 0
     BINARY, GOLDEN = os.path.abspath(args.binary), args.golden
     check(shutil.which("mpirun") is not None, "mpirun not found")
-    failed = 0
+    failed = skipped = 0
     for name in args.tests or list(TESTS):
         start = time.monotonic()
         try:
             TESTS[name][0]()
             print(f"PASS {name} ({time.monotonic() - start:.1f}s)")
+        except Skip as e:
+            skipped += 1
+            print(f"SKIP {name}: {e}")
         except Failure as e:
             failed += 1
             print(f"FAIL {name}: {e}")
-    return 1 if failed else 0
+    return 1 if failed else 77 if skipped else 0
 
 
 if __name__ == "__main__":

@@ -268,6 +268,10 @@ class NcclBackend final : public Backend {
     }
     call(ncclGroupEnd(), "ncclGroupEnd");
   }
+  void abortCommunication() noexcept override {
+    if (comm_) ncclCommAbort(comm_);  // unblocks NCCL work stuck on a dead or stopped peer
+  }
+
   void barrier() override {
     // A one-element all-reduce on the communication stream, completed.
     if (!barrierBuffer_) check(cudaMalloc(&barrierBuffer_, sizeof(float)), "cudaMalloc");
