@@ -20,6 +20,7 @@
 
 #include "analysis/compare.hpp"
 #include "analysis/compare_report.hpp"
+#include "cli/parse_args.hpp"
 #include "cli/commands.hpp"
 #include "cli/run_sources.hpp"
 #include "core/error.hpp"
@@ -120,15 +121,7 @@ bool parseFlags(const std::vector<std::string>& args, CompareFlags& f) {
   app.add_flag("--fail-on-regression", f.failOnRegression, "exit 8 when any case is slower");
   app.add_flag("--json", f.json, "JSON on stdout");
   app.add_flag("--markdown", f.markdown, "Markdown tables on stdout (for tickets)");
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
-  try {
-    app.parse(reversed);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return false;
-  } catch (const CLI::ParseError& e) {
-    throw usageError(e.what());
-  }
+  if (!parseArgs(app, args)) return false;
   if (f.json && f.markdown) throw usageError("give --json or --markdown, not both");
   if (f.operands.size() < 2) {
     throw usageError("compare needs at least two operands: A B [C ...] (cclbench compare --help)");

@@ -9,6 +9,8 @@
 
 #include "build_info.hpp"
 #include "cli/commands.hpp"
+#include "cli/parse_args.hpp"
+#include "cli/run_sources.hpp"
 #include "core/error.hpp"
 #include "core/run_config.hpp"
 #include "store/import.hpp"
@@ -17,23 +19,6 @@
 namespace cclbench {
 namespace {
 
-/// Parses a subcommand's options; returns false when --help was printed.
-bool parse(CLI::App& app, const std::vector<std::string>& args) {
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
-  try {
-    app.parse(reversed);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return false;
-  } catch (const CLI::ParseError& e) {
-    throw usageError(e.what());
-  }
-  return true;
-}
-
-std::string databasePath(const std::string& option) {
-  return option.empty() ? ResultStore::defaultPath(processEnvironment()) : option;
-}
 
 std::string joined(const std::vector<std::string>& items, const char* separator) {
   std::string out;
@@ -70,7 +55,7 @@ int runsCommand(int*, char***, const std::vector<std::string>& args) {
   app.add_option("--status", status, "only runs stored with this status (running, complete, incomplete)");
   app.add_option("--limit", filter.limit, "at most this many (newest first)");
   app.add_flag("--json", json, "JSON on stdout");
-  if (!parse(app, args)) return 0;
+  if (!parseArgs(app, args)) return 0;
   auto optional = [](const std::string& s) {
     return s.empty() ? std::nullopt : std::optional<std::string>(s);
   };
@@ -81,7 +66,7 @@ int runsCommand(int*, char***, const std::vector<std::string>& args) {
   filter.since = optional(since);
   filter.until = optional(until);
   filter.status = optional(status);
-  ResultStore store(databasePath(db));
+  ResultStore store(resultsDatabasePath(db));
   const std::vector<StoredRun> runs = store.listRuns(filter);
   if (json) {
     nlohmann::json out = nlohmann::json::array();
@@ -159,8 +144,8 @@ int exportCommand(int*, char***, const std::vector<std::string>& args) {
   app.add_option("--out", out, "write to this file instead of stdout");
   app.add_flag("--json", json, "one JSON document {run, cases, end} instead of JSON Lines");
   app.add_flag("--gbench", gbench, "Google Benchmark JSON (for its compare.py)");
-  if (!parse(app, args)) return 0;
-  ResultStore store(databasePath(db));
+  if (!parseArgs(app, args)) return 0;
+  ResultStore store(resultsDatabasePath(db));
   if (id == 0) {
     RunFilter newest;
     newest.limit = 1;
@@ -213,7 +198,7 @@ int importCommand(int*, char***, const std::vector<std::string>& args) {
   app.add_option("--label", labels, "label the imported runs KEY=VALUE (repeatable)")
       ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_flag("--json", json, "JSON on stdout");
-  if (!parse(app, args)) return 0;
+  if (!parseArgs(app, args)) return 0;
   RunMeta meta{tags, {}};
   for (const auto& l : labels) {
     const auto eq = l.find('=');
@@ -223,7 +208,7 @@ int importCommand(int*, char***, const std::vector<std::string>& args) {
   std::vector<std::vector<ImportedRun>> parsed;
   for (const auto& f : files) parsed.push_back(readResultsFile(f));  // throws before any write
 
-  ResultStore store(databasePath(db));
+  ResultStore store(resultsDatabasePath(db));
   nlohmann::json report = nlohmann::json::array();
   for (std::size_t i = 0; i < files.size(); ++i) {
     std::vector<ResultStore::Import> runs;

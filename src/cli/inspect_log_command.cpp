@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "cli/parse_args.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "inspect/nccl_log.hpp"
@@ -46,15 +47,7 @@ InspectLogOptions parseOptions(const std::vector<std::string>& args) {
   app.add_option("file", options.path, "the log (NCCL_DEBUG=INFO output or an NCCL_DEBUG_FILE)")
       ->required();
   app.add_flag("--json", options.json, "print everything as one JSON document");
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
-  try {
-    app.parse(reversed);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help() << std::flush;
-    options.helpShown = true;
-  } catch (const CLI::ParseError& e) {
-    throw usageError(std::string(e.what()) + " (cclbench inspect-log --help)");
-  }
+  options.helpShown = !parseArgs(app, args);
   return options;
 }
 

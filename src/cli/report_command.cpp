@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "analysis/compare.hpp"
+#include "cli/parse_args.hpp"
 #include "cli/commands.hpp"
 #include "cli/run_sources.hpp"
 #include "core/error.hpp"
@@ -31,15 +32,7 @@ int reportCommand(int*, char***, const std::vector<std::string>& args) {
   app.add_option("--db", db, "results database (default $CCLBENCH_DB or results/cclbench.db)");
   app.add_option("--title", title, "page title");
   app.add_flag("--markdown", markdown, "also print the Markdown summary on stdout");
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
-  try {
-    app.parse(reversed);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    throw usageError(e.what());
-  }
+  if (!parseArgs(app, args)) return 0;
 
   ReportInput input;
   input.title = title;

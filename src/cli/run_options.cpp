@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/parse_args.hpp"
 #include "core/error.hpp"
 #include "inspect/fabric.hpp"
 
@@ -218,15 +219,9 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   app.add_flag("--no-progress", noProgress, "no progress line on stderr");
   app.add_option("--test-corrupt-rank", c.testCorruptRank)->group("");  // test-only, hidden
 
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
-  try {
-    app.parse(reversed);
-  } catch (const CLI::CallForHelp&) {
-    if (printHelp) std::cout << app.help();
+  if (!parseArgs(app, args, printHelp)) {
     result.helpShown = true;
     return result;
-  } catch (const CLI::ParseError& e) {
-    throw usageError(e.what());
   }
 
   c.collectives = collectivesOption(collectives);

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/parse_args.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "inspect/topology.hpp"
@@ -43,15 +44,7 @@ TopoOptions parseTopoOptions(const std::vector<std::string>& args) {
   app.add_flag("--json", o.json, "print one JSON document instead of text");
   app.add_option("--root", o.root)->group("");  // test-only: a fixture tree; no NVML
   app.add_option("--canned-commands", o.cannedCommands)->group("");  // test-only; no NVML
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
-  try {
-    app.parse(reversed);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    o.helpShown = true;
-  } catch (const CLI::ParseError& e) {
-    throw usageError(e.what());
-  }
+  o.helpShown = !parseArgs(app, args);
   return o;
 }
 

@@ -2,6 +2,7 @@
 /// Element types, with nccl-tests' names and the aliases people type.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,18 @@ std::optional<DType> parseDType(std::string_view text);
 
 /// The types `-d all` means: nccl-tests' ten (fp8 only where a backend asks for it).
 std::vector<DType> standardDTypes();
+
+/// Calls `fn` with a value of the unsigned integer type as wide as one element of `type`
+/// (uint8_t .. uint64_t): code that moves or compares element bits picks its width once.
+template <typename Fn>
+auto byElementBits(DType type, Fn&& fn) {
+  switch (sizeOf(type)) {
+    case 1: return fn(uint8_t{});
+    case 2: return fn(uint16_t{});
+    case 4: return fn(uint32_t{});
+    default: return fn(uint64_t{});
+  }
+}
 
 /// Every accepted spelling, for help texts and error messages.
 std::string dtypeSpellings();

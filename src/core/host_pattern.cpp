@@ -30,20 +30,11 @@ uint64_t countWrongAs(const void* data, std::size_t count, DType type, const Out
   return wrong;
 }
 
-template <typename Fn>
-auto bySize(DType type, Fn&& fn) {
-  switch (sizeOf(type)) {
-    case 1: return fn(uint8_t{});
-    case 2: return fn(uint16_t{});
-    case 4: return fn(uint32_t{});
-    default: return fn(uint64_t{});
-  }
-}
 
 }  // namespace
 
 void fillInputHost(void* data, std::size_t count, DType type, const InputSpec& spec) {
-  bySize(type, [&](auto tag) {
+  byElementBits(type, [&](auto tag) {
     using Bits = decltype(tag);
     storeAll<Bits>(data, count, [&](std::size_t i) {
       return codec::encode(
@@ -54,14 +45,14 @@ void fillInputHost(void* data, std::size_t count, DType type, const InputSpec& s
 
 void fillConstantHost(void* data, std::size_t count, DType type, double value) {
   const uint64_t bits = codec::encode(type, value);
-  bySize(type, [&](auto tag) {
+  byElementBits(type, [&](auto tag) {
     using Bits = decltype(tag);
     storeAll<Bits>(data, count, [&](std::size_t) { return bits; });
   });
 }
 
 uint64_t countWrongHost(const void* data, std::size_t count, DType type, const OutputSpec& spec) {
-  return bySize(type, [&](auto tag) { return countWrongAs<decltype(tag)>(data, count, type, spec); });
+  return byElementBits(type, [&](auto tag) { return countWrongAs<decltype(tag)>(data, count, type, spec); });
 }
 
 }  // namespace cclbench::pattern

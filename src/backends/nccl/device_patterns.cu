@@ -51,22 +51,13 @@ __global__ void countWrongKernel(const Bits* data, std::size_t count, DType type
   if ((threadIdx.x & 31) == 0 && mine) atomicAdd(wrong, mine);
 }
 
-template <typename Fn>
-void bySize(DType type, Fn&& fn) {
-  switch (sizeOf(type)) {
-    case 1: return fn(uint8_t{});
-    case 2: return fn(uint16_t{});
-    case 4: return fn(uint32_t{});
-    default: return fn(uint64_t{});
-  }
-}
 
 }  // namespace
 
 void fillInput(void* data, std::size_t count, DType type, const pattern::InputSpec& spec,
                cudaStream_t stream) {
   if (count == 0) return;
-  bySize(type, [&](auto tag) {
+  byElementBits(type, [&](auto tag) {
     using Bits = decltype(tag);
     fillInputKernel<Bits><<<blocksFor(count), kThreads, 0, stream>>>(static_cast<Bits*>(data),
                                                                       count, type, spec);
@@ -77,7 +68,7 @@ void fillInput(void* data, std::size_t count, DType type, const pattern::InputSp
 void fillConstant(void* data, std::size_t count, DType type, double value, cudaStream_t stream) {
   if (count == 0) return;
   const uint64_t bits = codec::encode(type, value);
-  bySize(type, [&](auto tag) {
+  byElementBits(type, [&](auto tag) {
     using Bits = decltype(tag);
     fillConstantKernel<Bits><<<blocksFor(count), kThreads, 0, stream>>>(
         static_cast<Bits*>(data), count, static_cast<Bits>(bits));
@@ -89,7 +80,7 @@ void countWrong(const void* data, std::size_t count, DType type, const pattern::
                 unsigned long long* wrongOnDevice, cudaStream_t stream) {
   if (count == 0) return;
   const bool integerType = !info(type).isFloat;
-  bySize(type, [&](auto tag) {
+  byElementBits(type, [&](auto tag) {
     using Bits = decltype(tag);
     countWrongKernel<Bits><<<blocksFor(count), kThreads, 0, stream>>>(
         static_cast<const Bits*>(data), count, type, spec, integerType, wrongOnDevice);
