@@ -10,6 +10,7 @@
 
 #include "backends/nccl/cuda_check.hpp"
 #include "backends/nccl/device_patterns.hpp"
+#include "backends/nccl/graph_loop.hpp"
 #include "core/element_codec.hpp"
 #include "core/error.hpp"
 
@@ -58,7 +59,7 @@ std::string versionText(int code) {
 class NcclBackend final : public Backend {
  public:
   NcclBackend(Bootstrap& bootstrap, const BackendOptions& options)
-      : graphMode_(options.cudaGraph), registration_(options.registration) {
+      : registration_(options.registration) {
 #if NCCL_VERSION_CODE < NCCL_VERSION(2, 27, 0)
     if (registration_ == 2) {
       throw Error(ExitCode::kNotAvailable, "-R 2 (symmetric windows) needs NCCL 2.27 or newer");
@@ -83,6 +84,7 @@ class NcclBackend final : public Backend {
     check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
     check(cudaEventCreate(&start_), "cudaEventCreate");
     check(cudaEventCreate(&stop_), "cudaEventCreate");
+    if (options.cudaGraph) graph_ = std::make_unique<cuda::GraphLoop>(stream_);
     check(cudaMalloc(&wrongCounter_, sizeof(unsigned long long)), "cudaMalloc");
     check(cudaMallocHost(&wrongHost_, sizeof(unsigned long long)), "cudaMallocHost");
     cudaDeviceProp props{};
@@ -103,7 +105,7 @@ class NcclBackend final : public Backend {
   }
 
   ~NcclBackend() override {
-    dropGraphs();
+    graph_.reset();
     if (comm_) {
       for (auto& [key, op] : preMulOps_) ncclRedOpDestroy(op, comm_);
       // Non-blocking communicators finalize asynchronously before they can be destroyed.
@@ -296,7 +298,10 @@ class NcclBackend final : public Backend {
   }
 
   double timeIterations(const std::function<void()>& issueOnce, int iterations) override {
-    if (graphMode_) return timeGraph(issueOnce, iterations);
+    if (graph_) {
+      graph_->launch(issueOnce, iterations, generation_, start_, stop_);
+      return elapsedSeconds(start_, stop_);
+    }
     check(cudaEventRecord(start_, stream_), "cudaEventRecord");
     for (int i = 0; i < iterations; ++i) issueOnce();
     check(cudaEventRecord(stop_, stream_), "cudaEventRecord");
@@ -374,55 +379,6 @@ class NcclBackend final : public Backend {
     return ms * 1e-3;
   }
 
-  /// CUDA-graph mode: the loop is captured once per case and iteration count (at most
-  /// kGraphIterations calls per graph, launched as often as needed) and only launches are timed.
-  double timeGraph(const std::function<void()>& issueOnce, int iterations) {
-    const int perGraph = std::min(iterations, kGraphIterations);
-    const int launches = iterations / perGraph;
-    const int remainder = iterations % perGraph;
-    if (graphKey_ != GraphKey{&issueOnce, iterations, generation_}) {
-      dropGraphs();
-      fullGraph_ = capture(issueOnce, perGraph);
-      if (remainder) tailGraph_ = capture(issueOnce, remainder);
-      graphKey_ = {&issueOnce, iterations, generation_};
-    }
-    check(cudaEventRecord(start_, stream_), "cudaEventRecord");
-    for (int i = 0; i < launches; ++i) check(cudaGraphLaunch(fullGraph_, stream_), "cudaGraphLaunch");
-    if (remainder) check(cudaGraphLaunch(tailGraph_, stream_), "cudaGraphLaunch");
-    check(cudaEventRecord(stop_, stream_), "cudaEventRecord");
-    return elapsedSeconds(start_, stop_);
-  }
-
-  cudaGraphExec_t capture(const std::function<void()>& issueOnce, int iterations) {
-    cudaGraph_t graph;
-    check(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal),
-          "cudaStreamBeginCapture");
-    for (int i = 0; i < iterations; ++i) issueOnce();
-    check(cudaStreamEndCapture(stream_, &graph), "cudaStreamEndCapture");
-    cudaGraphExec_t exec;
-    check(cudaGraphInstantiate(&exec, graph, 0), "cudaGraphInstantiate");
-    cudaGraphDestroy(graph);
-    return exec;
-  }
-
-  void dropGraphs() {
-    if (fullGraph_) cudaGraphExecDestroy(fullGraph_);
-    if (tailGraph_) cudaGraphExecDestroy(tailGraph_);
-    fullGraph_ = tailGraph_ = nullptr;
-    graphKey_ = {};
-  }
-
-  struct GraphKey {
-    const void* issuer = nullptr;
-    int iterations = 0;
-    uint64_t generation = 0;
-    bool operator!=(const GraphKey& o) const {
-      return issuer != o.issuer || iterations != o.iterations || generation != o.generation;
-    }
-  };
-  static constexpr int kGraphIterations = 100;
-
-  bool graphMode_;
   int registration_;
   int device_ = 0;
   int rank_ = 0;
@@ -439,9 +395,7 @@ class NcclBackend final : public Backend {
   void* barrierBuffer_ = nullptr;
   std::map<DType, ncclRedOp_t> preMulOps_;
   uint64_t generation_ = 0;  ///< bumped when inputs are rewritten: a new case, new pointers
-  GraphKey graphKey_;
-  cudaGraphExec_t fullGraph_ = nullptr;
-  cudaGraphExec_t tailGraph_ = nullptr;
+  std::unique_ptr<cuda::GraphLoop> graph_;  ///< CUDA-graph mode only
 };
 
 }  // namespace
