@@ -7,10 +7,10 @@
 
 #include "cli/algorithm_probe.hpp"
 #include "cli/provenance.hpp"
+#include "cli/run_sources.hpp"
 #if defined(CCLBENCH_HAVE_STORE)
 #include "cli/store_reporter.hpp"
 #endif
-#include "core/environment.hpp"
 #include "core/sizes.hpp"
 #include "engine/engine.hpp"
 #include "report/console_reporter.hpp"
@@ -48,9 +48,7 @@ std::unique_ptr<ReporterList> createReporters(const RunConfig& config, const std
 #if defined(CCLBENCH_HAVE_STORE)
   if (config.writeDb) {
     RunMeta meta{config.tags, {config.labels.begin(), config.labels.end()}};
-    reporters->add(createStoreReporter(
-        config.dbPath.empty() ? ResultStore::defaultPath(processEnvironment()) : config.dbPath,
-        std::move(meta)));
+    reporters->add(createStoreReporter(resultsDatabasePath(config.dbPath), std::move(meta)));
   }
 #endif
   return reporters;

@@ -107,11 +107,6 @@ const char* name(RunStatus status) {
   return "?";
 }
 
-std::string ResultStore::defaultPath(const Environment& env) {
-  const auto it = env.find("CCLBENCH_DB");
-  return it != env.end() && !it->second.empty() ? it->second : "results/cclbench.db";
-}
-
 std::string networkFilesystemWarning(const std::string& path) {
   std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
   struct statfs info {};

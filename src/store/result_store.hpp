@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "core/environment.hpp"
 #include "core/record.hpp"
 
 namespace cclbench {
@@ -60,9 +59,6 @@ struct RunFilter {
 
 class ResultStore {
  public:
-  /// $CCLBENCH_DB, else results/cclbench.db (relative to the working folder).
-  static std::string defaultPath(const Environment& env);
-
   /// Opens or creates the database, migrating it to the current schema. Throws Error.
   explicit ResultStore(const std::string& path);
   ~ResultStore();
