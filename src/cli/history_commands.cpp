@@ -155,28 +155,25 @@ int exportCommand(int*, char***, const std::vector<std::string>& args) {
   }
   const auto run = store.run(id);
   if (!run) throw usageError("no run " + std::to_string(id) + " in " + store.path());
-  const std::vector<CaseRecord> cases = store.cases(id);
-  RunHeader header = run->header;
-  header.runId = run->uid;
-  const Trailer trailer{run->uid, displayStatus(*run), run->exitCode, run->message,
-                        cases.size(),  0, run->endUtc, 0};
+  const RunRecords records = store.records(id);
   std::ofstream file;
   if (!out.empty()) {
     file.open(out);
     if (!file) throw usageError("cannot write " + out);
   }
   std::ostream& os = out.empty() ? std::cout : file;
+  const std::string& uid = records.header.runId;
   if (gbench) {
-    os << gbenchJson(*run, cases).dump(2) << "\n";
+    os << gbenchJson(*run, records.cases).dump(2) << "\n";
   } else if (json) {
-    nlohmann::json doc = {{"run", toJson(header)}, {"cases", nlohmann::json::array()},
-                          {"end", toJson(trailer)}};
-    for (const auto& c : cases) doc["cases"].push_back(toJson(c, run->uid));
+    nlohmann::json doc = {{"run", toJson(records.header)}, {"cases", nlohmann::json::array()}};
+    for (const auto& c : records.cases) doc["cases"].push_back(toJson(c, uid));
+    if (records.trailer) doc["end"] = toJson(*records.trailer);
     os << doc.dump(2) << "\n";
   } else {
-    os << toJson(header).dump() << "\n";
-    for (const auto& c : cases) os << toJson(c, run->uid).dump() << "\n";
-    if (run->status != "running") os << toJson(trailer).dump() << "\n";
+    os << toJson(records.header).dump() << "\n";
+    for (const auto& c : records.cases) os << toJson(c, uid).dump() << "\n";
+    if (records.trailer) os << toJson(*records.trailer).dump() << "\n";
   }
   return 0;
 }

@@ -71,6 +71,8 @@ RunHeader collectProvenance(Bootstrap& bootstrap, const Backend& backend, const 
   h.libraryVersions = backend.libraryVersions();
   h.config = toJson(config);
   h.aggregation = config.aggregation;
+  h.tags = config.tags;
+  h.labels = {config.labels.begin(), config.labels.end()};
   if (bootstrap.place().rank != 0) return h;
 
   std::vector<uint64_t> perRank(static_cast<std::size_t>(h.ranks));

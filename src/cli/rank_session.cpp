@@ -47,8 +47,8 @@ std::unique_ptr<ReporterList> createReporters(const RunConfig& config, const std
   if (!config.csvPath.empty()) reporters->add(createCsvReporter(config.csvPath));
 #if defined(CCLBENCH_HAVE_STORE)
   if (config.writeDb) {
-    RunMeta meta{config.tags, {config.labels.begin(), config.labels.end()}};
-    reporters->add(createStoreReporter(resultsDatabasePath(config.dbPath), std::move(meta)));
+    // The header carries the run's tags and labels; the store files them from there.
+    reporters->add(createStoreReporter(resultsDatabasePath(config.dbPath), RunMeta{}));
   }
 #endif
   return reporters;

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <regex>
 
 #include "core/error.hpp"
+#include "core/record_testing.hpp"
 
 namespace cclbench {
 namespace {
@@ -81,6 +83,7 @@ TEST(CaseRecordJson, RoundTripOfEveryIdentity) {
           r.op = op;
           r.aggregation = a;
           r.placement = Placement::kOutOfPlace;
+          r.ranks = 2;
           const CaseRecord back = caseRecordFromJson(toJson(r, "x"));
           EXPECT_EQ(back.collective, c);
           EXPECT_EQ(back.dtype, t);
@@ -194,6 +197,69 @@ TEST(CaseRecordJson, OtherRecordTypesAreRejected) {
   j["type"] = "end";
   expectInvalid(j, "case");
   EXPECT_EQ(recordType(nlohmann::json::object()), "");
+}
+
+TEST(RecordJson, EveryTypeRoundTripsWholeWithEveryFieldSet) {
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    const testgen::GeneratedRun run = testgen::RecordGenerator(seed).run();
+    const std::vector<nlohmann::json> lines = run.lines();
+    // Through text, as a file carries them: struct equality covers every field.
+    auto reread = [](const nlohmann::json& j) { return nlohmann::json::parse(j.dump()); };
+    const RunHeader header = runHeaderFromJson(reread(lines.front()));
+    EXPECT_EQ(header, run.header) << "seed " << seed << ": " << lines.front().dump();
+    EXPECT_EQ(toJson(header), lines.front()) << "seed " << seed;
+    for (std::size_t i = 0; i < run.cases.size(); ++i) {
+      const CaseRecord c = caseRecordFromJson(reread(lines[i + 1]));
+      EXPECT_EQ(c, run.cases[i]) << "seed " << seed << ": " << lines[i + 1].dump();
+      EXPECT_EQ(toJson(c, run.header.runId), lines[i + 1]) << "seed " << seed;
+    }
+    const Trailer end = trailerFromJson(reread(lines.back()));
+    EXPECT_EQ(end, run.trailer) << "seed " << seed;
+    EXPECT_EQ(toJson(end), lines.back()) << "seed " << seed;
+  }
+}
+
+TEST(RecordJson, UnknownKeysAreKeptAndWrittenBack) {
+  nlohmann::json j = toJson(sampleRecord(), "r");
+  j["from_a_newer_cclbench"] = {{"nested", {1, 2, 3}}};
+  const nlohmann::json back = toJson(caseRecordFromJson(j), "r");
+  EXPECT_EQ(back, j);
+  RunHeader h;
+  h.runId = "r";
+  nlohmann::json hj = toJson(h);
+  hj["new_header_field"] = "kept";
+  EXPECT_EQ(toJson(runHeaderFromJson(hj)), hj);
+}
+
+TEST(CaseRecordJson, NumbersThatWereNotInTheInputAreRefused) {
+  const nlohmann::json good = toJson(sampleRecord(), "r");
+  nlohmann::json j = good;
+  j["size_bytes"] = 1e30;  // was stored as 0
+  expectInvalid(j, "size_bytes");
+  j = good;
+  j["size_bytes"] = -8;
+  expectInvalid(j, "size_bytes");
+  j = good;
+  j["samples_us"] = {1.0, -2.0};
+  expectInvalid(j, "samples_us");
+  j = good;
+  j["time_us"]["median"] = -1.0;
+  expectInvalid(j, "median");
+  j = good;
+  j["time_us"]["max"] = std::numeric_limits<double>::infinity();  // a caller's, not a file's
+  expectInvalid(j, "max");
+  j = good;
+  j["busbw_gbps"] = nullptr;  // what a NaN becomes in JSON
+  expectInvalid(j, "busbw_gbps");
+  j = good;
+  j["batches"] = 99;
+  expectInvalid(j, "batches");
+  j = good;
+  j["ranks"] = 0;
+  expectInvalid(j, "ranks");
+  j = good;
+  j["iterations_per_batch"] = 3000000000ull;
+  expectInvalid(j, "iterations_per_batch");
 }
 
 TEST(UtcNow, IsIso8601Utc) {

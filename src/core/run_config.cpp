@@ -18,7 +18,21 @@ const char* name(Aggregation a) {
   return "?";
 }
 
+std::optional<Aggregation> parseAggregation(std::string_view text) {
+  for (Aggregation a :
+       {Aggregation::kRank0, Aggregation::kMean, Aggregation::kMin, Aggregation::kMax}) {
+    if (text == name(a)) return a;
+  }
+  return std::nullopt;
+}
+
 const char* name(Placement p) { return p == Placement::kInPlace ? "in" : "out"; }
+
+std::optional<Placement> parsePlacement(std::string_view text) {
+  if (text == "out") return Placement::kOutOfPlace;
+  if (text == "in") return Placement::kInPlace;
+  return std::nullopt;
+}
 
 void validate(const RunConfig& c) {
   if (c.collectives.empty()) throw usageError("no collective to run");

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,9 +20,13 @@ namespace cclbench {
 /// How per-rank batch times become one time (nccl-tests' -a codes).
 enum class Aggregation { kRank0 = 0, kMean = 1, kMin = 2, kMax = 3 };
 const char* name(Aggregation a);
+/// "rank0", "mean", "min", "max"; nullopt otherwise.
+std::optional<Aggregation> parseAggregation(std::string_view text);
 
 enum class Placement { kOutOfPlace, kInPlace };
 const char* name(Placement p);
+/// "out" or "in"; nullopt otherwise.
+std::optional<Placement> parsePlacement(std::string_view text);
 
 struct RunConfig {
   std::vector<Collective> collectives;

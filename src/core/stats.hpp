@@ -15,6 +15,7 @@ struct Interval {
   double low = 0;
   double high = 0;
   double coverage = 0;
+  bool operator==(const Interval&) const = default;
 };
 
 struct Summary {
@@ -26,6 +27,7 @@ struct Summary {
   double stddev = 0;  ///< sample standard deviation (n-1)
   double cv = 0;      ///< stddev / mean
   Interval medianCi;
+  bool operator==(const Summary&) const = default;
 };
 
 /// Quantile q in [0,1] of sorted samples, linearly interpolated (Hyndman-Fan type 7).

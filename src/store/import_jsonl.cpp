@@ -8,56 +8,6 @@ namespace {
 
 using nlohmann::json;
 
-Aggregation aggregationOf(const std::string& text) {
-  for (Aggregation a :
-       {Aggregation::kRank0, Aggregation::kMean, Aggregation::kMin, Aggregation::kMax}) {
-    if (text == name(a)) return a;
-  }
-  throw usageError("run record: unknown aggregation '" + text + "'");
-}
-
-RunHeader headerFromJson(const json& j) {
-  RunHeader h;
-  h.runId = j.value("run_id", "");
-  const json tool = j.value("tool", json::object());
-  h.toolVersion = tool.value("version", "");
-  h.gitRevision = tool.value("git_revision", "");
-  h.startUtc = j.value("start_utc", "");
-  h.commandLine = j.value("command_line", std::vector<std::string>{});
-  h.launcher = j.value("launcher", "");
-  h.ranks = j.value("ranks", 0);
-  for (const json& e : j.value("hosts", json::array())) {
-    h.hosts.push_back({e.value("host", ""), e.value("ranks", std::vector<int>{}),
-                       e.value("cpus", std::vector<std::string>{})});
-  }
-  const json backend = j.value("backend", json::object());
-  h.backend = backend.value("name", "");
-  h.libraryVersions = backend.value("libraries", std::map<std::string, std::string>{});
-  h.environment = j.value("environment", std::map<std::string, std::string>{});
-  h.config = j.value("config", json::object());
-  h.aggregation = aggregationOf(j.value("aggregation", std::string("max")));
-  // The fingerprint travels inside the topology (provenance.cpp); latest/baseline select by it.
-  if (const auto topology = j.find("topology"); topology != j.end() && topology->is_object()) {
-    h.topology = *topology;
-    const auto fingerprint = topology->find("fingerprint");
-    if (fingerprint != topology->end() && fingerprint->is_string()) h.fingerprint = *fingerprint;
-  }
-  return h;
-}
-
-Trailer trailerFromJson(const json& j) {
-  Trailer t;
-  t.runId = j.value("run_id", "");
-  t.status = j.value("status", "");
-  t.exitCode = j.value("exit_code", 0);
-  t.message = j.value("message", "");
-  t.cases = j.value("cases", std::size_t{0});
-  t.wrongTotal = j.value("wrong_total", uint64_t{0});
-  t.endUtc = j.value("end_utc", "");
-  t.wallSeconds = j.value("wall_seconds", 0.0);
-  return t;
-}
-
 /// One JSON Lines file being read: the runs so far and whether each has its "end" line.
 struct JsonlReader {
   const std::string& path;
@@ -85,7 +35,7 @@ void JsonlReader::record(const json& j, std::size_t line) {
     runs.emplace_back();
     runs.back().firstLine = line;
     runs.back().run.source = "cclbench-jsonl";
-    runs.back().run.header = headerFromJson(j);
+    runs.back().run.header = runHeaderFromJson(j);
     ended.push_back(false);
     return;
   }

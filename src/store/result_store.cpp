@@ -34,35 +34,46 @@ std::string localHost() {
   return buffer;
 }
 
-nlohmann::json hostsJson(const std::vector<HostEntry>& hosts) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& h : hosts) out.push_back({{"host", h.host}, {"ranks", h.ranks}, {"cpus", h.cpus}});
-  return out;
-}
-
-std::vector<HostEntry> hostsFromJson(const std::string& text) {
+std::vector<HostEntry> hostsFromColumn(const std::string& text) {
   std::vector<HostEntry> hosts;
   if (text.empty()) return hosts;
-  for (const auto& h : nlohmann::json::parse(text)) {
-    hosts.push_back({h.value("host", ""), h.value("ranks", std::vector<int>{}),
-                     h.value("cpus", std::vector<std::string>{})});
-  }
+  for (const auto& h : nlohmann::json::parse(text)) hosts.push_back(hostEntryFromJson(h));
   return hosts;
 }
 
-std::optional<Aggregation> aggregationNamed(const std::string& text) {
-  for (Aggregation a : {Aggregation::kRank0, Aggregation::kMean, Aggregation::kMin,
-                        Aggregation::kMax}) {
-    if (text == name(a)) return a;
-  }
-  return std::nullopt;
+std::string hostsColumn(const std::vector<HostEntry>& hosts) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& h : hosts) out.push_back(toJson(h));
+  return out.dump();
 }
 
 constexpr const char* kRunColumns =
     "id, run_uid, status, source, source_file, started_utc, ended_utc, tool_version, "
     "git_revision, command_line, launcher, ranks, hosts, backend, libraries, environment, config, "
     "aggregation, fingerprint, exit_code, message, writer_host, writer_pid, "
-    "(SELECT COUNT(*) FROM cases WHERE cases.run_id = runs.id), topology";
+    "(SELECT COUNT(*) FROM cases WHERE cases.run_id = runs.id), topology, header_record, "
+    "end_record";
+
+/// A run written before schema version 3 has no header record: rebuild what the columns hold.
+RunHeader headerFromColumns(sql::Statement& s, const std::string& uid) {
+  RunHeader h;
+  h.runId = uid;
+  h.startUtc = s.text(5);
+  h.toolVersion = s.text(7);
+  h.gitRevision = s.text(8);
+  if (!s.isNull(9)) h.commandLine = nlohmann::json::parse(s.text(9));
+  h.launcher = s.text(10);
+  h.ranks = static_cast<int>(s.integer(11));
+  h.hosts = hostsFromColumn(s.text(12));
+  h.backend = s.text(13);
+  if (!s.isNull(14)) h.libraryVersions = nlohmann::json::parse(s.text(14));
+  if (!s.isNull(15)) h.environment = nlohmann::json::parse(s.text(15));
+  if (!s.isNull(16)) h.config = nlohmann::json::parse(s.text(16));
+  h.aggregation = parseAggregation(s.text(17)).value_or(Aggregation::kMax);
+  if (!s.isNull(24)) h.topology = nlohmann::json::parse(s.text(24));
+  h.fingerprint = s.text(18);
+  return h;
+}
 
 StoredRun readRun(sql::Statement& s) {
   StoredRun r;
@@ -71,29 +82,48 @@ StoredRun readRun(sql::Statement& s) {
   r.status = s.text(2);
   r.source = s.text(3);
   r.sourceFile = s.text(4);
-  r.header.runId = r.uid;
-  r.header.startUtc = s.text(5);
   r.endUtc = s.text(6);
-  r.header.toolVersion = s.text(7);
-  r.header.gitRevision = s.text(8);
-  if (!s.isNull(9)) r.header.commandLine = nlohmann::json::parse(s.text(9));
-  r.header.launcher = s.text(10);
-  r.header.ranks = static_cast<int>(s.integer(11));
-  r.header.hosts = hostsFromJson(s.text(12));
-  r.header.backend = s.text(13);
-  if (!s.isNull(14)) r.header.libraryVersions = nlohmann::json::parse(s.text(14));
-  if (!s.isNull(15)) r.header.environment = nlohmann::json::parse(s.text(15));
-  if (!s.isNull(16)) r.header.config = nlohmann::json::parse(s.text(16));
-  r.header.aggregation = aggregationNamed(s.text(17)).value_or(Aggregation::kMax);
   r.fingerprint = s.text(18);
   r.exitCode = static_cast<int>(s.integer(19));
   r.message = s.text(20);
   r.writerHost = s.text(21);
   r.writerPid = s.integer(22);
   r.caseCount = s.integer(23);
-  if (!s.isNull(24)) r.header.topology = nlohmann::json::parse(s.text(24));
-  r.header.fingerprint = r.fingerprint;
+  r.header = s.isNull(25) ? headerFromColumns(s, r.uid)
+                          : runHeaderFromJson(nlohmann::json::parse(s.text(25)));
+  if (r.header.fingerprint.empty()) r.header.fingerprint = r.fingerprint;
+  if (!s.isNull(26)) {
+    r.trailer = trailerFromJson(nlohmann::json::parse(s.text(26)));
+  } else if (r.status != "running") {
+    r.trailer = Trailer{r.uid, r.status, r.exitCode, r.message,
+                        static_cast<std::size_t>(r.caseCount), 0, r.endUtc, 0, {}};
+  }
   return r;
+}
+
+/// A case written before schema version 3 has no record: rebuild what the columns hold.
+CaseRecord caseFromColumns(sql::Statement& s) {
+  CaseRecord c;
+  c.collective = parseCollective(s.text(0)).value_or(Collective::kAllReduce);
+  c.dtype = parseDType(s.text(1)).value_or(DType::kFloat);
+  c.op = s.text(2) == "none" ? RedOp::kNone : parseRedOp(s.text(2)).value_or(RedOp::kSum);
+  c.root = static_cast<int>(s.integer(3));
+  c.placement = parsePlacement(s.text(4)).value_or(Placement::kOutOfPlace);
+  c.sizeBytes = static_cast<uint64_t>(s.integer(5));
+  c.count = static_cast<uint64_t>(s.integer(6));
+  c.ranks = static_cast<int>(s.integer(7));
+  c.aggregation = parseAggregation(s.text(8)).value_or(Aggregation::kMax);
+  c.iterationsPerBatch = static_cast<int>(s.integer(9));
+  c.algBandwidthGBps = s.real(10);
+  c.busBandwidthGBps = s.real(11);
+  c.checked = s.integer(12) != 0;
+  c.wrong = static_cast<uint64_t>(s.integer(13));
+  c.slowestRank = static_cast<int>(s.integer(14));
+  c.stopReason = s.text(15);
+  if (!s.isNull(16)) c.perIteration = PerIterationStats{0, s.real(16), s.real(17), 0, 0};
+  c.samplesUs = unpackSamples(s.blob(18));
+  c.timeUs = stats::summarize(c.samplesUs);
+  return c;
 }
 
 }  // namespace
@@ -165,14 +195,15 @@ int64_t ResultStore::insertRun(const RunHeader& h, const RunMeta& meta, const st
                    "INSERT INTO runs (run_uid, status, source, source_file, started_utc, "
                    "tool_version, git_revision, command_line, launcher, ranks, hosts, backend, "
                    "libraries, environment, config, aggregation, fingerprint, writer_host, "
-                   "writer_pid, topology) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                   "writer_pid, topology, header_record) "
+                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   s.bind(1, std::string_view(h.runId)).bind(2, std::string_view(name(status)));
   s.bind(3, std::string_view(source)).bind(4, std::string_view(sourceFile));
   s.bind(5, std::string_view(h.startUtc)).bind(6, std::string_view(h.toolVersion));
   s.bind(7, std::string_view(h.gitRevision));
   s.bind(8, std::string_view(nlohmann::json(h.commandLine).dump()));
   s.bind(9, std::string_view(h.launcher)).bind(10, static_cast<int64_t>(h.ranks));
-  s.bind(11, std::string_view(hostsJson(h.hosts).dump())).bind(12, std::string_view(h.backend));
+  s.bind(11, std::string_view(hostsColumn(h.hosts))).bind(12, std::string_view(h.backend));
   s.bind(13, std::string_view(nlohmann::json(h.libraryVersions).dump()));
   s.bind(14, std::string_view(nlohmann::json(h.environment).dump()));
   s.bind(15, std::string_view(h.config.dump()));
@@ -180,13 +211,19 @@ int64_t ResultStore::insertRun(const RunHeader& h, const RunMeta& meta, const st
   s.bind(18, std::string_view(localHost())).bind(19, static_cast<int64_t>(getpid()));
   if (h.topology.is_null()) s.bindNull(20);
   else s.bind(20, std::string_view(h.topology.dump()));
+  s.bind(21, std::string_view(toJson(h).dump()));
   s.run();
   const int64_t id = db_->lastInsertId();
+  // The header's own tags and labels, then those given now (an import's --tag, --label).
   sql::Statement tag(*db_, "INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)");
-  for (const auto& t : meta.tags) tag.bind(1, id).bind(2, std::string_view(t)).run();
+  for (const auto* tags : {&h.tags, &meta.tags}) {
+    for (const auto& t : *tags) tag.bind(1, id).bind(2, std::string_view(t)).run();
+  }
   sql::Statement label(*db_, "INSERT OR REPLACE INTO run_labels (run_id, key, value) VALUES (?,?,?)");
-  for (const auto& [k, v] : meta.labels) {
-    label.bind(1, id).bind(2, std::string_view(k)).bind(3, std::string_view(v)).run();
+  for (const auto* labels : {&h.labels, &meta.labels}) {
+    for (const auto& [k, v] : *labels) {
+      label.bind(1, id).bind(2, std::string_view(k)).bind(3, std::string_view(v)).run();
+    }
   }
   return id;
 }
@@ -196,9 +233,12 @@ void ResultStore::insertCases(int64_t run, const std::vector<CaseRecord>& cases)
                    "INSERT INTO cases (run_id, collective, dtype, redop, root, placement, "
                    "size_bytes, count, ranks, aggregation, iterations_per_batch, batches, "
                    "median_us, min_us, max_us, ci_low_us, ci_high_us, cv, algbw_gbps, busbw_gbps, "
-                   "checked, wrong, slowest_rank, stop_reason, p50_us, p99_us, samples) VALUES "
-                   "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                   "checked, wrong, slowest_rank, stop_reason, p50_us, p99_us, samples, record) "
+                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   for (const CaseRecord& c : cases) {
+    nlohmann::json record = toJson(c, "");
+    record.erase("samples_us");  // kept exactly in the blob
+    record.erase("run_id");
     s.bind(1, run).bind(2, std::string_view(name(c.collective)));
     s.bind(3, std::string_view(name(c.dtype))).bind(4, std::string_view(name(c.op)));
     s.bind(5, static_cast<int64_t>(c.root)).bind(6, std::string_view(name(c.placement)));
@@ -218,6 +258,7 @@ void ResultStore::insertCases(int64_t run, const std::vector<CaseRecord>& cases)
     }
     const std::vector<char> blob = packSamples(c.samplesUs);
     s.bindBlob(27, blob.data(), blob.size());
+    s.bind(28, std::string_view(record.dump()));
     s.run();
   }
 }
@@ -236,10 +277,11 @@ void ResultStore::finishRun(int64_t run, const Trailer& t, RunStatus status) {
 
 void ResultStore::updateFinish(int64_t run, const Trailer& t, RunStatus status) {
   sql::Statement s(*db_,
-                   "UPDATE runs SET status = ?, ended_utc = ?, exit_code = ?, message = ? "
-                   "WHERE id = ?");
+                   "UPDATE runs SET status = ?, ended_utc = ?, exit_code = ?, message = ?, "
+                   "end_record = ? WHERE id = ?");
   s.bind(1, std::string_view(name(status))).bind(2, std::string_view(t.endUtc));
-  s.bind(3, static_cast<int64_t>(t.exitCode)).bind(4, std::string_view(t.message)).bind(5, run);
+  s.bind(3, static_cast<int64_t>(t.exitCode)).bind(4, std::string_view(t.message));
+  s.bind(5, std::string_view(toJson(t).dump())).bind(6, run);
   s.run();
 }
 
@@ -331,33 +373,27 @@ std::vector<CaseRecord> ResultStore::cases(int64_t run) {
   sql::Statement s(*db_,
                    "SELECT collective, dtype, redop, root, placement, size_bytes, count, ranks, "
                    "aggregation, iterations_per_batch, algbw_gbps, busbw_gbps, checked, wrong, "
-                   "slowest_rank, stop_reason, p50_us, p99_us, samples FROM cases "
+                   "slowest_rank, stop_reason, p50_us, p99_us, samples, record FROM cases "
                    "WHERE run_id = ? ORDER BY id");
   s.bind(1, run);
   std::vector<CaseRecord> out;
   while (s.step()) {
-    CaseRecord c;
-    c.collective = parseCollective(s.text(0)).value_or(Collective::kAllReduce);
-    c.dtype = parseDType(s.text(1)).value_or(DType::kFloat);
-    c.op = s.text(2) == "none" ? RedOp::kNone : parseRedOp(s.text(2)).value_or(RedOp::kSum);
-    c.root = static_cast<int>(s.integer(3));
-    c.placement = s.text(4) == "in" ? Placement::kInPlace : Placement::kOutOfPlace;
-    c.sizeBytes = static_cast<uint64_t>(s.integer(5));
-    c.count = static_cast<uint64_t>(s.integer(6));
-    c.ranks = static_cast<int>(s.integer(7));
-    c.aggregation = aggregationNamed(s.text(8)).value_or(Aggregation::kMax);
-    c.iterationsPerBatch = static_cast<int>(s.integer(9));
-    c.algBandwidthGBps = s.real(10);
-    c.busBandwidthGBps = s.real(11);
-    c.checked = s.integer(12) != 0;
-    c.wrong = static_cast<uint64_t>(s.integer(13));
-    c.slowestRank = static_cast<int>(s.integer(14));
-    c.stopReason = s.text(15);
-    if (!s.isNull(16)) c.perIteration = PerIterationStats{0, s.real(16), s.real(17), 0, 0};
-    c.samplesUs = unpackSamples(s.blob(18));
-    c.timeUs = stats::summarize(c.samplesUs);
-    out.push_back(std::move(c));
+    if (s.isNull(19)) {
+      out.push_back(caseFromColumns(s));
+      continue;
+    }
+    nlohmann::json record = nlohmann::json::parse(s.text(19));
+    record["samples_us"] = unpackSamples(s.blob(18));
+    out.push_back(caseRecordFromJson(record));
   }
+  return out;
+}
+
+RunRecords ResultStore::records(int64_t id) {
+  const auto stored = run(id);
+  if (!stored) throw usageError("no run " + std::to_string(id) + " in " + path());
+  RunRecords out{stored->header, cases(id), stored->trailer};
+  out.header.runId = stored->uid;
   return out;
 }
 

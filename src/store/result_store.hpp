@@ -44,6 +44,16 @@ struct StoredRun {
   int64_t writerPid = 0;
   RunMeta meta;
   int64_t caseCount = 0;
+  /// The end record as the run wrote it; for rows of schema version 2 and older, rebuilt from
+  /// the columns. Absent while the run is (or was last seen) running.
+  std::optional<Trailer> trailer;
+};
+
+/// A stored run as records again: what `cclbench export` writes.
+struct RunRecords {
+  RunHeader header;
+  std::vector<CaseRecord> cases;
+  std::optional<Trailer> trailer;  ///< none for a run that never ended
 };
 
 struct RunFilter {
@@ -98,6 +108,8 @@ class ResultStore {
   std::optional<StoredRun> run(int64_t id);
   std::optional<int64_t> findRun(const std::string& uid);
   std::vector<CaseRecord> cases(int64_t run);
+  /// Header, cases and end record of a run, every field as written (throws when there is none).
+  RunRecords records(int64_t run);
 
  private:
   int64_t insertRun(const RunHeader& header, const RunMeta& meta, const std::string& source,

@@ -4,9 +4,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "core/error.hpp"
+#include "core/record_testing.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
 
@@ -245,6 +248,117 @@ TEST(ResultStore, AKilledRunKeepsItsFinishedSizesAndStaysIncomplete) {
 
 TEST(NetworkFilesystemWarning, LocalDisksGetNone) {
   EXPECT_EQ(networkFilesystemWarning(freshPath("local")), "");
+}
+
+}  // namespace
+}  // namespace cclbench
+
+namespace cclbench {
+namespace {
+
+std::vector<nlohmann::json> jsonLines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<nlohmann::json> out;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
+std::vector<nlohmann::json> linesOf(const RunRecords& r) {
+  std::vector<nlohmann::json> out{toJson(r.header)};
+  for (const CaseRecord& c : r.cases) out.push_back(toJson(c, r.header.runId));
+  if (r.trailer) out.push_back(toJson(*r.trailer));
+  return out;
+}
+
+TEST(ResultStoreRecords, EveryFieldOfEveryRecordSurvivesTheStore) {
+  const std::string path = freshPath("whole-records");
+  ResultStore store(path);
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    const testgen::GeneratedRun run = testgen::RecordGenerator(seed).run();
+    // The way `cclbench run` writes: begin, cases as they finish, end.
+    const int64_t id = store.beginRun(run.header, {}, "cclbench", "", RunStatus::kRunning,
+                                      run.header.fingerprint);
+    store.addCases(id, {run.cases.begin(), run.cases.begin() + 1});
+    store.addCases(id, {run.cases.begin() + 1, run.cases.end()});
+    store.finishRun(id, run.trailer);
+    const RunRecords back = store.records(id);
+    EXPECT_EQ(back.header, run.header) << "seed " << seed;
+    EXPECT_EQ(back.cases, run.cases) << "seed " << seed;
+    ASSERT_TRUE(back.trailer.has_value());
+    EXPECT_EQ(*back.trailer, run.trailer) << "seed " << seed;
+    EXPECT_EQ(linesOf(back), run.lines()) << "seed " << seed;
+    // The header's tags and labels are the run's tags and labels in the database.
+    const StoredRun stored = *store.run(id);
+    for (const auto& t : run.header.tags) {
+      EXPECT_NE(std::find(stored.meta.tags.begin(), stored.meta.tags.end(), t),
+                stored.meta.tags.end());
+    }
+    EXPECT_EQ(stored.meta.labels, run.header.labels);
+  }
+}
+
+TEST(ResultStoreRecords, ARunThatNeverEndedHasNoEndRecord) {
+  ResultStore store(freshPath("never-ended"));
+  const testgen::GeneratedRun run = testgen::RecordGenerator(7).run();
+  const int64_t id =
+      store.beginRun(run.header, {}, "cclbench", "", RunStatus::kRunning, run.header.fingerprint);
+  store.addCases(id, run.cases);
+  const RunRecords back = store.records(id);
+  EXPECT_FALSE(back.trailer.has_value());
+  EXPECT_EQ(back.cases, run.cases);
+}
+
+/// tests/fixtures/db/schema-v2.db was written by cclbench at schema version 2 (before whole
+/// records were kept): a 2-rank run with -I 1 and --per-rank-times (run 1, whose JSON Lines file
+/// is beside it), an nccl-tests import (run 2) and an OSU import (run 3).
+TEST(ResultStoreMigration, ADatabaseOfSchemaVersion2IsMigratedAndStillReads) {
+  const std::string path = freshPath("migrate-v2");
+  const std::string fixtures = CCLBENCH_FIXTURES "/db/";
+  std::filesystem::copy_file(fixtures + "schema-v2.db", path,
+                             std::filesystem::copy_options::overwrite_existing);
+  {
+    sql::Database db(path, false);
+    ASSERT_EQ(store::schemaVersion(db), 2);
+  }
+  ResultStore store(path);
+  {
+    sql::Database db(path, false);
+    EXPECT_EQ(store::schemaVersion(db), store::currentSchemaVersion());
+  }
+  EXPECT_EQ(store.listRuns({}).size(), 3u);
+  const std::vector<nlohmann::json> written = jsonLines(fixtures + "schema-v2-run1.jsonl");
+  const RunRecords old = store.records(1);
+  const RunHeader writtenHeader = runHeaderFromJson(written.front());
+  // What version 2 kept, it still gives back.
+  EXPECT_EQ(old.header.runId, writtenHeader.runId);
+  EXPECT_EQ(old.header.commandLine, writtenHeader.commandLine);
+  EXPECT_EQ(old.header.hosts, writtenHeader.hosts);
+  EXPECT_EQ(old.header.environment, writtenHeader.environment);
+  EXPECT_EQ(old.header.config, writtenHeader.config);
+  EXPECT_EQ(old.header.topology, writtenHeader.topology);
+  EXPECT_EQ(old.header.libraryVersions, writtenHeader.libraryVersions);
+  ASSERT_EQ(old.cases.size(), written.size() - 2);
+  for (std::size_t i = 0; i < old.cases.size(); ++i) {
+    const CaseRecord c = caseRecordFromJson(written[i + 1]);
+    EXPECT_EQ(old.cases[i].samplesUs, c.samplesUs);
+    EXPECT_EQ(old.cases[i].sizeBytes, c.sizeBytes);
+    EXPECT_EQ(old.cases[i].collective, c.collective);
+    ASSERT_TRUE(old.cases[i].perIteration.has_value());
+    EXPECT_EQ(old.cases[i].perIteration->p99Us, c.perIteration->p99Us);
+  }
+  ASSERT_TRUE(old.trailer.has_value());
+  EXPECT_EQ(old.trailer->status, "complete");
+  EXPECT_EQ(store.cases(2).size(), 62u);
+  EXPECT_EQ(store.cases(3).size(), 24u);
+  // New runs in the migrated database keep every field.
+  const testgen::GeneratedRun run = testgen::RecordGenerator(11).run();
+  const int64_t id =
+      store.beginRun(run.header, {}, "cclbench", "", RunStatus::kRunning, run.header.fingerprint);
+  store.addCases(id, run.cases);
+  store.finishRun(id, run.trailer);
+  EXPECT_EQ(linesOf(store.records(id)), run.lines());
 }
 
 }  // namespace

@@ -64,6 +64,15 @@ const std::vector<const char*> kMigrations = {
     CREATE INDEX runs_by_fingerprint ON runs(fingerprint, started_utc);
     CREATE INDEX cases_by_key ON cases(collective, dtype, redop, placement, size_bytes);
     )sql",
+    // 3: the canonical records, whole (core/record.hpp): the columns above are indexes and
+    // summaries; these hold every field, so what `export` writes is what `run` wrote. A case's
+    // samples stay in `samples` (exact doubles) and are left out of its record. Rows written
+    // before version 3 have NULL here and are read from the columns.
+    R"sql(
+    ALTER TABLE runs ADD COLUMN header_record TEXT;
+    ALTER TABLE runs ADD COLUMN end_record TEXT;
+    ALTER TABLE cases ADD COLUMN record TEXT;
+    )sql",
 };
 
 }  // namespace

@@ -499,6 +499,42 @@ def compare_flags_tcp_slower_than_shared_memory():
     print(summary)
 
 
+def first_difference(got, want):
+    """Where two lists of records first differ, for a readable failure."""
+    for i, (g, w) in enumerate(zip(got, want)):
+        if g != w:
+            keys = sorted(k for k in set(g) | set(w) if g.get(k) != w.get(k))
+            return f"line {i + 1} differs in {keys}"
+    return f"{len(got)} lines against {len(want)}"
+
+
+@test(120, "mpi")
+def export_of_a_stored_run_is_what_run_wrote():
+    """No field lost between run and history: the database gives back the JSONL file exactly,
+    and so does a second database the file is imported into."""
+    folder = tempfile.mkdtemp(prefix="cclbench-it-")
+    db, db2, jsonl = (os.path.join(folder, n) for n in ("a.db", "b.db", "run.jsonl"))
+    expect_ok(run(["allreduce", "sendrecv", "-b", "1K", "-e", "16K", "-f", "4", "--np", "2",
+                   "-I", "1", "--per-iteration-count", "10", "--per-rank-times", "--db", db,
+                   "--jsonl", jsonl, "--tag", "t1", "--label", "rack=A7", "--no-progress"],
+                  cwd=folder))
+    want = [json.loads(line) for line in open(jsonl) if line.strip()]
+    check(want[0]["tags"] == ["t1"] and want[0]["labels"] == {"rack": "A7"}, "tags in the header")
+    check(all("per_rank_samples_us" in c and "per_iteration" in c for c in want[1:-1]),
+          "the run did not write every optional field")
+    p = cclbench(["export", "--db", db])
+    check(p.returncode == 0, f"export: {p.stderr}")
+    got = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    check(got == want, "export differs from what run wrote: " + first_difference(got, want))
+    p = cclbench(["import", jsonl, "--db", db2])
+    check(p.returncode == 0, f"import: {p.stderr}")
+    p = cclbench(["export", "--db", db2])
+    got = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    check(got == want, "export after import differs: " + first_difference(got, want))
+    p = cclbench(["runs", "--db", db2, "--tag", "t1", "--json"])
+    check(p.returncode == 0 and len(json.loads(p.stdout)) == 1, "the header's tag is the run's tag")
+
+
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run",
                   "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio"]
