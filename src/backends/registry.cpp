@@ -1,5 +1,7 @@
 #include "backends/registry.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.hpp"
 
 #if defined(CCLBENCH_HAVE_MPI)
@@ -44,16 +46,39 @@ int visibleDevicesForThreads() {
 #endif
 }
 
-std::unique_ptr<Backend> createBackend(const std::string& name, Bootstrap& bootstrap,
-                                       const BackendOptions& options) {
-  (void)bootstrap;
-  (void)options;
-  if (name != "mpi" && options.deviceBuffers) {
+std::string resolveBackend(const std::string& name) {
+  if (name == "auto") return defaultBackend();
+  if (name != "mpi" && name != "nccl" && name != "ucx") {
+    throw usageError("unknown backend '" + name + "' (mpi, nccl, ucx or auto)");
+  }
+  return name;
+}
+
+void validate(const BackendSettings& s, const std::string& resolvedName) {
+  if (resolvedName != "mpi" && s.deviceBuffers) {
     throw usageError("--memory device is for the MPI backend (NCCL buffers are always on the GPU)");
   }
-  if (name == "mpi" && (options.cudaGraph || options.registration != 0)) {
+  if (resolvedName != "nccl" && (s.cudaGraph || s.registration != 0)) {
     throw usageError("-G/--cuda-graph and -R/--register apply to the NCCL backend only");
   }
+  if (s.registration < 0 || s.registration > 2) {
+    throw usageError("-R must be 0 (none), 1 (ncclCommRegister) or 2 (symmetric windows)");
+  }
+}
+
+void addToConfigJson(const BackendSettings& s, nlohmann::json& config) {
+  config["backend"] = s.name;
+  config["cuda_graph"] = s.cudaGraph;
+  config["memory"] = s.deviceBuffers ? "device" : "default";
+  config["registration"] = s.registration;
+}
+
+std::unique_ptr<Backend> createBackend(const std::string& name, Bootstrap& bootstrap,
+                                       const BackendSettings& settings, int device) {
+  (void)bootstrap;
+  const BackendOptions options{settings.cudaGraph, device, settings.deviceBuffers,
+                               settings.registration};
+  (void)options;
 #if defined(CCLBENCH_HAVE_MPI)
   if (name == "mpi" && options.deviceBuffers) {
     if (!mpiIsCudaAware()) {
@@ -75,9 +100,7 @@ std::unique_ptr<Backend> createBackend(const std::string& name, Bootstrap& boots
 #endif
   std::string built;
   for (const auto& b : builtBackends()) built += (built.empty() ? "" : ", ") + b;
-  if (name != "mpi" && name != "nccl" && name != "ucx") {
-    throw usageError("unknown backend '" + name + "' (mpi, nccl, ucx or auto)");
-  }
+  resolveBackend(name);  // an unknown name is a usage error
   throw Error(ExitCode::kNotAvailable, "backend '" + name + "' is not built into this binary" +
                                            (built.empty() ? "" : " (built: " + built + ")"));
 }

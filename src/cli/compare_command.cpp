@@ -22,7 +22,7 @@
 #include "analysis/compare_report.hpp"
 #include "cli/parse_args.hpp"
 #include "cli/commands.hpp"
-#include "cli/run_sources.hpp"
+#include "session/run_sources.hpp"
 #include "core/error.hpp"
 
 namespace cclbench {

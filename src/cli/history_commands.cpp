@@ -10,7 +10,7 @@
 #include "build_info.hpp"
 #include "cli/commands.hpp"
 #include "cli/parse_args.hpp"
-#include "cli/run_sources.hpp"
+#include "session/run_sources.hpp"
 #include "core/error.hpp"
 #include "core/run_config.hpp"
 #include "store/import.hpp"

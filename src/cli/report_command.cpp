@@ -9,7 +9,7 @@
 #include "analysis/compare.hpp"
 #include "cli/parse_args.hpp"
 #include "cli/commands.hpp"
-#include "cli/run_sources.hpp"
+#include "session/run_sources.hpp"
 #include "core/error.hpp"
 #include "report/html_report.hpp"
 

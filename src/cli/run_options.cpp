@@ -2,12 +2,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <iostream>
 #include <sstream>
 
 #include "cli/parse_args.hpp"
 #include "core/error.hpp"
-#include "inspect/fabric.hpp"
 
 namespace cclbench {
 namespace {
@@ -114,6 +114,10 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
                            bool printHelp) {
   RunOptions result;
   RunConfig& c = result.config;
+  BackendSettings& backend = result.backend;
+  NcclSessionSettings& nccl = result.nccl;
+  std::string jsonlPath, csvPath, dbPath;
+  std::vector<std::string> tags;
   CLI::App app{"Measure collective communication between real ranks (nccl-tests compatible table,\n"
                "statistics, JSON Lines records).",
                "cclbench run"};
@@ -171,44 +175,48 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   app.add_option("--np", np,
                  "outside a launcher: ranks to start (mpi: through mpirun; nccl: one thread per GPU "
                  "in this process)");
-  app.add_option("--backend", c.backend,
+  app.add_option("--backend", backend.name,
                  "mpi, nccl, ucx or auto (default: nccl where a GPU is visible, else mpi)");
   int graphLaunches = 0;
   app.add_option("-G", graphLaunches, "N > 0: CUDA-graph mode, as nccl-tests -G (NCCL backend)");
-  app.add_option("--fabric", c.fabric,
+  std::string mpiThread = "funneled";
+  app.add_option("--mpi-thread", mpiThread,
+                 "MPI: thread level asked of MPI_Init_thread: single, funneled (default: one "
+                 "thread calls MPI, as applications and OSU do), serialized, multiple");
+  app.add_option("--fabric", nccl.fabric,
                  "NCCL: force and verify the path: nvlink, pcie (verify only), shm, ib, roce, "
                  "socket; a different path used is exit 9");
   std::string memory = "default";
   app.add_option("--memory", memory,
                  "MPI: 'device' puts buffers in GPU memory (OSU's -d cuda; needs CUDA-aware MPI, "
                  "else exit 5)");
-  app.add_flag("--capture-algorithms", c.captureAlgorithms,
+  app.add_flag("--capture-algorithms", nccl.captureAlgorithms,
                "NCCL, one process: first run an untimed probe with NCCL's TUNING log, then record "
                "NCCL's algorithm and protocol in every case");
-  app.add_option("--algorithm-probe", c.algorithmProbeFile,
+  app.add_option("--algorithm-probe", nccl.algorithmProbeFile,
                  "NCCL: time nothing; issue each case once and write NCCL's algorithm/protocol "
                  "choices to FILE (a job of its own under mpirun/srun)");
-  app.add_option("--algorithms", c.algorithmsFile,
+  app.add_option("--algorithms", nccl.algorithmsFile,
                  "attach the choices of an earlier --algorithm-probe FILE to the records");
   bool noTransportCheck = false;
   app.add_flag("--no-transport-check", noTransportCheck,
                "NCCL: leave NCCL_DEBUG alone and record no transports (no start-up probe)");
-  app.add_option("-R,--register", c.registration,
+  app.add_option("-R,--register", backend.registration,
                  "NCCL buffers: 0 cudaMalloc (default), 1 ncclMemAlloc + ncclCommRegister, "
                  "2 symmetric windows (NCCL >= 2.27), as nccl-tests -R");
-  app.add_flag("--cuda-graph", c.cudaGraph,
+  app.add_flag("--cuda-graph", backend.cudaGraph,
                "NCCL: capture each batch's loop in a CUDA graph and time graph launches");
-  app.add_option("--jsonl", c.jsonlPath,
+  app.add_option("--jsonl", jsonlPath,
                  "records file (default results/cclbench-<time>.jsonl under the working folder)");
   app.add_flag("--no-jsonl", noJsonl, "write no records file");
-  app.add_option("--csv", c.csvPath, "also write a CSV derived from the records");
+  app.add_option("--csv", csvPath, "also write a CSV derived from the records");
   std::vector<std::string> labels;
-  app.add_option("--db", c.dbPath,
+  app.add_option("--db", dbPath,
                  "results database (default $CCLBENCH_DB or results/cclbench.db)");
   bool noDb = false;
   app.add_flag("--no-db", noDb, "do not save the run in the results database");
   // One value per occurrence: a list option would swallow the collectives that follow it.
-  app.add_option("--tag", c.tags, "tag the run in the database (nightly, acceptance...; repeatable)")
+  app.add_option("--tag", tags, "tag the run in the database (nightly, acceptance...; repeatable)")
       ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--label", labels, "label the run: KEY=VALUE (repeatable)")
       ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -237,24 +245,38 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   } else {
     c.sweep.factor = factorGiven ? factor : 2.0;
   }
+  // 0 means "calibrated" / "adaptive" only when the option is left out.
+  if (app.count("-n") && c.iterationsPerBatch < 1) {
+    throw usageError("-n/--iters must be 1 or more (leave it out to calibrate)");
+  }
+  if (app.count("--samples") && c.batches < 1) {
+    throw usageError("--samples must be 1 or more (leave it out for adaptive sampling)");
+  }
   if (average < 0 || average > 3) throw usageError("-a must be 0 (rank 0), 1 (mean), 2 (min) or 3 (max)");
   c.aggregation = static_cast<Aggregation>(average);
   c.perIteration = perIteration || perIterationFlag != 0;
-  c.cudaGraph = c.cudaGraph || graphLaunches > 0;
+  backend.cudaGraph = backend.cudaGraph || graphLaunches > 0;
   c.precision = fractionOption(precision);
-  c.writeJsonl = !noJsonl;
-  c.writeDb = !noDb;
-  c.transportCheck = !noTransportCheck;
+  nccl.transportCheck = !noTransportCheck;
   if (memory != "default" && memory != "host" && memory != "device") {
     throw usageError("--memory takes host or device");
   }
-  c.deviceBuffers = memory == "device";
+  backend.deviceBuffers = memory == "device";
+  const auto level = parseMpiThreadLevel(mpiThread);
+  if (!level) throw usageError("--mpi-thread takes single, funneled, serialized or multiple");
+  result.mpiThread = *level;
+  OutputSettings& out = result.outputs;
+  out.reporters.push_back({"console", ""});
+  if (!noJsonl) out.reporters.push_back({"jsonl", jsonlPath});
+  if (!csvPath.empty()) out.reporters.push_back({"csv", csvPath});
+  if (!noDb) out.reporters.push_back({"store", dbPath});
+  out.tags = tags;
   for (const auto& label : labels) {
     const auto eq = label.find('=');
     if (eq == std::string::npos || eq == 0) throw usageError("--label takes KEY=VALUE, got '" + label + "'");
-    c.labels.emplace_back(label.substr(0, eq), label.substr(eq + 1));
+    out.labels.emplace_back(label.substr(0, eq), label.substr(eq + 1));
   }
-  c.progress = !noProgress;
+  out.progress = !noProgress;
   if (place == "both") {
     c.outOfPlace = c.inPlace = true;
   } else if (place == "in" || place == "out") {
@@ -277,19 +299,20 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   if (minBusBw) {
     c.minBusBandwidth = minBusBw;
   } else if (const auto it = env.find("NCCL_TESTS_MIN_BW"); it != env.end() && !it->second.empty()) {
+    double value = 0;
     try {
-      c.minBusBandwidth = 0.9 * std::stod(it->second);  // nccl-tests fails below 0.9 x the value
+      std::size_t used = 0;
+      value = std::stod(it->second, &used);
+      if (used != it->second.size()) throw std::invalid_argument(it->second);
     } catch (const std::exception&) {
       throw usageError("NCCL_TESTS_MIN_BW is not a number: '" + it->second + "'");
     }
+    if (!(value >= 0) || !std::isfinite(value)) {
+      throw usageError("NCCL_TESTS_MIN_BW must be 0 or more GB/s, got '" + it->second + "'");
+    }
+    c.minBusBandwidth = 0.9 * value;  // nccl-tests fails below 0.9 x the value
   }
-  if (!c.fabric.empty() && !parseFabric(c.fabric)) {
-    throw usageError("unknown fabric '" + c.fabric + "' (" + fabricSpellings() + ")");
-  }
-  if (app.count("--np")) {
-    if (np < 1) throw usageError("--np must be 1 or more");
-    result.np = np;
-  }
+  if (app.count("--np")) result.np = np;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--np") {
       ++i;
@@ -298,7 +321,6 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
     if (args[i].rfind("--np=", 0) == 0) continue;
     result.argsWithoutNp.push_back(args[i]);
   }
-  validate(c);
   return result;
 }
 

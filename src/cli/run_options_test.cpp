@@ -41,7 +41,12 @@ TEST(RunOptions, Defaults) {
   EXPECT_DOUBLE_EQ(c.precision, 0.01);
   EXPECT_FALSE(c.minBusBandwidth.has_value());
   EXPECT_FALSE(c.perIteration);
-  EXPECT_TRUE(c.writeJsonl);
+  ASSERT_EQ(options.outputs.reporters.size(), 3u);
+  EXPECT_EQ(options.outputs.reporters[0].name, "console");
+  EXPECT_EQ(options.outputs.reporters[1].name, "jsonl");
+  EXPECT_EQ(options.outputs.reporters[2].name, "store");
+  EXPECT_EQ(options.mpiThread, MpiThreadLevel::kFunneled);
+  EXPECT_EQ(options.backend.name, "auto");
   EXPECT_FALSE(options.np.has_value());
   EXPECT_FALSE(options.helpShown);
 }
@@ -127,11 +132,22 @@ TEST(RunOptions, MinBandwidthFromEnvironmentIsNinetyPercent) {
   EXPECT_FALSE(parse({}, {{"NCCL_TESTS_MIN_BW", ""}}).minBusBandwidth.has_value());
 }
 
+bool cudaGraph(const std::vector<std::string>& args) {
+  return parseRunOptions(args, {}, false).backend.cudaGraph;
+}
+
 TEST(RunOptions, CudaGraphFromEitherFlag) {
-  EXPECT_FALSE(parse({}).cudaGraph);
-  EXPECT_TRUE(parse({"--cuda-graph"}).cudaGraph);
-  EXPECT_TRUE(parse({"-G", "10"}).cudaGraph);
-  EXPECT_FALSE(parse({"-G", "0"}).cudaGraph);
+  EXPECT_FALSE(cudaGraph({}));
+  EXPECT_TRUE(cudaGraph({"--cuda-graph"}));
+  EXPECT_TRUE(cudaGraph({"-G", "10"}));
+  EXPECT_FALSE(cudaGraph({"-G", "0"}));
+}
+
+TEST(RunOptions, MpiThreadLevel) {
+  EXPECT_EQ(parseRunOptions({"--mpi-thread", "multiple"}, {}, false).mpiThread,
+            MpiThreadLevel::kMultiple);
+  EXPECT_EQ(parseRunOptions({"--mpi-thread", "single"}, {}, false).mpiThread,
+            MpiThreadLevel::kSingle);
 }
 
 TEST(RunOptions, PrecisionAsFractionOrPercent) {
@@ -140,14 +156,24 @@ TEST(RunOptions, PrecisionAsFractionOrPercent) {
 }
 
 TEST(RunOptions, OutputsAndSamples) {
-  const RunConfig c = parse({"--no-jsonl", "--csv", "out.csv", "--samples", "7", "--no-progress",
-                             "--per-rank-times", "--window", "8"});
-  EXPECT_FALSE(c.writeJsonl);
-  EXPECT_EQ(c.csvPath, "out.csv");
+  const RunOptions o = parseRunOptions({"--no-jsonl", "--csv", "out.csv", "--samples", "7",
+                                        "--no-progress", "--per-rank-times", "--window", "8",
+                                        "--db", "h.db", "--tag", "a", "--label", "k=v=w"},
+                                       {}, false);
+  const RunConfig& c = o.config;
+  ASSERT_EQ(o.outputs.reporters.size(), 3u);
+  EXPECT_EQ(o.outputs.reporters[1].name, "csv");
+  EXPECT_EQ(o.outputs.reporters[1].target, "out.csv");
+  EXPECT_EQ(o.outputs.reporters[2].name, "store");
+  EXPECT_EQ(o.outputs.reporters[2].target, "h.db");
+  EXPECT_THAT(o.outputs.tags, ElementsAre("a"));
+  ASSERT_EQ(o.outputs.labels.size(), 1u);
+  EXPECT_EQ(o.outputs.labels[0].second, "v=w");
   EXPECT_EQ(c.batches, 7);
-  EXPECT_FALSE(c.progress);
+  EXPECT_FALSE(o.outputs.progress);
   EXPECT_TRUE(c.perRankTimes);
   EXPECT_EQ(c.window, 8);
+  EXPECT_EQ(parseRunOptions({"--no-db", "--no-jsonl"}, {}, false).outputs.reporters.size(), 1u);
 }
 
 TEST(RunOptions, NpIsRemovedFromTheRanksArguments) {
@@ -169,11 +195,13 @@ TEST(RunOptions, HelpIsReportedNotPrinted) {
   EXPECT_TRUE(o.helpShown);
 }
 
+/// What the user sees: parsing, then the session's one validation pass (MPI, self-launched).
 void expectUsageError(const std::vector<std::string>& args, const Environment& env = {}) {
   std::string joined;
   for (const auto& a : args) joined += a + " ";
   try {
-    parseRunOptions(args, env, false);
+    const RunOptions options = parseRunOptions(args, env, false);
+    validateRunOptions(options, "mpi", RankMode::kSelfLaunch);
     ADD_FAILURE() << "accepted: " << joined;
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::kInvalidUsage) << joined;
@@ -213,6 +241,25 @@ TEST(RunOptions, BadInputIsAUsageError) {
   expectUsageError({"--np", "0"});
   expectUsageError({"-w", "-1"});
   expectUsageError({}, {{"NCCL_TESTS_MIN_BW", "fast"}});
+  expectUsageError({}, {{"NCCL_TESTS_MIN_BW", "-1"}});
+  expectUsageError({}, {{"NCCL_TESTS_MIN_BW", "nan"}});
+  expectUsageError({"-n", "0"});
+  expectUsageError({"--samples", "0"});
+  expectUsageError({"--mpi-thread", "many"});
+  expectUsageError({"--fabric", "socket"});           // NCCL only
+  expectUsageError({"-G", "1"});                      // NCCL only
+  expectUsageError({"--capture-algorithms"});         // NCCL only
+  expectUsageError({"--label", "=x"});
+}
+
+TEST(RunOptions, NcclTestsMinBwIsBlamedOnTheVariable) {
+  try {
+    parseRunOptions({}, {{"NCCL_TESTS_MIN_BW", "-1"}}, false);
+    ADD_FAILURE() << "accepted NCCL_TESTS_MIN_BW=-1";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("NCCL_TESTS_MIN_BW"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("--min-busbw"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

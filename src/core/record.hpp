@@ -112,6 +112,12 @@ struct CaseRecord {
   bool operator==(const CaseRecord&) const = default;
 };
 
+/// One table row: the out-of-place and in-place records of one (type, op, size).
+struct RowRecords {
+  std::optional<CaseRecord> outOfPlace;
+  std::optional<CaseRecord> inPlace;
+};
+
 struct Trailer {
   std::string runId;
   /// complete; incomplete (cut short: a failure or an imported source without its end);

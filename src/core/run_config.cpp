@@ -53,12 +53,6 @@ void validate(const RunConfig& c) {
   if (!(c.timeoutSeconds >= 0)) throw usageError("-T/--timeout must be 0 (off) or positive");
   if (c.root < 0) throw usageError("-r/--root must be 0 or more");
   if (c.window < 1) throw usageError("--window must be 1 or more");
-  if (!c.transportCheck && !c.fabric.empty()) {
-    throw usageError("--fabric needs the transport check: drop --no-transport-check");
-  }
-  if (c.registration < 0 || c.registration > 2) {
-    throw usageError("-R must be 0 (none), 1 (ncclCommRegister) or 2 (symmetric windows)");
-  }
   if (c.peerA < 0 || c.peerB < 0 || c.peerA == c.peerB) {
     throw usageError("--pair needs two different ranks, e.g. --pair 0,1");
   }
@@ -118,13 +112,6 @@ nlohmann::json toJson(const RunConfig& c) {
   j["check_iterations"] = c.checkIterations;
   j["timeout_seconds"] = c.timeoutSeconds;
   j["min_busbw_gbps"] = c.minBusBandwidth ? nlohmann::json(*c.minBusBandwidth) : nlohmann::json();
-  j["backend"] = c.backend;
-  j["cuda_graph"] = c.cudaGraph;
-  j["fabric"] = c.fabric;
-  j["transport_check"] = c.transportCheck;
-  j["memory"] = c.deviceBuffers ? "device" : "default";
-  if (!c.algorithmProbeFile.empty()) j["algorithm_probe"] = true;
-  j["registration"] = c.registration;
   j["pair"] = {c.peerA, c.peerB};
   j["window"] = c.window;
   if (c.testCorruptRank >= 0) j["test_corrupt_rank"] = c.testCorruptRank;
@@ -140,6 +127,5 @@ uint64_t fnv1a(const std::string& text, uint64_t seed) {
   return h;
 }
 
-uint64_t configurationHash(const RunConfig& config) { return fnv1a(toJson(config).dump()); }
 
 }  // namespace cclbench

@@ -1,5 +1,7 @@
 #pragma once
-/// The immutable configuration of one `cclbench run`, parsed once from the command line.
+/// What one `cclbench run` measures: collectives, sizes, types, timing and checking rules. The
+/// engine needs nothing else; backend settings (backends/registry.hpp) and outputs and session
+/// settings (session/run_options.hpp) live beside it, not in it.
 
 #include <cstdint>
 #include <optional>
@@ -55,28 +57,9 @@ struct RunConfig {
   double timeoutSeconds = 300;
   std::optional<double> minBusBandwidth;  ///< GB/s at each collective's largest size
 
-  std::string backend = "auto";  ///< auto, mpi, nccl, ucx
-  bool cudaGraph = false;        ///< NCCL: time CUDA-graph launches of the captured loop
-  std::string fabric;            ///< NCCL: nvlink, pcie, shm, ib, roce, socket ("" = NCCL's choice)
-  bool deviceBuffers = false;    ///< MPI: --memory device (CUDA-aware MPI only)
-  bool transportCheck = true;
-  std::string algorithmProbeFile;  ///< NCCL: time nothing; one call per case, write NCCL's choices
-  std::string algorithmsFile;      ///< NCCL: attach the choices of an earlier probe to the records
-  bool captureAlgorithms = false;  ///< single-process NCCL: run the probe first, automatically    ///< NCCL: INFO log + probe to record transports (needed by fabric)
-  int registration = 0;          ///< NCCL buffers: 0 cudaMalloc, 1 registered, 2 symmetric
   int peerA = 0;                 ///< point-to-point pair
   int peerB = 1;
   int window = 64;  ///< messages in flight for bw and bibw
-
-  // Outputs (rank 0 only; not part of the configuration hash).
-  std::string jsonlPath;  ///< empty: results/cclbench-<time>.jsonl
-  bool writeJsonl = true;
-  std::string csvPath;
-  std::string dbPath;  ///< empty: $CCLBENCH_DB or results/cclbench.db
-  bool writeDb = true;
-  std::vector<std::string> tags;                ///< nightly, acceptance, tuning ...
-  std::vector<std::pair<std::string, std::string>> labels;  ///< free-form key=value
-  bool progress = true;
 
   int testCorruptRank = -1;  ///< hidden test switch: this rank corrupts one output element
 };
@@ -87,11 +70,8 @@ void validate(const RunConfig& config);
 /// Checks what depends on the rank count (root, point-to-point pair); throws Error.
 void validateForWorld(const RunConfig& config, int nranks);
 
-/// The measurement-relevant part of the configuration, as recorded in every run header.
+/// The configuration as recorded in every run header (the session adds the backend's part).
 nlohmann::json toJson(const RunConfig& config);
-
-/// A hash of toJson(config): ranks compare it at start-up to catch divergent arguments.
-uint64_t configurationHash(const RunConfig& config);
 
 /// FNV-1a, 64 bits.
 uint64_t fnv1a(const std::string& text, uint64_t seed = 0xcbf29ce484222325ull);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/subprocess.hpp"
 #include "inspect/topology.hpp"
 #include "inspect/topology_internal.hpp"
 
@@ -140,19 +141,9 @@ std::optional<std::string> CannedCommandRunner::run(const std::vector<std::strin
 }
 
 std::optional<std::string> ProcessCommandRunner::run(const std::vector<std::string>& argv) const {
-  std::string command = "timeout 30";
-  for (const auto& arg : argv) command += " '" + arg + "'";  // our own constant arguments
-  command += " 2>/dev/null";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return std::nullopt;
-  std::string output;
-  std::array<char, 4096> buffer;
-  for (std::size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) {
-    output.append(buffer.data(), n);
-  }
-  const int status = pclose(pipe);
-  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
-  return output;
+  const CommandOutput result = runCommand(argv, 30);
+  if (result.timedOut || result.status != 0) return std::nullopt;
+  return result.out;
 }
 
 std::vector<GpuInfo> parseNvidiaSmiCsv(const std::string& csv, std::string* driverVersion) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,20 @@ const Environment kOpenMpi{{"OMPI_COMM_WORLD_RANK", "5"},
                            {"OMPI_COMM_WORLD_NODE_RANK", "1"}};
 const Environment kSlurm{{"SLURM_PROCID", "2"},  {"SLURM_NTASKS", "8"},
                          {"SLURM_LOCALID", "0"}, {"SLURM_NTASKS_PER_NODE", "2"},
-                         {"SLURM_NODEID", "1"},  {"SLURM_NNODES", "4"}};
+                         {"SLURM_NODEID", "1"},  {"SLURM_NNODES", "4"},
+                         {"SLURM_STEP_ID", "0"}};
+
+/// One of tests/fixtures/slurm/*.env: what a real Slurm gave a task (NAME=VALUE lines).
+Environment recorded(const std::string& file) {
+  std::ifstream in(std::string(CCLBENCH_FIXTURES) + "/slurm/" + file);
+  EXPECT_TRUE(in.good()) << file;
+  Environment env;
+  for (std::string line; std::getline(in, line);) {
+    const auto eq = line.find('=');
+    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return env;
+}
 
 Environment merged(Environment a, const Environment& b) {
   a.insert(b.begin(), b.end());
@@ -54,6 +68,17 @@ TEST(DetectLaunch, Slurm) {
 TEST(DetectLaunch, SlurmTaskListLeavesLocalSizeUnknown) {
   Environment env = kSlurm;
   env["SLURM_NTASKS_PER_NODE"] = "2(x4)";
+  expectLaunch(detectLaunch(env), Launcher::kSlurm, 2, 8, 0, 1);
+}
+
+TEST(DetectLaunch, SlurmStepTaskListGivesTheLocalSize) {
+  Environment env = kSlurm;
+  env.erase("SLURM_NTASKS_PER_NODE");
+  env["SLURM_STEP_TASKS_PER_NODE"] = "3(x1),2(x3)";  // node 1 of 4 runs 2 tasks
+  expectLaunch(detectLaunch(env), Launcher::kSlurm, 2, 8, 0, 2);
+  env["SLURM_NODEID"] = "0";
+  expectLaunch(detectLaunch(env), Launcher::kSlurm, 2, 8, 0, 3);
+  env["SLURM_STEP_TASKS_PER_NODE"] = "junk";
   expectLaunch(detectLaunch(env), Launcher::kSlurm, 2, 8, 0, 1);
 }
 
@@ -98,6 +123,44 @@ TEST(DetectLaunch, GarbageOpenMpiFallsBackToSlurm) {
   env["OMPI_COMM_WORLD_RANK"] = "abc";
   env["OMPI_COMM_WORLD_SIZE"] = "16";
   expectLaunch(detectLaunch(env), Launcher::kSlurm, 2, 8, 0, 2);
+}
+
+TEST(DetectLaunch, RealSrunTasksAreRanksAndABatchScriptIsNot) {
+  expectLaunch(detectLaunch(recorded("srun-n2-rank1.env")), Launcher::kSlurm, 1, 2, 1, 2);
+  expectLaunch(detectLaunch(recorded("srun-pmix-n2-rank1.env")), Launcher::kSlurm, 1, 2, 1, 2);
+  // sbatch's script has SLURM_PROCID=0 and SLURM_NTASKS=2, and is still no rank: cclbench run
+  // there starts its own ranks (mpirun uses the allocation).
+  const Environment batch = recorded("sbatch-n2-batch-step.env");
+  ASSERT_EQ(batch.at("SLURM_PROCID"), "0");
+  expectLaunch(detectLaunch(batch), Launcher::kNone, 0, 1, 0, 1);
+}
+
+TEST(LauncherInterface, FromTheLaunchersVariables) {
+  EXPECT_EQ(launcherInterface(recorded("srun-pmix-n2-rank1.env")), "pmix");
+  EXPECT_EQ(launcherInterface(recorded("srun-n2-rank1.env")), "");
+  EXPECT_EQ(launcherInterface({{"PMI_FD", "5"}, {"PMI_RANK", "1"}}), "pmi2");
+  EXPECT_EQ(launcherInterface({{"PMI_RANK", "1"}, {"PMI_SIZE", "2"}}), "pmi");
+  // Open MPI's mpirun serves PMIx to its ranks as well.
+  EXPECT_EQ(launcherInterface(merged(kOpenMpi, {{"PMIX_RANK", "5"}})), "pmix");
+}
+
+TEST(SrunWithoutPmi, IsRecognisedFromARealSrunsEnvironment) {
+  EXPECT_TRUE(srunWithoutPmi(recorded("srun-n2-rank1.env")));
+  EXPECT_FALSE(srunWithoutPmi(recorded("srun-pmix-n2-rank1.env")));
+  EXPECT_FALSE(srunWithoutPmi(recorded("sbatch-n2-batch-step.env")));
+  EXPECT_FALSE(srunWithoutPmi(merged(recorded("srun-n2-rank1.env"), {{"PMI_FD", "7"}})));
+  // mpirun inside an allocation: Open MPI's own variables, not srun's task.
+  EXPECT_FALSE(srunWithoutPmi(merged(recorded("srun-n2-rank1.env"), kOpenMpi)));
+  EXPECT_FALSE(srunWithoutPmi({}));
+}
+
+TEST(MpiThreadLevels, NamesRoundTrip) {
+  for (MpiThreadLevel l : {MpiThreadLevel::kSingle, MpiThreadLevel::kFunneled,
+                           MpiThreadLevel::kSerialized, MpiThreadLevel::kMultiple}) {
+    EXPECT_EQ(parseMpiThreadLevel(name(l)), l);
+  }
+  EXPECT_FALSE(parseMpiThreadLevel("MULTIPLE").has_value());
+  EXPECT_FALSE(parseMpiThreadLevel("").has_value());
 }
 
 TEST(LauncherNames, AreStable) {

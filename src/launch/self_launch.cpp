@@ -1,16 +1,22 @@
 #include "launch/self_launch.hpp"
 
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <optional>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include "build_info.hpp"
 #include "core/error.hpp"
+#include "core/subprocess.hpp"
 
 namespace cclbench {
 namespace {
@@ -57,8 +63,11 @@ std::vector<std::string> mpirunCommand(const SelfLaunchRequest& r) {
   if (r.ranks > r.cores) {
     cmd.insert(cmd.end(), {"--oversubscribe", "--bind-to", "none"});
   }
-  cmd.insert(cmd.end(), {"-np", std::to_string(r.ranks), "-x", "CCLBENCH_SELF_LAUNCHED=1",
-                         r.executable});
+  if (r.yieldWhenIdle) cmd.insert(cmd.end(), {"--mca", "mpi_yield_when_idle", "1"});
+  for (const auto& [name, value] : r.mca) cmd.insert(cmd.end(), {"--mca", name, value});
+  cmd.insert(cmd.end(), {"-np", std::to_string(r.ranks), "-x", "CCLBENCH_SELF_LAUNCHED=1"});
+  for (const auto& [name, value] : r.exports) cmd.insert(cmd.end(), {"-x", name + "=" + value});
+  cmd.push_back(r.executable);
   cmd.insert(cmd.end(), r.args.begin(), r.args.end());
   return cmd;
 }
@@ -97,47 +106,123 @@ std::string findMpirun() {
   return build::kMpirun;
 }
 
-int runLauncher(const std::vector<std::string>& command, bool markSelfLaunched) {
-  int pipeFds[2];
-  if (pipe(pipeFds) != 0) throw Error(ExitCode::kInternal, "pipe() failed");
-  const pid_t pid = fork();
-  if (pid < 0) throw Error(ExitCode::kInternal, "fork() failed");
-  if (pid == 0) {
-    dup2(pipeFds[1], STDERR_FILENO);
-    close(pipeFds[0]);
-    close(pipeFds[1]);
-    if (markSelfLaunched) setenv("CCLBENCH_SELF_LAUNCHED", "1", 1);
-    std::vector<char*> argv;
-    for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    std::fprintf(stderr, "cclbench: error: cannot start %s: %s\n", argv[0], std::strerror(errno));
-    std::_Exit(static_cast<int>(ExitCode::kNotAvailable));
+namespace {
+
+volatile std::sig_atomic_t gReceivedSignal = 0;
+
+void rememberSignal(int signal) { gReceivedSignal = signal; }
+
+/// Handlers for the signals a user sends to stop a run, restored when the launch ends.
+class SignalForwarding {
+ public:
+  SignalForwarding() {
+    gReceivedSignal = 0;
+    struct sigaction action {};
+    action.sa_handler = rememberSignal;
+    sigemptyset(&action.sa_mask);
+    for (std::size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &action, &old_[i]);
   }
-  close(pipeFds[1]);
-  FILE* in = fdopen(pipeFds[0], "r");
-  LauncherNoiseFilter filter;
-  auto emit = [](const std::vector<std::string>& lines) {
+  ~SignalForwarding() {
+    for (std::size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &old_[i], nullptr);
+  }
+  SignalForwarding(const SignalForwarding&) = delete;
+  SignalForwarding& operator=(const SignalForwarding&) = delete;
+
+ private:
+  static constexpr std::array<int, 3> kSignals{SIGINT, SIGTERM, SIGHUP};
+  std::array<struct sigaction, 3> old_{};
+};
+
+/// The job's stderr as it arrives: whole lines through the noise filter, progress redraws
+/// ("\r..." without a newline) straight through.
+class StderrPump {
+ public:
+  void consume(const char* data, std::size_t n) {
+    pending_.append(data, n);
+    std::size_t eol;
+    while ((eol = pending_.find('\n')) != std::string::npos) {
+      const std::string line = pending_.substr(0, eol);
+      pending_.erase(0, eol + 1);
+      if (line.find("cclbench:") != std::string::npos) spoke_ = true;
+      emit(filter_.feed(line));
+    }
+    if (!pending_.empty() && pending_.front() == '\r') {
+      std::fwrite(pending_.data(), 1, pending_.size(), stderr);
+      std::fflush(stderr);
+      pending_.clear();
+    }
+  }
+  void finish() {
+    if (!pending_.empty()) emit(filter_.feed(pending_));
+    pending_.clear();
+    emit(filter_.finish());
+  }
+  bool spoke() const { return spoke_; }
+
+ private:
+  static void emit(const std::vector<std::string>& lines) {
     for (const auto& l : lines) std::fprintf(stderr, "%s\n", l.c_str());
     std::fflush(stderr);
-  };
-  char* line = nullptr;
-  std::size_t capacity = 0;
-  ssize_t length;
-  while ((length = getline(&line, &capacity, in)) >= 0) {
-    std::string text(line, static_cast<std::size_t>(length));
-    if (!text.empty() && text.back() == '\n') text.pop_back();
-    emit(filter.feed(text));
   }
-  std::free(line);
-  emit(filter.finish());
-  std::fclose(in);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  LauncherNoiseFilter filter_;
+  std::string pending_;
+  bool spoke_ = false;
+};
+
+}  // namespace
+
+LaunchOutcome runLauncher(const std::vector<std::string>& command,
+                          const std::map<std::string, std::string>& env) {
+  SignalForwarding forwarding;  // before the child exists: no signal may slip past
+  SpawnRequest request;
+  request.argv = command;
+  request.setEnv = env;
+  request.captureStderr = true;
+  request.stdinFromNull = true;
+  request.ownProcessGroup = true;
+  Subprocess job(request);
+  StderrPump pump;
+  LaunchOutcome outcome;
+  std::optional<std::chrono::steady_clock::time_point> killAt;
+  bool open = true;
+  char buffer[8192];
+  while (open || !job.poll()) {
+    if (gReceivedSignal && !outcome.signal) {
+      outcome.signal = gReceivedSignal;
+      job.signal(outcome.signal);  // the whole job gets what we got: mpirun ends it, ranks end
+      killAt = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    }
+    if (killAt && std::chrono::steady_clock::now() >= *killAt) {
+      job.signal(SIGKILL);
+      killAt.reset();
+    }
+    if (!open) {
+      usleep(20000);
+      continue;
+    }
+    pollfd fd{job.stderrFd(), POLLIN, 0};
+    const int ready = poll(&fd, 1, 100);
+    if (ready <= 0) continue;  // timeout, or EINTR from a signal: checked above
+    const ssize_t n = read(job.stderrFd(), buffer, sizeof buffer);
+    if (n > 0) pump.consume(buffer, static_cast<std::size_t>(n));
+    else if (n == 0 || errno != EINTR) open = false;
   }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return static_cast<int>(ExitCode::kInternal);
+  pump.finish();
+  outcome.status = job.wait();
+  // mpirun's own processes may have left ranks of the group behind: none may outlive us.
+  kill(-job.pid(), SIGKILL);
+  outcome.spoke = pump.spoke();
+  if (outcome.status != 0 && !outcome.spoke && !outcome.signal) {
+    std::fprintf(stderr, "cclbench: error: %s ended with %s before any rank said why\n",
+                 command.front().c_str(),
+                 outcome.status > 128
+                     ? ("signal " + std::to_string(outcome.status - 128) + " (" +
+                        strsignal(outcome.status - 128) + ")")
+                           .c_str()
+                     : ("status " + std::to_string(outcome.status)).c_str());
+    std::fflush(stderr);
+  }
+  return outcome;
 }
 
 }  // namespace cclbench

@@ -3,7 +3,9 @@
 /// output through (minus Open MPI's boilerplate about exit codes the ranks already explained),
 /// and return their agreed exit code.
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cclbench {
@@ -15,6 +17,11 @@ struct SelfLaunchRequest {
   bool runningAsRoot = false;     ///< mpirun refuses root without --allow-run-as-root
   std::string executable;         ///< this binary
   std::vector<std::string> args;  ///< arguments for each rank (without --np)
+  /// More ranks than cores busy-poll each other to a crawl (100-7000x here): let waiting ranks
+  /// yield (Open MPI's mpi_yield_when_idle). Set only when the user has not set it.
+  bool yieldWhenIdle = false;
+  std::vector<std::pair<std::string, std::string>> mca;  ///< --mca NAME VALUE (e.g. a tuning trial)
+  std::map<std::string, std::string> exports;            ///< -x NAME=VALUE for every rank
 };
 
 /// The full mpirun command line for a request.
@@ -34,10 +41,21 @@ class LauncherNoiseFilter {
   std::vector<std::string> block_;
 };
 
-/// Runs `command` with CCLBENCH_SELF_LAUNCHED=1 in its environment, filters its stderr, and
-/// returns its exit status (128 + signal when killed by one). Throws Error(kNotAvailable) if it
-/// cannot be started.
-int runLauncher(const std::vector<std::string>& command, bool markSelfLaunched = true);
+/// How a launched job ended.
+struct LaunchOutcome {
+  int status = 0;     ///< the job's exit status (128 + signal when a signal ended it)
+  int signal = 0;     ///< a signal this process received and passed on to the job (0: none)
+  bool spoke = false; ///< a rank printed a "cclbench:" line (so it said why it failed)
+};
+
+/// Runs `command` in a process group of its own with `env` added, filters its stderr (Open MPI's
+/// boilerplate out, progress lines passed through as they come), and returns how it ended.
+/// SIGINT, SIGTERM and SIGHUP received meanwhile are passed to the whole job; if it has not
+/// ended 10 s later, the group is killed: nothing outlives the call. When the job fails without
+/// a rank saying why, one line names the launcher and its status. Throws Error(kNotAvailable)
+/// if the command cannot be started.
+LaunchOutcome runLauncher(const std::vector<std::string>& command,
+                          const std::map<std::string, std::string>& env = {});
 
 /// The mpirun to use: $CCLBENCH_MPIRUN, then `mpirun` on PATH, then the one found at build time.
 std::string findMpirun();

@@ -56,6 +56,16 @@ class ConsoleReporter final : public Reporter {
                  "# time: median per-iteration time of timed batches; ranks combined by %s "
                  "(nccl-tests: mean)\n",
                  aggregationText(h.aggregation));
+    if (!h.mpiThreadProvided.empty()) {
+      std::fprintf(out_, "# MPI thread level: %s (asked %s)\n", h.mpiThreadProvided.c_str(),
+                   h.mpiThreadRequested.c_str());
+    }
+    if (h.oversubscription.is_object() && h.oversubscription.value("oversubscribed", false)) {
+      const auto& first = h.oversubscription["hosts"][0];
+      std::fprintf(out_, "# OVERSUBSCRIBED: %s ranks on %s core(s) of %s; figures are slowed\n",
+                   first["ranks"].dump().c_str(), first["cores"].dump().c_str(),
+                   first["host"].get<std::string>().c_str());
+    }
     std::fprintf(out_, "#\n# Using hosts\n");
     for (std::size_t i = 0; i < h.hosts.size() && i < kMaxHostLines; ++i) {
       const HostEntry& e = h.hosts[i];

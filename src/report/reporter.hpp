@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/run_verdict.hpp"
 #include "core/record.hpp"
 
 namespace cclbench {
@@ -19,22 +20,6 @@ struct TableInfo {
   std::vector<std::string> notes;      ///< one line each, printed above the table
 };
 
-/// One table row: the out-of-place and in-place records of one (type, op, size).
-struct RowRecords {
-  std::optional<CaseRecord> outOfPlace;
-  std::optional<CaseRecord> inPlace;
-};
-
-/// The verdict of one table, for footers and gates.
-struct TableSummary {
-  Collective collective;
-  uint64_t wrong = 0;
-  double averageBusBandwidth = 0;      ///< nccl-tests' mean of every busbw value
-  std::optional<double> busBwFloor;    ///< requested floor, if any
-  double largestBusBandwidth = 0;  ///< lowest busbw among rows at the largest size (out-of-place if run)
-  uint64_t largestBytes = 0;
-  bool belowFloor = false;
-};
 
 class Reporter {
  public:
@@ -59,20 +44,6 @@ class ReporterList final : public Reporter {
 
  private:
   std::vector<std::unique_ptr<Reporter>> reporters_;
-};
-
-/// Accumulates rows into a table's summary (footer values and the busbw floor verdict).
-class TableTally {
- public:
-  TableTally(Collective collective, std::optional<double> floor);
-  void add(const RowRecords& row);
-  TableSummary summary() const;
-
- private:
-  TableSummary summary_;
-  double busBwSum_ = 0;
-  std::size_t busBwCount_ = 0;
-  bool haveLargest_ = false;
 };
 
 }  // namespace cclbench

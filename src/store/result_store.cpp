@@ -133,6 +133,7 @@ const char* name(RunStatus status) {
     case RunStatus::kRunning: return "running";
     case RunStatus::kComplete: return "complete";
     case RunStatus::kIncomplete: return "incomplete";
+    case RunStatus::kInterrupted: return "interrupted";
   }
   return "?";
 }

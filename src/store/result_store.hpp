@@ -19,7 +19,8 @@ class Database;
 }
 
 /// How a run entered the history.
-enum class RunStatus { kRunning, kComplete, kIncomplete };
+/// incomplete: cut short by a failure or a source without its end; interrupted: a signal ended it.
+enum class RunStatus { kRunning, kComplete, kIncomplete, kInterrupted };
 const char* name(RunStatus status);
 
 /// Tags (nightly, acceptance, tuning ...) and free-form key=value labels of a run.
@@ -32,7 +33,7 @@ struct RunMeta {
 struct StoredRun {
   int64_t id = 0;
   std::string uid;
-  std::string status;  ///< running, complete, incomplete
+  std::string status;  ///< running, complete, incomplete, interrupted
   std::string source;  ///< cclbench, cclbench-jsonl, nccl-tests, nccl-tests-json, osu
   std::string sourceFile;
   RunHeader header;

@@ -1,4 +1,4 @@
-#include "cli/transport_check.hpp"
+#include "session/transport_check.hpp"
 
 #include <unistd.h>
 
@@ -10,8 +10,8 @@
 
 namespace cclbench {
 
-TransportSetup prepareNcclEnvironment(const RunConfig& config, const std::string& logFolder,
-                                      const Environment& userEnv) {
+TransportSetup prepareNcclEnvironment(const NcclSessionSettings& config,
+                                      const std::string& logFolder, const Environment& userEnv) {
   TransportSetup setup;
   setup.logFolder = logFolder;
   if (!config.fabric.empty()) {

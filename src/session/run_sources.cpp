@@ -1,4 +1,4 @@
-#include "cli/run_sources.hpp"
+#include "session/run_sources.hpp"
 
 #include <filesystem>
 

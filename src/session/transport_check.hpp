@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/environment.hpp"
-#include "core/run_config.hpp"
+#include "session/run_options.hpp"
 #include "inspect/fabric.hpp"
 #include "inspect/nccl_log.hpp"
 
@@ -29,8 +29,8 @@ struct TransportSetup {
 /// Sets the process environment for an NCCL run: the fabric's variables (the user's own NCCL_*
 /// values win) and NCCL_DEBUG=INFO / SUBSYS=INIT,NET,GRAPH / DEBUG_FILE in `logFolder`, unless the
 /// user set NCCL_DEBUG* themselves. Throws Error(kInvalidUsage) for an unknown fabric.
-TransportSetup prepareNcclEnvironment(const RunConfig& config, const std::string& logFolder,
-                                      const Environment& userEnv);
+TransportSetup prepareNcclEnvironment(const NcclSessionSettings& settings,
+                                      const std::string& logFolder, const Environment& userEnv);
 
 /// What this process's NCCL log says so far, and the verdict for the fabric asked for.
 struct TransportCheck {

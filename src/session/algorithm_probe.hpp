@@ -9,8 +9,8 @@
 #include <tuple>
 
 #include "backends/backend.hpp"
-#include "cli/agreement.hpp"
-#include "cli/transport_check.hpp"
+#include "session/agreement.hpp"
+#include "session/transport_check.hpp"
 #include "core/bootstrap.hpp"
 #include "core/record.hpp"
 #include "core/run_config.hpp"
@@ -28,9 +28,9 @@ struct AlgorithmChoice {
 using AlgorithmChoices = std::map<std::pair<std::string, uint64_t>, AlgorithmChoice>;
 
 /// Collective: issues every planned case once (out-of-place), then rank 0 reads its NCCL log and
-/// writes the choices to config.algorithmProbeFile (JSON, written whole then renamed).
-Verdict runAlgorithmProbe(const RunConfig& config, Bootstrap& bootstrap, Backend& backend,
-                          const TransportSetup& setup);
+/// writes the choices to `file` (JSON, written whole then renamed).
+Verdict runAlgorithmProbe(const RunConfig& config, const std::string& file, Bootstrap& bootstrap,
+                          Backend& backend, const TransportSetup& setup);
 
 /// The choices an NCCL log holds (collectives NCCL tunes: all but send/recv and all-to-all).
 AlgorithmChoices choicesFromLog(const NcclLogSummary& log);

@@ -1,4 +1,4 @@
-#include "cli/store_reporter.hpp"
+#include "session/store_reporter.hpp"
 
 #include <cstdio>
 
@@ -25,7 +25,12 @@ class StoreReporter final : public Reporter {
     store_->addCases(run_, cases);
   }
   void endTable(const TableSummary&) override {}
-  void endRun(const Trailer& trailer) override { store_->finishRun(run_, trailer); }
+  void endRun(const Trailer& trailer) override {
+    const RunStatus status = trailer.status == "interrupted"  ? RunStatus::kInterrupted
+                             : trailer.status == "incomplete" ? RunStatus::kIncomplete
+                                                              : RunStatus::kComplete;
+    store_->finishRun(run_, trailer, status);
+  }
 
  private:
   std::unique_ptr<ResultStore> store_;

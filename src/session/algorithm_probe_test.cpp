@@ -1,4 +1,4 @@
-#include "cli/algorithm_probe.hpp"
+#include "session/algorithm_probe.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

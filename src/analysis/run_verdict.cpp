@@ -1,6 +1,9 @@
-#include "report/reporter.hpp"
+#include "analysis/run_verdict.hpp"
 
 #include <algorithm>
+#include <cstdio>
+
+#include "core/sizes.hpp"
 
 namespace cclbench {
 
@@ -32,6 +35,19 @@ TableSummary TableTally::summary() const {
   s.averageBusBandwidth = busBwCount_ ? busBwSum_ / static_cast<double>(busBwCount_) : 0;
   s.belowFloor = s.busBwFloor && s.largestBusBandwidth < *s.busBwFloor;
   return s;
+}
+
+std::string failureMessage(const TableSummary& s) {
+  char text[256];
+  if (s.wrong) {
+    std::snprintf(text, sizeof text, "%s: %llu wrong elements", name(s.collective),
+                  static_cast<unsigned long long>(s.wrong));
+  } else {
+    std::snprintf(text, sizeof text, "%s: busbw %.2f GB/s at %s is under the floor %.2f GB/s",
+                  name(s.collective), s.largestBusBandwidth, formatBytes(s.largestBytes).c_str(),
+                  s.busBwFloor.value_or(0));
+  }
+  return text;
 }
 
 }  // namespace cclbench

@@ -1,4 +1,4 @@
-#include "cli/agreement.hpp"
+#include "session/agreement.hpp"
 
 #include <gtest/gtest.h>
 

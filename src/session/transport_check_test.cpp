@@ -1,4 +1,4 @@
-#include "cli/transport_check.hpp"
+#include "session/transport_check.hpp"
 
 #include "core/error.hpp"
 
@@ -36,7 +36,7 @@ class TransportCheckTest : public ::testing::Test {
 };
 
 TEST_F(TransportCheckTest, SocketFabricSetsItsVariablesAndOwnsTheDebugLog) {
-  RunConfig config;
+  NcclSessionSettings config;
   config.fabric = "socket";
   const std::string dir = folder("socket");
   const TransportSetup setup = prepareNcclEnvironment(config, dir, {});
@@ -53,7 +53,7 @@ TEST_F(TransportCheckTest, SocketFabricSetsItsVariablesAndOwnsTheDebugLog) {
 TEST_F(TransportCheckTest, TheUsersOwnVariablesWin) {
   setenv("NCCL_NET", "IB", 1);
   setenv("NCCL_DEBUG", "WARN", 1);
-  RunConfig config;
+  NcclSessionSettings config;
   config.fabric = "socket";
   const TransportSetup setup =
       prepareNcclEnvironment(config, folder("user"), {{"NCCL_NET", "IB"}, {"NCCL_DEBUG", "WARN"}});
@@ -66,20 +66,20 @@ TEST_F(TransportCheckTest, TheUsersOwnVariablesWin) {
 }
 
 TEST_F(TransportCheckTest, NoFabricOnlySetsTheDebugLog) {
-  const TransportSetup setup = prepareNcclEnvironment(RunConfig{}, folder("none"), {});
+  const TransportSetup setup = prepareNcclEnvironment(NcclSessionSettings{}, folder("none"), {});
   EXPECT_FALSE(setup.fabric);
   EXPECT_EQ(env("NCCL_NET"), "");
   EXPECT_EQ(env("NCCL_DEBUG"), "INFO");
 }
 
 TEST_F(TransportCheckTest, AnUnknownFabricIsAUsageError) {
-  RunConfig config;
+  NcclSessionSettings config;
   config.fabric = "wifi";
   EXPECT_THROW(prepareNcclEnvironment(config, folder("bad"), {}), Error);
 }
 
 TEST_F(TransportCheckTest, ReadsThisProcesssLogAndCatchesTheFallbackToSockets) {
-  RunConfig config;
+  NcclSessionSettings config;
   config.fabric = "ib";
   const std::string dir = folder("mismatch");
   const TransportSetup setup = prepareNcclEnvironment(config, dir, {});
@@ -98,7 +98,7 @@ TEST_F(TransportCheckTest, ReadsThisProcesssLogAndCatchesTheFallbackToSockets) {
 }
 
 TEST_F(TransportCheckTest, IgnoresOtherProcessesLogs) {
-  RunConfig config;
+  NcclSessionSettings config;
   config.fabric = "ib";
   const std::string dir = folder("others");
   const TransportSetup setup = prepareNcclEnvironment(config, dir, {});
@@ -109,7 +109,7 @@ TEST_F(TransportCheckTest, IgnoresOtherProcessesLogs) {
 }
 
 TEST_F(TransportCheckTest, NoLogMeansNothingFoundAndNoVerdictAgainstTheRun) {
-  RunConfig config;
+  NcclSessionSettings config;
   config.fabric = "shm";
   const TransportSetup setup = prepareNcclEnvironment(config, folder("empty"), {});
   const TransportCheck check = checkTransport(setup);

@@ -1,4 +1,4 @@
-#include "cli/algorithm_probe.hpp"
+#include "session/algorithm_probe.hpp"
 
 #include <cctype>
 #include <cstdio>
@@ -75,8 +75,8 @@ void attachAlgorithm(const AlgorithmChoices& choices, CaseRecord& record) {
   }
 }
 
-Verdict runAlgorithmProbe(const RunConfig& config, Bootstrap& bootstrap, Backend& backend,
-                          const TransportSetup& setup) {
+Verdict runAlgorithmProbe(const RunConfig& config, const std::string& file, Bootstrap& bootstrap,
+                          Backend& backend, const TransportSetup& setup) {
   std::optional<Error> failure;
   std::vector<PlanTable> plan;
   try {
@@ -97,7 +97,7 @@ Verdict runAlgorithmProbe(const RunConfig& config, Bootstrap& bootstrap, Backend
   bootstrap.barrier();
   if (bootstrap.place().rank == 0) {
     try {
-      writeChoices(choicesFromLog(checkTransport(setup).log), config.algorithmProbeFile);
+      writeChoices(choicesFromLog(checkTransport(setup).log), file);
     } catch (const Error& e) {
       failure = e;
     }

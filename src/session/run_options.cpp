@@ -1,0 +1,54 @@
+#include "session/run_options.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "inspect/fabric.hpp"
+
+namespace cclbench {
+
+void validateRunOptions(const RunOptions& o, const std::string& backend, RankMode mode) {
+  validate(o.config);
+  validate(o.backend, backend);
+  const NcclSessionSettings& n = o.nccl;
+  if (!n.fabric.empty()) {
+    if (!parseFabric(n.fabric)) {
+      throw usageError("unknown fabric '" + n.fabric + "' (" + fabricSpellings() + ")");
+    }
+    if (backend != "nccl") throw usageError("--fabric applies to the NCCL backend only");
+    if (!n.transportCheck) {
+      throw usageError("--fabric needs the transport check: drop --no-transport-check");
+    }
+  }
+  if (backend != "nccl" &&
+      (n.captureAlgorithms || !n.algorithmProbeFile.empty() || !n.algorithmsFile.empty())) {
+    throw usageError(
+        "--capture-algorithms, --algorithm-probe and --algorithms need the NCCL backend");
+  }
+  if (n.captureAlgorithms && !n.algorithmProbeFile.empty()) {
+    throw usageError("give --capture-algorithms or --algorithm-probe, not both");
+  }
+  if (n.captureAlgorithms && mode == RankMode::kLaunched) {
+    throw usageError(
+        "--capture-algorithms works for single-process NCCL runs; under a launcher run "
+        "`cclbench run ... --algorithm-probe FILE` as a job of its own, then pass "
+        "--algorithms FILE");
+  }
+  if (o.np && mode == RankMode::kLaunched) {
+    throw usageError("--np starts ranks outside a launcher; under mpirun or srun the launcher "
+                     "gives the ranks (drop --np)");
+  }
+  if (o.np && *o.np < 1) throw usageError("--np must be 1 or more");
+}
+
+nlohmann::json configJson(const RunOptions& o) {
+  nlohmann::json j = toJson(o.config);
+  addToConfigJson(o.backend, j);
+  j["fabric"] = o.nccl.fabric;
+  j["transport_check"] = o.nccl.transportCheck;
+  if (!o.nccl.algorithmProbeFile.empty()) j["algorithm_probe"] = true;
+  j["mpi_thread"] = name(o.mpiThread);
+  return j;
+}
+
+}  // namespace cclbench
