@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     BufferPool pool(*backend);
     Operation op(*backend, pool, spec, 0, 1, 1);
     op.prepare();
-    config.iterationsPerBatch = calibrateIterations(*backend, *bootstrap, op, 0.005);
+    config.iterationsPerBatch = calibrate(*backend, *bootstrap, op, 0.005).iterations;
     const int count = static_cast<int>(shape.count);
     const auto* send = static_cast<const float*>(pool.send());
     auto* recv = static_cast<float*>(pool.recv());

@@ -1,7 +1,10 @@
 /// Google Benchmark programs for all-reduce, all-gather and send/recv over the MPI backend, built
-/// on cclbench's engine: calibrated iteration counts agreed across ranks, manual time = the
-/// slowest rank's batch time per operation, algbw and busbw as counters, only rank 0 reports.
-/// Its --benchmark_format=json output works with Google Benchmark's compare.py.
+/// on cclbench's engine: one Google Benchmark iteration is one timed batch of operations (its
+/// count calibrated to about 2 ms and agreed across ranks), its manual time the slowest rank's
+/// time of that whole batch, so Google Benchmark's own stopping rule (--benchmark_min_time)
+/// counts real time and every rank takes the same decisions. Per-operation time, algbw and busbw
+/// are counters; items_per_second is operations per second. Only rank 0 reports. Its
+/// --benchmark_format=json output works with Google Benchmark's compare.py.
 ///
 ///   mpirun -np 2 build/bench/cclbench_gbench --benchmark_format=json > run.json
 
@@ -25,8 +28,8 @@ using namespace cclbench;
 Bootstrap* gBootstrap = nullptr;
 Backend* gBackend = nullptr;
 
-/// One benchmark iteration = one timed batch; its manual time is the slowest rank's time per
-/// operation, so every rank feeds Google Benchmark the same numbers and takes the same decisions.
+/// One benchmark iteration = one timed batch of `iterations` operations; its manual time is the
+/// slowest rank's time for the whole batch, so every rank feeds Google Benchmark the same numbers.
 void collective(benchmark::State& state, Collective collective) {
   const auto requested = static_cast<uint64_t>(state.range(0));
   const CaseShape shape = shapeOf(collective, requested, sizeOf(DType::kFloat), gBackend->size());
@@ -40,25 +43,28 @@ void collective(benchmark::State& state, Collective collective) {
   BufferPool buffers(*gBackend);
   Operation op(*gBackend, buffers, spec, 0, 1, 64);
   op.prepare();
-  const int iterations = calibrateIterations(*gBackend, *gBootstrap, op, 0.002);
+  const int iterations = calibrate(*gBackend, *gBootstrap, op, 0.002).iterations;
   double seconds = 0;
   for (auto _ : state) {
     const double batch =
-        agreedMax(*gBootstrap, timedBatch(*gBackend, *gBootstrap, op, iterations)) / iterations;
+        agreedMax(*gBootstrap, timedBatch(*gBackend, *gBootstrap, op, iterations));
     state.SetIterationTime(batch);
     seconds += batch;
   }
-  const double perOp = seconds / static_cast<double>(state.iterations());
+  const double operations = static_cast<double>(state.iterations()) * iterations;
+  const double perOp = seconds / operations;
   const double algbw = algorithmBytes(collective, shape.sizeBytes) / perOp / 1e9;
+  state.SetItemsProcessed(static_cast<int64_t>(operations));
   state.counters["bytes"] = static_cast<double>(shape.sizeBytes);
+  state.counters["us_per_op"] = perOp * 1e6;
   state.counters["algbw_GBps"] = algbw;
   state.counters["busbw_GBps"] = algbw * busBandwidthFactor(collective, gBackend->size());
-  state.counters["iters_per_batch"] = iterations;
+  state.counters["ops_per_iteration"] = iterations;
   state.counters["wrong"] = static_cast<double>(op.countWrong());
 }
 
 void sizes(benchmark::internal::Benchmark* b) {
-  for (int64_t bytes = 1024; bytes <= (64 << 20); bytes *= 8) b->Arg(bytes);
+  for (int64_t bytes = 1024; bytes <= (64 << 20); bytes *= 4) b->Arg(bytes);  // 1 KiB .. 64 MiB
   b->UseManualTime()->Unit(benchmark::kMicrosecond);
 }
 

@@ -4,6 +4,9 @@
 ///   cclbench_history_scale [--runs 1000] [--sizes 30] [--repeat 5] [--dir DIR]
 ///                          [--cclbench build/cclbench] [--keep]
 ///
+/// It works in a folder it creates inside DIR (default: the temporary folder) and removes that
+/// folder, and only that, at the end unless --keep.
+///
 /// Write paths: (1) ResultStore as `cclbench run` uses it (beginRun, one addCases transaction
 /// per table row, finishRun); (2) JSONL files written with core/record.hpp's toJson, read back
 /// with readResultsFile and stored with importRuns, file by file as `cclbench import` does;
@@ -13,10 +16,7 @@
 /// `cclbench compare baseline:nightly~N latest:nightly` (wall time of the whole process).
 /// Query times are the median of --repeat tries on a warm page cache.
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "analysis/compare.hpp"
+#include "core/subprocess.hpp"
 #include "history_synth.hpp"
 #include "store/import.hpp"
 #include "store/result_store.hpp"
@@ -96,21 +97,10 @@ double medianSeconds(int repeat, const std::function<void()>& work) {
 
 /// Runs a program with stdout and stderr to `logPath`; returns its exit status.
 int runProgram(const std::vector<std::string>& args, const std::string& logPath) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = 0;
-  const int failed = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (failed) throw std::runtime_error("cannot start " + args[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  SpawnRequest request;
+  request.argv = args;
+  request.outputFile = logPath;
+  return Subprocess(request).wait();
 }
 
 /// One line of the figures table.
@@ -316,9 +306,17 @@ void compareWithBinary(const Options& o, const std::string& db, const std::strin
 }  // namespace
 
 int main(int argc, char** argv) try {
-  const Options o = parseOptions(argc, argv);
-  fs::remove_all(o.dir);
-  fs::create_directories(o.dir);
+  const Options given = parseOptions(argc, argv);
+  // Everything goes into a folder of its own inside --dir, created here and the only thing ever
+  // removed: --dir itself, and whatever else it holds, is the user's.
+  fs::create_directories(given.dir);
+  const fs::path work =
+      fs::path(given.dir) / ("cclbench-history-scale-" + std::to_string(getpid()));
+  if (!fs::create_directory(work)) {
+    throw std::runtime_error(work.string() + " already exists: not touching it");
+  }
+  Options o = given;
+  o.dir = work.string();
   const std::size_t cases = static_cast<std::size_t>(o.synth.runs) *
                             static_cast<std::size_t>(o.synth.sizes) *
                             bench::synthCollectives().size();
@@ -345,7 +343,7 @@ int main(int argc, char** argv) try {
   for (const Figure& f : figures) {
     std::printf("%-68s  %9s  %s\n", f.what.c_str(), f.value.c_str(), f.note.c_str());
   }
-  if (!o.keep) fs::remove_all(o.dir);
+  if (!o.keep) fs::remove_all(work);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "cclbench_history_scale: %s\n", e.what());

@@ -14,6 +14,7 @@ PACKAGES=(
   libjs-chart.js                    # inlined into HTML reports (works offline)
   chromium                          # the HTML report's browser test (headless)
   procps                            # ps/pgrep for integration tests
+  slurm-wlm munge                   # a real one-node Slurm for the srun and nightly tests
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

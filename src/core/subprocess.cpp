@@ -67,6 +67,15 @@ Subprocess::Subprocess(const SpawnRequest& request) : group_(request.ownProcessG
     err.emplace();
     posix_spawn_file_actions_adddup2(&actions, err->write, STDERR_FILENO);
   }
+  if (!request.outputFile.empty()) {
+    if (!request.captureStdout) {
+      posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, request.outputFile.c_str(),
+                                       O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    }
+    if (!request.captureStderr) {
+      posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    }
+  }
   if (request.stdinFromNull) {
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   }

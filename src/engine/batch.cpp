@@ -16,21 +16,31 @@ double agreedMax(Bootstrap& bootstrap, double value) {
   return value;
 }
 
-int calibrateIterations(Backend& backend, Bootstrap& bootstrap, Operation& op, double batchSeconds,
-                        int knownIterations, double knownSeconds) {
-  int iterations = knownIterations > 0 ? knownIterations : 1;
+Calibration calibrate(Backend& backend, Bootstrap& bootstrap, Operation& op, double batchSeconds,
+                      int warmupIterations, double warmupSeconds) {
+  // One cold iteration four times the target: a warm one is still above the target (1 it is).
+  if (warmupIterations > 0 && warmupSeconds / warmupIterations > 4 * batchSeconds) {
+    return {1, warmupSeconds / warmupIterations, 0};
+  }
+  constexpr int kMaxProbes = 12;
+  Calibration c;
   while (true) {
-    const double seconds =
-        knownIterations > 0
-            ? std::exchange(knownSeconds, 0.0)
-            : agreedMax(bootstrap, timedBatch(backend, bootstrap, op, iterations));
-    knownIterations = 0;
-    if (seconds >= batchSeconds / 8 || iterations >= kMaxIterationsPerBatch) {
-      const double perIteration = std::max(seconds / iterations, 1e-9);
-      return std::clamp(static_cast<int>(std::lround(batchSeconds / perIteration)), 1,
-                        kMaxIterationsPerBatch);
+    const double seconds = agreedMax(bootstrap, timedBatch(backend, bootstrap, op, c.iterations));
+    ++c.probes;
+    c.batchSeconds = seconds;
+    const bool inBand = seconds >= kAcceptLow * batchSeconds && seconds <= kAcceptHigh * batchSeconds;
+    const bool tooLongAtOne = seconds > kAcceptHigh * batchSeconds && c.iterations == 1;
+    if (inBand || tooLongAtOne || c.probes >= kMaxProbes ||
+        (seconds < batchSeconds && c.iterations >= kMaxIterationsPerBatch)) {
+      return c;
     }
-    iterations = std::min(iterations * 4, kMaxIterationsPerBatch);
+    // Every rank computes the next guess from the same agreed time, so they stay in step.
+    const double perIteration = std::max(seconds / c.iterations, 1e-12);
+    const double guess = batchSeconds / perIteration;
+    const double lowest = seconds < batchSeconds ? c.iterations + 1.0 : 1.0;
+    const double highest = std::min(static_cast<double>(kMaxIterationsPerBatch),
+                                    seconds < batchSeconds ? c.iterations * 64.0 : c.iterations - 1.0);
+    c.iterations = static_cast<int>(std::clamp(std::round(guess), lowest, std::max(lowest, highest)));
   }
 }
 

@@ -18,11 +18,24 @@ double timedBatch(Backend& backend, Bootstrap& bootstrap, Operation& op, int ite
 /// Collective: the largest of the ranks' values.
 double agreedMax(Bootstrap& bootstrap, double value);
 
-/// Collective: iterations per batch such that one batch lasts about `batchSeconds` on the
-/// slowest rank; every rank gets the same count. Probing batches double as warm-up. A batch
-/// already timed (the warm-up: `knownIterations` iterations took the agreed `knownSeconds`)
-/// serves as the first probe, which saves an iteration of the largest sizes.
-int calibrateIterations(Backend& backend, Bootstrap& bootstrap, Operation& op, double batchSeconds,
-                        int knownIterations = 0, double knownSeconds = 0);
+/// What calibration settled on.
+struct Calibration {
+  int iterations = 1;        ///< per batch, the same on every rank
+  double batchSeconds = 0;   ///< the agreed (slowest rank's) time of the accepted batch
+  int probes = 0;            ///< batches timed to get there
+};
+
+/// A batch within this band around the target is accepted: close enough that timer and launch
+/// noise stay small against it, and no batch runs much longer than asked.
+inline constexpr double kAcceptLow = 0.75;
+inline constexpr double kAcceptHigh = 1.5;
+
+/// Collective: iterations per batch such that one batch really lasts about `batchSeconds` on the
+/// slowest rank: every guess is timed (warm, all ranks agreeing on each time), and the count is
+/// accepted only once a batch of it lands within [0.75, 1.5] x the target, or one iteration
+/// alone takes longer. The warm-up (`warmupIterations` took the agreed `warmupSeconds`, cold)
+/// only short-cuts sizes where one iteration takes far longer than the target.
+Calibration calibrate(Backend& backend, Bootstrap& bootstrap, Operation& op, double batchSeconds,
+                      int warmupIterations = 0, double warmupSeconds = 0);
 
 }  // namespace cclbench

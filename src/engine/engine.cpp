@@ -119,13 +119,14 @@ struct Engine::Impl {
       warmupSeconds = agreedMax(bootstrap, timedBatch(op, config.warmupIterations));
     }
     step(what + " (calibration)");
-    const int iterations =
-        config.iterationsPerBatch > 0
-            ? config.iterationsPerBatch
-            : calibrateIterations(backend, bootstrap, op, config.batchSeconds,
-                                  config.warmupIterations, warmupSeconds);
-
     CaseRecord record;
+    int iterations = config.iterationsPerBatch;
+    if (iterations <= 0) {
+      const Calibration c = calibrate(backend, bootstrap, op, config.batchSeconds,
+                                      config.warmupIterations, warmupSeconds);
+      iterations = c.iterations;
+      record.calibration = CalibrationInfo{c.batchSeconds, c.probes};
+    }
     record.iterationsPerBatch = iterations;
     std::vector<double> localUs;
     step(what);

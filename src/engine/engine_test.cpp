@@ -156,6 +156,68 @@ TEST(Engine, CalibrationSizesBatchesToTheBatchTime) {
   }
 }
 
+TEST(Engine, CalibrationReachesTheBatchTimeDespiteAColdWarmUp) {
+  // The warm-up (each rank's first timing call) is 50x slower than the steady 20 us per
+  // iteration. Extrapolating from it gave batches of a fortieth of the target; every accepted
+  // batch must now really last 0.75..1.5 x the 5 ms target, and say so in the record.
+  fake::FakeOptions cold;
+  cold.secondsPerIteration = [](int, int call) { return call == 0 ? 1e-3 : 20e-6; };
+  RunConfig c = fixedConfig();
+  c.iterationsPerBatch = 0;
+  c.batchSeconds = 5e-3;
+  for (const CaseRecord& r : measureOne(c, spec(Collective::kAllReduce, 65536), cold)) {
+    ASSERT_TRUE(r.calibration.has_value());
+    EXPECT_GE(r.calibration->batchSeconds, 0.75 * c.batchSeconds);
+    EXPECT_LE(r.calibration->batchSeconds, 1.5 * c.batchSeconds);
+    EXPECT_GE(r.iterationsPerBatch * 20e-6, 0.75 * c.batchSeconds) << r.iterationsPerBatch;
+    EXPECT_GE(r.calibration->probes, 2);
+    EXPECT_EQ(r.timeUs.median, 20.0);
+  }
+}
+
+TEST(Engine, CalibrationKeepsOneIterationWhenOneIsLongerThanTheTarget) {
+  fake::FakeOptions slow;
+  slow.secondsPerIteration = [](int, int) { return 8e-3; };
+  RunConfig c = fixedConfig();
+  c.iterationsPerBatch = 0;
+  c.batchSeconds = 5e-3;
+  for (const CaseRecord& r : measureOne(c, spec(Collective::kAllReduce, 65536), slow)) {
+    EXPECT_EQ(r.iterationsPerBatch, 1);
+    ASSERT_TRUE(r.calibration.has_value());
+    EXPECT_DOUBLE_EQ(r.calibration->batchSeconds, 8e-3);
+  }
+  // A cold iteration far beyond the target settles it without a probe.
+  slow.secondsPerIteration = [](int, int) { return 50e-3; };
+  for (const CaseRecord& r : measureOne(c, spec(Collective::kAllReduce, 65536), slow)) {
+    EXPECT_EQ(r.iterationsPerBatch, 1);
+    EXPECT_EQ(r.calibration->probes, 0);
+  }
+}
+
+TEST(Engine, CalibrationComesBackDownFromAnOvershoot) {
+  // Probes of 1 and then more iterations: per-iteration time jumps from 1 us to 200 us once
+  // batches grow (a cache or queue effect): the second probe (64 iterations, 12.8 ms) overshoots,
+  // and the count it comes back down to must be re-timed and land in the band.
+  fake::FakeOptions jump;
+  jump.secondsPerIteration = [](int, int call) { return call <= 1 ? 1e-6 : 200e-6; };
+  RunConfig c = fixedConfig();
+  c.iterationsPerBatch = 0;
+  c.batchSeconds = 5e-3;
+  for (const CaseRecord& r : measureOne(c, spec(Collective::kAllReduce, 4096), jump)) {
+    ASSERT_TRUE(r.calibration.has_value());
+    EXPECT_GE(r.calibration->batchSeconds, 0.75 * c.batchSeconds);
+    EXPECT_LE(r.calibration->batchSeconds, 1.5 * c.batchSeconds);
+    EXPECT_EQ(r.iterationsPerBatch, 25);
+    EXPECT_EQ(r.calibration->probes, 3);
+  }
+}
+
+TEST(Engine, FixedIterationsRecordNoCalibration) {
+  for (const CaseRecord& r : measureOne(fixedConfig(), spec(Collective::kAllReduce, 4096))) {
+    EXPECT_FALSE(r.calibration.has_value());
+  }
+}
+
 TEST(Engine, AdaptiveStopsOnPrecisionWhenTimesAreConstant) {
   RunConfig c = fixedConfig();
   c.batches = 0;

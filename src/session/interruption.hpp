@@ -49,11 +49,12 @@ struct LiveRank {
 };
 
 /// While it exists, SIGINT, SIGTERM and SIGHUP end this process as an interrupted run: rank 0
-/// says so in one line and writes the end record (status interrupted), and the process exits
-/// with 128 + the signal number.
+/// writes the end record (status interrupted), the process says so in one line when `speak`
+/// (rank 0 only, and not self-launched ranks: their launcher ends them with its own SIGTERM and
+/// the process the user signalled tells the story), and exits with 128 + the signal number.
 class InterruptWatch {
  public:
-  explicit InterruptWatch(LiveRank& live);
+  InterruptWatch(LiveRank& live, bool speak);
   ~InterruptWatch();
   InterruptWatch(const InterruptWatch&) = delete;
   InterruptWatch& operator=(const InterruptWatch&) = delete;
@@ -64,9 +65,10 @@ class InterruptWatch {
   std::thread thread_;
 };
 
-/// The self-launching process, after a signal ended the job: where the ranks left the run
-/// without an end (killed before they could write it), the JSON Lines file gets its end record and
-/// the database marks the run interrupted. Failures here are reported, never thrown.
+/// The self-launching process, after `signal` (the one the user sent) ended the job: the run's
+/// end record in the JSON Lines file and the database says interrupted by that signal, with exit
+/// 128 + signal, whether the ranks wrote one (they saw the launcher's SIGTERM) or were killed
+/// before they could. Prints the one line; failures here are reported, never thrown.
 void finishInterruptedRun(const RunOptions& options, const std::string& runId, int signal);
 
 }  // namespace cclbench

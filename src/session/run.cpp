@@ -277,7 +277,7 @@ int runThreads(const RunOptions& options, const std::vector<std::string>& comman
   std::vector<int> codes(static_cast<std::size_t>(ranks), 0);
   std::vector<std::thread> threads;
   LiveRank live;  // rank 0's: the process ends as one
-  InterruptWatch interrupts(live);
+  InterruptWatch interrupts(live, true);
   for (int r = 0; r < ranks; ++r) {
     threads.emplace_back([&, r] {
       LiveRank own;
@@ -313,9 +313,11 @@ int runMpiRank(int* argc, char*** argv, const RunOptionsParser& parse, const Lau
   LiveRank live;
   auto watchdog = makeWatchdog(optionsError ? kDefaultTimeoutSeconds : options.config.timeoutSeconds,
                                launch.rank, live);
-  InterruptWatch interrupts(live);
   watchdog->arm("start-up (MPI_Init)");
   MpiRuntime runtime(argc, argv, options.mpiThread);
+  // Declared after the runtime, so MPI_Finalize runs with the default handlers: a launcher ending
+  // a rank that is only finalizing is no interruption of the run.
+  InterruptWatch interrupts(live, launch.rank == 0 && !env.count("CCLBENCH_SELF_LAUNCHED"));
   std::unique_ptr<Bootstrap> bootstrap = createMpiBootstrap();
   live.bootstrap = bootstrap.get();
   const bool progress = launch.rank == 0 && progressTerminal(env);

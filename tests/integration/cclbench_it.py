@@ -198,6 +198,10 @@ def adaptive_defaults_and_aggregation():
         check(all(c["aggregation"] == name for c in cases), f"-a {code} should record {name}")
         check(all(c["stop_reason"] in ("precision", "budget", "max-batches") for c in cases), "adaptive stop")
         check(all(c["batches"] >= 5 for c in cases), "adaptive mode takes at least 5 batches")
+        for c in cases:  # calibrated batches really last about --batch-time (0.005 s)
+            cal = c["calibration"]
+            check(cal["batch_seconds"] >= 0.75 * 0.005 or c["iterations_per_batch"] == 1 or cal["probes"] == 12,
+                  f"a calibrated batch fell short of the target: {cal}, {c['iterations_per_batch']} iterations")
 
 
 @test(120)
@@ -356,12 +360,14 @@ def rank_pids(rank):
 def stopped_rank_times_out_with_4():
     timeout_s = 4
     for how in ("np", "mpirun"):
+        folder = tempfile.mkdtemp(prefix="cclbench-it-")
+        db, jsonl = os.path.join(folder, "h.db"), os.path.join(folder, "r.jsonl")
         args = ["allreduce", "-b", "64K", "-e", "64K", "-n", "10", "--samples", "100000000",
-                "-T", str(timeout_s), "--no-progress"]
+                "-T", str(timeout_s), "--no-progress", "--db", db, "--jsonl", jsonl]
         cmd = [BINARY, "run"] + args + ["--np", "2"] if how == "np" else \
             ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "2", BINARY, "run"] + args
         proc = subprocess.Popen(cmd, env=mpi_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, cwd=tempfile.mkdtemp(), stdin=subprocess.DEVNULL)
+                                text=True, cwd=folder, stdin=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 20
             pids = []
@@ -386,6 +392,13 @@ def stopped_rank_times_out_with_4():
         check(proc.returncode == 4, f"{how}: expected exit 4, got {proc.returncode}: {err}")
         check("timeout" in err and "rank 0" in err and "allreduce 64 KiB" in err, f"{how}: message: {err}")
         check(waited < timeout_s + 20, f"{how}: took {waited:.1f}s after the stop")
+        # The end state and its message are stored, in the records and the database.
+        end = json.loads([l for l in open(jsonl) if l.strip()][-1])
+        check(end["type"] == "end" and end["exit_code"] == 4 and end["status"] == "incomplete"
+              and "did not finish" in end["message"], f"{how}: the records end with {end}")
+        q = cclbench(["runs", "--db", db, "--status", "incomplete", "--json"])
+        runs = json.loads(q.stdout) if q.returncode == 0 else []
+        check(len(runs) == 1 and runs[0]["exit_code"] == 4, f"{how}: database: {q.stdout} {q.stderr}")
 
 
 @test(60)
@@ -445,6 +458,263 @@ def default_rank_count_without_np():
     cases = validate_records(r.records())
     check(r.records()[0]["ranks"] >= 2, "default should start at least 2 local ranks")
     check({c["collective"] for c in cases} == {"allreduce", "allgather", "sendrecv"}, "default collectives")
+
+
+# --------------------------------------------------------------------------------------------
+# Launch fidelity: thread level, oversubscription, srun without PMIx, progress, signals.
+
+@test(120)
+def mpi_thread_level_is_recorded():
+    for level, how in (("funneled", "np"), ("multiple", "np"), ("single", "mpirun")):
+        args = ["allreduce", "-b", "8", "-e", "64", "-f", "8"] + FAST
+        if level != "funneled":
+            args += ["--mpi-thread", level]
+        r = expect_ok(run(args + ["--np", "2"]) if how == "np" else run(args, mpirun=2))
+        head = r.records()[0]
+        check(head["mpi_thread"] == {"requested": level, "provided": level},
+              f"--mpi-thread {level}: header says {head.get('mpi_thread')}")
+        check(head["config"]["mpi_thread"] == level, "the configuration names the level")
+        check(f"# MPI thread level: {level} (asked {level})" in r.out, "the table's first lines say it")
+        check(head["launcher_interface"] == "pmix", "Open MPI's mpirun serves PMIx to its ranks")
+
+
+@test(150)
+def oversubscription_is_said_recorded_and_softened():
+    ranks = (os.cpu_count() or 2) + 1
+    r = expect_ok(run(["allreduce", "-b", "1K", "-e", "1K", "--np", str(ranks)] + FAST, timeout=120))
+    warnings = [line for line in r.err.splitlines() if "oversubscribed" in line]
+    check(len(warnings) == 1 and warnings[0].startswith("cclbench: warning: oversubscribed:"),
+          f"one warning line expected: {r.err!r}")
+    over = r.records()[0]["oversubscription"]
+    check(over["oversubscribed"] and over["hosts"][0]["ranks"] == ranks, f"header: {over}")
+    check(over["yield_when_idle"] == "1" and over["set_by"] == "cclbench", f"yield not set: {over}")
+    check("# OVERSUBSCRIBED" in r.out, "the table's first lines say it")
+    # The user's own setting wins and is named as theirs.
+    r = expect_ok(run(["allreduce", "-b", "1K", "-e", "1K", "--np", str(ranks)] + FAST, timeout=120,
+                      env=mpi_env({"OMPI_MCA_mpi_yield_when_idle": "1"})))
+    over = r.records()[0]["oversubscription"]
+    check(over["set_by"] == "user", f"the user's yield_when_idle: {over}")
+    if (os.cpu_count() or 1) >= 2:
+        r = expect_ok(run(["allreduce", "-b", "1K", "-e", "1K", "--np", "2"] + FAST))
+        check("oversubscribed" not in r.err and not r.records()[0]["oversubscription"]["oversubscribed"],
+              "2 ranks on 2 cores are not oversubscribed")
+
+
+def recorded_env(name):
+    env = {}
+    for line in open(os.path.join(os.path.dirname(GOLDEN), "fixtures", "slurm", name)):
+        if "=" in line:
+            key, value = line.rstrip("\n").split("=", 1)
+            env[key] = value
+    return env
+
+
+@test(60)
+def srun_without_pmix_is_one_line_and_exit_6():
+    """The environment a real srun gave a task without --mpi=pmix (tests/fixtures/slurm)."""
+    for rank in ("0", "1"):
+        env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root")}
+        env.update(recorded_env("srun-n2-rank1.env"))
+        env["SLURM_PROCID"] = env["SLURM_LOCALID"] = rank
+        start = time.monotonic()
+        p = subprocess.run([BINARY, "run", "allreduce"], env=env, capture_output=True, text=True,
+                           timeout=30, cwd=tempfile.mkdtemp(), stdin=subprocess.DEVNULL)
+        check(p.returncode == 6, f"rank {rank}: expected exit 6, got {p.returncode}: {p.stderr}")
+        lines = p.stderr.strip().splitlines()
+        if rank == "0":
+            check(len(lines) == 1 and "srun --mpi=pmix" in lines[0], f"one line naming the fix: {p.stderr!r}")
+        else:
+            check(not lines, f"only rank 0 speaks: {p.stderr!r}")
+        check(time.monotonic() - start < 10, "it must stop before MPI_Init")
+
+
+@test(240, "slurm")
+def real_srun_with_and_without_pmix():
+    folder = tempfile.mkdtemp(prefix="cclbench-slurm-")
+    script = os.path.join(os.path.dirname(os.path.dirname(GOLDEN)), "scripts", "slurm", "local-cluster.sh")
+    p = subprocess.run([script, "start", folder], capture_output=True, text=True, timeout=60)
+    if p.returncode == 77:
+        raise Skip("no Slurm here: " + p.stderr.strip())
+    check(p.returncode == 0, f"Slurm did not start: {p.stderr}")
+    env = mpi_env({"SLURM_CONF": os.path.join(folder, "slurm.conf")})
+    try:
+        p = subprocess.run(["srun", "-n", "2", BINARY, "run", "allreduce"], env=env, capture_output=True,
+                           text=True, timeout=60, cwd=folder, stdin=subprocess.DEVNULL)
+        ours = [l for l in p.stderr.splitlines() if l.startswith("cclbench:")]
+        check(p.returncode == 6 and len(ours) == 1 and "srun --mpi=pmix" in ours[0],
+              f"srun without PMIx: exit {p.returncode}: {p.stderr}")
+        jsonl = os.path.join(folder, "run.jsonl")
+        p = subprocess.run(["srun", "-n", "2", "--mpi=pmix", BINARY, "run", "allreduce", "-b", "1K", "-e", "4K",
+                            "--jsonl", jsonl, "--no-db"] + FAST, env=env, capture_output=True, text=True,
+                           timeout=120, cwd=folder, stdin=subprocess.DEVNULL)
+        check(p.returncode == 0, f"srun --mpi=pmix: exit {p.returncode}: {p.stderr}")
+        head = json.loads(open(jsonl).readline())
+        check(head["launcher"] == "slurm" and head["launcher_interface"] == "pmix", f"launcher: {head['launcher']}")
+        check(head["environment"].get("SLURM_MPI_TYPE") == "pmix" and "SLURM_JOB_ID" in head["environment"]
+              and "SLURM_STEP_ID" in head["environment"], "Slurm's variables are kept")
+    finally:
+        subprocess.run([script, "stop", folder], timeout=60)
+
+
+def pty_stderr(cmd, env, timeout=60):
+    """Runs cmd with stderr on a pseudo-terminal; returns (exit code, what the terminal got)."""
+    import pty
+    import select
+    master, slave = pty.openpty()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=slave, stdin=subprocess.DEVNULL,
+                         env=env, cwd=tempfile.mkdtemp())
+    os.close(slave)
+    data, deadline = b"", time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        elif p.poll() is not None:
+            break
+    os.close(master)
+    try:
+        return p.wait(timeout=10), data.decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        p.kill()
+        raise Failure(f"timed out: {cmd}")
+
+
+@test(120)
+def progress_line_reaches_the_users_terminal():
+    args = ["run", "allreduce", "-b", "8", "-e", "64K", "-f", "8", "--no-db", "--no-jsonl", "-n", "3",
+            "--samples", "3"]
+    rc, got = pty_stderr([BINARY] + args + ["--np", "2"], mpi_env())
+    check(rc == 0 and "[cclbench] allreduce" in got, f"self-launched: exit {rc}, terminal got {got[-500:]!r}")
+    rc, got = pty_stderr(["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "2", BINARY] + args, mpi_env())
+    check(rc == 0 and "[cclbench] allreduce" in got, f"under mpirun: exit {rc}, terminal got {got[-500:]!r}")
+    rc, got = pty_stderr([BINARY] + args + ["--np", "2", "--no-progress"], mpi_env())
+    check(rc == 0 and "[cclbench]" not in got, f"--no-progress: {got[-500:]!r}")
+
+
+def processes_mentioning(text):
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if text.encode() in f.read():
+                    found.append(int(entry))
+        except OSError:
+            pass
+    return found
+
+
+@test(240)
+def signals_end_a_self_launched_run_as_interrupted():
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        folder = tempfile.mkdtemp(prefix="cclbench-it-")
+        db, jsonl = os.path.join(folder, "h.db"), os.path.join(folder, f"run-{sig.name}.jsonl")
+        p = subprocess.Popen([BINARY, "run", "allreduce", "-b", "8", "-e", "4M", "--np", "3", "--db", db,
+                              "--jsonl", jsonl, "--no-progress", "--size-budget", "1"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=mpi_env(),
+                             cwd=folder, stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # mid-sweep: some cases already written
+                if os.path.exists(jsonl) and sum(1 for l in open(jsonl) if '"type":"case"' in l) >= 2:
+                    break
+                time.sleep(0.2)
+            os.kill(p.pid, sig)
+            stopped = time.monotonic()
+            _, err = p.communicate(timeout=40)
+        finally:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+        check(p.returncode == 128 + sig, f"{sig.name}: expected exit {128 + sig}, got {p.returncode}: {err}")
+        check(time.monotonic() - stopped < 20, f"{sig.name}: took {time.monotonic() - stopped:.1f}s to stop")
+        ours = [l for l in err.splitlines() if l.startswith("cclbench: error:")]
+        check(len(ours) == 1 and sig.name in ours[0] and "interrupted" in ours[0], f"{sig.name}: {err!r}")
+        records = [json.loads(l) for l in open(jsonl) if l.strip()]
+        end = records[-1]
+        check(end["type"] == "end" and end["status"] == "interrupted" and end["exit_code"] == 128 + sig,
+              f"{sig.name}: the records end with {end}")
+        check(end["cases"] == len(records) - 2 and end["cases"] >= 2, f"{sig.name}: case count {end}")
+        q = cclbench(["runs", "--db", db, "--status", "interrupted", "--json"])
+        runs = json.loads(q.stdout) if q.returncode == 0 else []
+        check(len(runs) == 1 and runs[0]["cases"] == end["cases"] and runs[0]["exit_code"] == 128 + sig,
+              f"{sig.name}: the database holds {q.stdout} {q.stderr}")
+        time.sleep(1)
+        left = processes_mentioning(jsonl)
+        check(not left, f"{sig.name}: processes outlived the command: {left}")
+    # Ctrl-C to the user's own mpirun: Open MPI ends its ranks with SIGTERM (then SIGKILL within
+    # about 10 ms); rank 0 still writes the end record, and the run is kept as interrupted.
+    folder = tempfile.mkdtemp(prefix="cclbench-it-")
+    db, jsonl = os.path.join(folder, "h.db"), os.path.join(folder, "under-mpirun.jsonl")
+    p = subprocess.Popen(["mpirun", "--allow-run-as-root", "-np", "2", BINARY, "run", "allreduce", "-b", "8",
+                          "-e", "4M", "--db", db, "--jsonl", jsonl, "--no-progress", "--size-budget", "1"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=mpi_env(),
+                         cwd=folder, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if os.path.exists(jsonl) and sum(1 for l in open(jsonl) if '"type":"case"' in l) >= 2:
+                break
+            time.sleep(0.2)
+        os.kill(p.pid, signal.SIGINT)
+        _, err = p.communicate(timeout=40)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    end = json.loads([l for l in open(jsonl) if l.strip()][-1])
+    check(end["type"] == "end" and end["status"] == "interrupted" and end["exit_code"] == 128 + signal.SIGTERM,
+          f"under mpirun: the records end with {end}; stderr {err!r}")
+    q = cclbench(["runs", "--db", db, "--status", "interrupted", "--json"])
+    check(q.returncode == 0 and len(json.loads(q.stdout)) == 1, f"under mpirun: database {q.stdout}")
+    check(not processes_mentioning(jsonl), "under mpirun: processes outlived mpirun")
+
+
+@test(120, "mpi")
+def gbench_program_finishes_with_every_benchmark():
+    exe = os.path.join(os.path.dirname(BINARY), "bench", "cclbench_gbench")
+    if not os.path.exists(exe):
+        raise Skip("bench/cclbench_gbench is not built (needs Google Benchmark)")
+    start = time.monotonic()
+    p = subprocess.run(["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "2", exe,
+                        "--benchmark_format=json", "--benchmark_min_time=0.05"],
+                       capture_output=True, text=True, timeout=100, env=mpi_env(), stdin=subprocess.DEVNULL)
+    check(p.returncode == 0, f"exit {p.returncode}: {p.stderr[-2000:]}")
+    data = json.loads(p.stdout)
+    got = {b["name"]: b for b in data["benchmarks"]}
+    sizes = [1024 * 4 ** k for k in range(9)]  # 1 KiB .. 64 MiB
+    want = [f"collective/{c}/{s}/manual_time" for c in ("allreduce", "allgather", "sendrecv") for s in sizes]
+    missing = [w for w in want if w not in got]
+    check(not missing, f"benchmarks missing: {missing}")
+    for name in want:
+        b = got[name]
+        check(b["time_unit"] == "us" and b["real_time"] > 0 and b["iterations"] >= 1, f"{name}: {b}")
+        batch = b["us_per_op"] * b["ops_per_iteration"]  # manual time is the whole batch
+        check(abs(b["real_time"] - batch) <= 1e-6 * batch + 1e-3, f"{name}: real_time {b['real_time']} vs batch {batch}")
+        check(b["wrong"] == 0, f"{name}: wrong data")
+    print(f"{len(want)} benchmarks in {time.monotonic() - start:.1f}s")
+
+
+@test(120, "mpi")
+def history_scale_keeps_what_it_did_not_create():
+    exe = os.path.join(os.path.dirname(BINARY), "bench", "cclbench_history_scale")
+    if not os.path.exists(exe):
+        raise Skip("bench/cclbench_history_scale is not built (needs SQLite)")
+    folder = tempfile.mkdtemp(prefix="cclbench-it-")
+    sentinel = os.path.join(folder, "mine.txt")
+    open(sentinel, "w").write("the user's")
+    for keep in (False, True):
+        p = subprocess.run([exe, "--runs", "30", "--sizes", "1", "--repeat", "1", "--dir", folder]
+                           + (["--keep"] if keep else []), capture_output=True, text=True, timeout=100)
+        check(p.returncode == 0, f"exit {p.returncode}: {p.stderr}")
+        check(os.path.exists(sentinel), "--dir's own content was deleted")
+        created = [e for e in os.listdir(folder) if e != "mine.txt"]
+        check(len(created) == (1 if keep else 0), f"keep={keep}: left {created}")
 
 
 # --------------------------------------------------------------------------------------------
