@@ -58,13 +58,18 @@ class Buffer {
   std::function<void(void*)> release_;
 };
 
-/// One half of a point-to-point exchange; a list of them is posted together and completed together.
-struct PeerOp {
-  enum class Kind { kSend, kRecv };
-  Kind kind;
-  void* buffer;
+/// One call of a library collective (every operation but the point-to-point ones, which are
+/// plans of exchanges). `count` is the table's count column (per rank for all-gather,
+/// reduce-scatter and all-to-all, as the descriptor's shape says); `send == recv`, or the
+/// backend's in-place layout, means in place.
+struct CollectiveCall {
+  Collective collective;
+  const void* send;
+  void* recv;
   std::size_t count;
-  int peer;
+  DType type;
+  RedOp op;  ///< kNone where the collective does not reduce
+  int root;  ///< -1 where it has none
 };
 
 /// Element offsets of the in-place variant: send = recv buffer + sendOffset, output at recvOffset.
@@ -105,16 +110,10 @@ class Backend {
   virtual uint64_t countWrong(const void* data, std::size_t count, DType type,
                               const pattern::OutputSpec& spec) = 0;
 
-  // Operations. `send == recv` (or the in-place layout) means in place. They may complete
-  // asynchronously; synchronize() waits for everything issued.
-  virtual void allReduce(const void* send, void* recv, std::size_t count, DType type, RedOp op) = 0;
-  virtual void allGather(const void* send, void* recv, std::size_t countPerRank, DType type) = 0;
-  virtual void reduceScatter(const void* send, void* recv, std::size_t countPerRank, DType type,
-                             RedOp op) = 0;
-  virtual void broadcast(const void* send, void* recv, std::size_t count, DType type, int root) = 0;
-  virtual void reduce(const void* send, void* recv, std::size_t count, DType type, RedOp op,
-                      int root) = 0;
-  virtual void allToAll(const void* send, void* recv, std::size_t countPerPeer, DType type) = 0;
+  // Operations. They may complete asynchronously; synchronize() waits for everything issued.
+  /// Issues one library collective; a collective this backend has no call for throws
+  /// Error(kNotAvailable) (unsupportedReason() says so first, so plans never ask).
+  virtual void collective(const CollectiveCall& call) = 0;
   /// Posts every op of the list at once (sends and receives) and completes them together.
   virtual void exchange(std::span<const PeerOp> ops, DType type) = 0;
   virtual void barrier() = 0;

@@ -52,16 +52,14 @@ std::vector<Collective> collectivesOption(const std::vector<std::string>& names)
   std::vector<Collective> out;
   for (const auto& n : splitList(names)) {
     if (n == "all") {
-      for (Collective c : allCollectives()) {
-        if (!info(c).pointToPoint) out.push_back(c);
+      for (const CollectiveInfo& c : collectiveTable()) {
+        if (c.inAll) out.push_back(c.id);
       }
       continue;
     }
     const auto c = parseCollective(n);
     if (!c) {
-      throw usageError("unknown collective '" + n +
-                       "' (allreduce, allgather, reducescatter, broadcast, reduce, alltoall, "
-                       "sendrecv, latency, bw, bibw, or all)");
+      throw usageError("unknown collective '" + n + "' (" + collectiveSpellings() + ", or all)");
     }
     out.push_back(*c);
   }
@@ -169,6 +167,9 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   app.add_flag("--per-iteration", perIteration, "also time single iterations (p50/p99)");
   app.add_option("--per-iteration-count", c.perIterationCount,
                  "single iterations timed in per-iteration mode (default 100)");
+  app.add_flag("--sync-each", c.syncEach,
+               "OSU's timing: a barrier before every call, each call timed alone (default: calls "
+               "back to back in a batch, as nccl-tests)");
   app.add_flag("--per-rank-times", c.perRankTimes,
                "keep every rank's batch times in the records (grows with the rank count)");
   app.add_option("--place", place, "in, out or both (default both, like nccl-tests)");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -243,6 +245,81 @@ TEST(Participates, PointToPointLeavesOthersIdle) {
   EXPECT_FALSE(participates(Collective::kBiBandwidth, 3, 0, 2));
   EXPECT_TRUE(participates(Collective::kAllReduce, 3, 0, 2));
   EXPECT_TRUE(participates(Collective::kSendRecv, 1, 0, 2));
+}
+
+}  // namespace
+}  // namespace cclbench
+
+namespace cclbench {
+namespace {
+
+TEST(CollectiveTable, EveryRowIsCompleteAndNamesAreUnique) {
+  std::set<std::string> spellings;
+  for (const CollectiveInfo& c : collectiveTable()) {
+    EXPECT_EQ(&info(c.id), &c) << c.name;  // the enum indexes the table
+    ASSERT_NE(c.shape, nullptr) << c.name;
+    ASSERT_NE(c.busBandwidthFactor, nullptr) << c.name;
+    ASSERT_NE(c.operationsPerIteration, nullptr) << c.name;
+    ASSERT_NE(c.checkedOutput, nullptr) << c.name;
+    EXPECT_GE(c.bytesPerIteration, 1) << c.name;
+    EXPECT_EQ(c.pointToPoint, c.exchanges != nullptr && c.id != Collective::kSendRecv) << c.name;
+    std::vector<std::string> names{c.name, c.ncclTestsName};
+    names.insert(names.end(), c.aliases.begin(), c.aliases.end());
+    for (const std::string& n : names) {
+      EXPECT_EQ(parseCollective(n), c.id) << n;
+      EXPECT_EQ(parseCollective(n + "_perf"), c.id) << n;
+      if (n != c.ncclTestsName || std::string(c.ncclTestsName) != c.name) {
+        EXPECT_TRUE(spellings.insert(n).second) << n << " names two collectives";
+      }
+    }
+  }
+  EXPECT_NE(collectiveSpellings().find("allreduce, allgather"), std::string::npos);
+}
+
+TEST(CollectiveTable, OsuTitlesNameTheirOperation) {
+  const std::vector<std::pair<const char*, std::optional<Collective>>> titles = {
+      {"# osu mpi allreduce latency test v7.3", Collective::kAllReduce},
+      {"# osu mpi reduce latency test v7.4", Collective::kReduce},
+      {"# osu mpi reduce_scatter latency test v7.4", Collective::kReduceScatter},
+      {"# osu mpi allgather latency test v7.4", Collective::kAllGather},
+      {"# osu mpi broadcast latency test v5.9", Collective::kBroadcast},
+      {"# osu mpi alltoall latency test v7.4", Collective::kAllToAll},
+      {"# osu mpi latency test v5.3.2", Collective::kLatency},
+      {"# osu mpi-cuda latency test v7.4", Collective::kLatency},
+      {"# osu mpi bandwidth test v5.9", Collective::kBandwidth},
+      {"# osu mpi bi-directional bandwidth test v5.3.2", Collective::kBiBandwidth},
+      {"# osu mpi barrier latency test v7.4", std::nullopt},
+      {"# osu mpi scatter latency test v7.4", std::nullopt},
+  };
+  for (const auto& [title, want] : titles) EXPECT_EQ(collectiveOfOsuTitle(title), want) << title;
+}
+
+TEST(CollectiveTable, PointToPointPlansPostWhatEachRankDoes) {
+  std::vector<char> send(64), recv(64), ack(8);
+  const ExchangeContext base{0, 4, 1, 3, 8, send.data(), recv.data(), ack.data(), 16};
+  // bw: the sender posts the window, then waits for the ack; an idle rank does nothing.
+  ExchangeContext c = base;
+  c.rank = 1;
+  ExchangePlan p = info(Collective::kBandwidth).exchanges(c);
+  EXPECT_EQ(p.first.size(), 8u);
+  EXPECT_EQ(p.first[0].kind, PeerOp::Kind::kSend);
+  EXPECT_EQ(p.first[0].peer, 3);
+  ASSERT_EQ(p.second.size(), 1u);
+  EXPECT_EQ(p.second[0].buffer, ack.data());
+  c.rank = 2;
+  p = info(Collective::kBandwidth).exchanges(c);
+  EXPECT_TRUE(p.first.empty() && p.second.empty());
+  // The ring: receive from the left, send to the right.
+  c.rank = 0;
+  p = info(Collective::kSendRecv).exchanges(c);
+  ASSERT_EQ(p.first.size(), 2u);
+  EXPECT_EQ(p.first[0].peer, 3);
+  EXPECT_EQ(p.first[1].peer, 1);
+  // bibw: both directions at once.
+  c.rank = 3;
+  p = info(Collective::kBiBandwidth).exchanges(c);
+  EXPECT_EQ(p.first.size(), 16u);
+  EXPECT_TRUE(p.second.empty());
 }
 
 }  // namespace

@@ -109,6 +109,7 @@ nlohmann::json toJson(const RunConfig& c) {
   j["per_iteration"] = c.perIteration;
   j["per_iteration_count"] = c.perIterationCount;
   j["per_rank_times"] = c.perRankTimes;
+  j["sync_each"] = c.syncEach;
   j["check_iterations"] = c.checkIterations;
   j["timeout_seconds"] = c.timeoutSeconds;
   j["min_busbw_gbps"] = c.minBusBandwidth ? nlohmann::json(*c.minBusBandwidth) : nlohmann::json();

@@ -52,6 +52,7 @@ struct RunConfig {
   bool perIteration = false;  ///< also time single iterations (p50/p99)
   int perIterationCount = 100;
   bool perRankTimes = false;
+  bool syncEach = false;  ///< OSU's timing: a barrier before every call, each call timed alone
 
   int checkIterations = 1;  ///< -c: 0 disables data checks
   double timeoutSeconds = 300;

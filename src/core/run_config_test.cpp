@@ -140,6 +140,7 @@ TEST(ConfigJson, ChangesWithEveryMeasurementSetting) {
       {"pair", [](RunConfig& c) { c.peerB = 2; }},
       {"window", [](RunConfig& c) { c.window = 8; }},
       {"per-iteration", [](RunConfig& c) { c.perIteration = true; }},
+      {"sync each", [](RunConfig& c) { c.syncEach = true; }},
       {"corrupt rank", [](RunConfig& c) { c.testCorruptRank = 0; }},
   };
   for (const auto& [what, change] : changes) {

@@ -6,9 +6,20 @@
 
 namespace cclbench {
 
-double timedBatch(Backend& backend, Bootstrap& bootstrap, Operation& op, int iterations) {
-  bootstrap.barrier();
-  return op.participates() ? backend.timeIterations(op.issuer(), iterations) : 0.0;
+double timedBatch(Backend& backend, Bootstrap& bootstrap, Operation& op, int iterations,
+                  BatchTiming timing) {
+  if (timing == BatchTiming::kPipelined) {
+    bootstrap.barrier();
+    return op.participates() ? backend.timeIterations(op.issuer(), iterations) : 0.0;
+  }
+  double total = 0;
+  double one = 0;
+  for (int i = 0; i < iterations; ++i) {
+    bootstrap.barrier();
+    if (op.participates()) backend.timeEachIteration(op.issuer(), {&one, 1});
+    total += one;
+  }
+  return op.participates() ? total : 0.0;
 }
 
 double agreedMax(Bootstrap& bootstrap, double value) {
@@ -17,7 +28,7 @@ double agreedMax(Bootstrap& bootstrap, double value) {
 }
 
 Calibration calibrate(Backend& backend, Bootstrap& bootstrap, Operation& op, double batchSeconds,
-                      int warmupIterations, double warmupSeconds) {
+                      int warmupIterations, double warmupSeconds, BatchTiming timing) {
   // One cold iteration four times the target: a warm one is still above the target (1 it is).
   if (warmupIterations > 0 && warmupSeconds / warmupIterations > 4 * batchSeconds) {
     return {1, warmupSeconds / warmupIterations, 0};
@@ -25,7 +36,8 @@ Calibration calibrate(Backend& backend, Bootstrap& bootstrap, Operation& op, dou
   constexpr int kMaxProbes = 12;
   Calibration c;
   while (true) {
-    const double seconds = agreedMax(bootstrap, timedBatch(backend, bootstrap, op, c.iterations));
+    const double seconds =
+        agreedMax(bootstrap, timedBatch(backend, bootstrap, op, c.iterations, timing));
     ++c.probes;
     c.batchSeconds = seconds;
     const bool inBand = seconds >= kAcceptLow * batchSeconds && seconds <= kAcceptHigh * batchSeconds;

@@ -11,9 +11,16 @@ namespace cclbench {
 /// The most iterations one batch may hold.
 inline constexpr int kMaxIterationsPerBatch = 1 << 20;
 
+/// How the calls of a batch are timed.
+enum class BatchTiming {
+  kPipelined,  ///< back to back, one clock around the batch (nccl-tests)
+  kSyncEach,   ///< a barrier before every call, each call timed alone and summed (OSU)
+};
+
 /// Collective: all ranks line up (bootstrap barrier), then this rank times `iterations` calls.
 /// Returns this rank's seconds (0 on ranks that take no part).
-double timedBatch(Backend& backend, Bootstrap& bootstrap, Operation& op, int iterations);
+double timedBatch(Backend& backend, Bootstrap& bootstrap, Operation& op, int iterations,
+                  BatchTiming timing = BatchTiming::kPipelined);
 
 /// Collective: the largest of the ranks' values.
 double agreedMax(Bootstrap& bootstrap, double value);
@@ -36,6 +43,7 @@ inline constexpr double kAcceptHigh = 1.5;
 /// alone takes longer. The warm-up (`warmupIterations` took the agreed `warmupSeconds`, cold)
 /// only short-cuts sizes where one iteration takes far longer than the target.
 Calibration calibrate(Backend& backend, Bootstrap& bootstrap, Operation& op, double batchSeconds,
-                      int warmupIterations = 0, double warmupSeconds = 0);
+                      int warmupIterations = 0, double warmupSeconds = 0,
+                      BatchTiming timing = BatchTiming::kPipelined);
 
 }  // namespace cclbench

@@ -19,12 +19,7 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 int operationsPerIteration(Collective c, int window) {
-  switch (c) {
-    case Collective::kLatency: return 2;
-    case Collective::kBandwidth:
-    case Collective::kBiBandwidth: return window;
-    default: return 1;
-  }
+  return info(c).operationsPerIteration(window);
 }
 
 std::string describe(const CaseSpec& spec) {
@@ -98,9 +93,13 @@ struct Engine::Impl {
     return v;
   }
 
+  BatchTiming timing() const {
+    return config.syncEach ? BatchTiming::kSyncEach : BatchTiming::kPipelined;
+  }
+
   double timedBatch(Operation& op, int iterations) {
     kick();
-    return cclbench::timedBatch(backend, bootstrap, op, iterations);
+    return cclbench::timedBatch(backend, bootstrap, op, iterations, timing());
   }
 
   CaseRecord measure(const CaseSpec& spec) {
@@ -123,7 +122,7 @@ struct Engine::Impl {
     int iterations = config.iterationsPerBatch;
     if (iterations <= 0) {
       const Calibration c = calibrate(backend, bootstrap, op, config.batchSeconds,
-                                      config.warmupIterations, warmupSeconds);
+                                      config.warmupIterations, warmupSeconds, timing());
       iterations = c.iterations;
       record.calibration = CalibrationInfo{c.batchSeconds, c.probes};
     }

@@ -212,6 +212,17 @@ TEST(Engine, CalibrationComesBackDownFromAnOvershoot) {
   }
 }
 
+TEST(Engine, SyncEachTimesEveryCallAloneAndSumsThem) {
+  // Each rank's calls take a fixed time; with a barrier before each, the batch is the sum of the
+  // calls and the per-iteration time the same as pipelined (the fake clock has no barrier cost).
+  RunConfig c = fixedConfig();
+  c.syncEach = true;
+  for (const CaseRecord& r : measureOne(c, spec(Collective::kAllReduce, 4096))) {
+    EXPECT_EQ(r.samplesUs.size(), 5u);
+    EXPECT_DOUBLE_EQ(r.timeUs.median, 4.0);  // the slowest rank (-a 3)
+  }
+}
+
 TEST(Engine, FixedIterationsRecordNoCalibration) {
   for (const CaseRecord& r : measureOne(fixedConfig(), spec(Collective::kAllReduce, 4096))) {
     EXPECT_FALSE(r.calibration.has_value());

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/element_codec.hpp"
+#include "core/error.hpp"
 #include "core/host_pattern.hpp"
 
 namespace cclbench::fake {
@@ -90,10 +91,10 @@ uint64_t FakeBackend::countWrong(const void* data, std::size_t count, DType type
   return pattern::countWrongHost(data, count, type, spec);
 }
 
-void FakeBackend::collective(const void* send, void* recv, DType type, const Compute& compute) {
+void FakeBackend::exchangeAll(const void* send, void* recv, DType type, const Compute& outputOf) {
   world_->sends[rank_] = send;
   world_->barrier.arrive_and_wait();
-  const std::vector<uint64_t> result = compute(world_->sends);
+  const std::vector<uint64_t> result = outputOf(world_->sends);
   world_->barrier.arrive_and_wait();  // nobody writes before everybody has read
   for (std::size_t i = 0; i < result.size(); ++i) storeBits(recv, i, sizeOf(type), result[i]);
   spoil(recv, result.size(), type);
@@ -122,13 +123,27 @@ void FakeBackend::spoil(void* recv, std::size_t count, DType type) const {
   storeBits(recv, 0, sizeOf(type), codec::encode(type, 100.0));
 }
 
+void FakeBackend::collective(const CollectiveCall& c) {
+  switch (c.collective) {
+    case Collective::kAllReduce: return allReduce(c.send, c.recv, c.count, c.type, c.op);
+    case Collective::kAllGather: return allGather(c.send, c.recv, c.count, c.type);
+    case Collective::kReduceScatter: return reduceScatter(c.send, c.recv, c.count, c.type, c.op);
+    case Collective::kBroadcast: return broadcast(c.send, c.recv, c.count, c.type, c.root);
+    case Collective::kReduce: return reduce(c.send, c.recv, c.count, c.type, c.op, c.root);
+    case Collective::kAllToAll: return allToAll(c.send, c.recv, c.count, c.type);
+    default:
+      throw Error(ExitCode::kNotAvailable,
+                  std::string("the fake backend has no call for ") + cclbench::name(c.collective));
+  }
+}
+
 void FakeBackend::allReduce(const void* send, void* recv, std::size_t count, DType type, RedOp op) {
-  collective(send, recv, type,
-             [&](const auto& sends) { return reduceElements(sends, 0, count, type, op); });
+  exchangeAll(send, recv, type,
+                [&](const auto& sends) { return reduceElements(sends, 0, count, type, op); });
 }
 
 void FakeBackend::allGather(const void* send, void* recv, std::size_t countPerRank, DType type) {
-  collective(send, recv, type, [&](const auto& sends) {
+  exchangeAll(send, recv, type, [&](const auto& sends) {
     std::vector<uint64_t> out;
     for (int p = 0; p < size(); ++p) {
       for (std::size_t o = 0; o < countPerRank; ++o) {
@@ -141,13 +156,13 @@ void FakeBackend::allGather(const void* send, void* recv, std::size_t countPerRa
 
 void FakeBackend::reduceScatter(const void* send, void* recv, std::size_t countPerRank, DType type,
                                 RedOp op) {
-  collective(send, recv, type, [&](const auto& sends) {
+  exchangeAll(send, recv, type, [&](const auto& sends) {
     return reduceElements(sends, countPerRank * rank_, countPerRank, type, op);
   });
 }
 
 void FakeBackend::broadcast(const void* send, void* recv, std::size_t count, DType type, int root) {
-  collective(send, recv, type, [&](const auto& sends) {
+  exchangeAll(send, recv, type, [&](const auto& sends) {
     std::vector<uint64_t> out(count);
     for (std::size_t o = 0; o < count; ++o) out[o] = loadBits(sends[root], o, sizeOf(type));
     return out;
@@ -156,13 +171,13 @@ void FakeBackend::broadcast(const void* send, void* recv, std::size_t count, DTy
 
 void FakeBackend::reduce(const void* send, void* recv, std::size_t count, DType type, RedOp op,
                          int root) {
-  collective(send, recv, type, [&](const auto& sends) {
+  exchangeAll(send, recv, type, [&](const auto& sends) {
     return rank_ == root ? reduceElements(sends, 0, count, type, op) : std::vector<uint64_t>();
   });
 }
 
 void FakeBackend::allToAll(const void* send, void* recv, std::size_t countPerPeer, DType type) {
-  collective(send, recv, type, [&](const auto& sends) {
+  exchangeAll(send, recv, type, [&](const auto& sends) {
     std::vector<uint64_t> out;
     for (int p = 0; p < size(); ++p) {
       for (std::size_t o = 0; o < countPerPeer; ++o) {

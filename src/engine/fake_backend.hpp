@@ -51,14 +51,7 @@ class FakeBackend final : public Backend {
   uint64_t countWrong(const void* data, std::size_t count, DType type,
                       const pattern::OutputSpec& spec) override;
 
-  void allReduce(const void* send, void* recv, std::size_t count, DType type, RedOp op) override;
-  void allGather(const void* send, void* recv, std::size_t countPerRank, DType type) override;
-  void reduceScatter(const void* send, void* recv, std::size_t countPerRank, DType type,
-                     RedOp op) override;
-  void broadcast(const void* send, void* recv, std::size_t count, DType type, int root) override;
-  void reduce(const void* send, void* recv, std::size_t count, DType type, RedOp op,
-              int root) override;
-  void allToAll(const void* send, void* recv, std::size_t countPerPeer, DType type) override;
+  void collective(const CollectiveCall& call) override;
   void exchange(std::span<const PeerOp> ops, DType type) override;
   void barrier() override;
   void synchronize() override {}
@@ -71,10 +64,16 @@ class FakeBackend final : public Backend {
   int timingCalls() const { return calls_; }
 
  private:
-  /// Publishes `send`, lets `compute` read every rank's send buffer into this rank's result
+  /// Publishes `send`, lets `outputOf` read every rank's send buffer into this rank's result
   /// (stored bits of each output element), then, once all ranks have read, writes it to `recv`.
   using Compute = std::function<std::vector<uint64_t>(const std::vector<const void*>& sends)>;
-  void collective(const void* send, void* recv, DType type, const Compute& compute);
+  void exchangeAll(const void* send, void* recv, DType type, const Compute& outputOf);
+  void allReduce(const void* send, void* recv, std::size_t count, DType type, RedOp op);
+  void allGather(const void* send, void* recv, std::size_t countPerRank, DType type);
+  void reduceScatter(const void* send, void* recv, std::size_t countPerRank, DType type, RedOp op);
+  void broadcast(const void* send, void* recv, std::size_t count, DType type, int root);
+  void reduce(const void* send, void* recv, std::size_t count, DType type, RedOp op, int root);
+  void allToAll(const void* send, void* recv, std::size_t countPerPeer, DType type);
   std::vector<uint64_t> reduceElements(const std::vector<const void*>& sends, std::size_t first,
                                        std::size_t count, DType type, RedOp op) const;
   void spoil(void* recv, std::size_t count, DType type) const;

@@ -44,66 +44,20 @@ Operation::Operation(Backend& backend, BufferPool& buffers, const CaseSpec& spec
 }
 
 void Operation::buildIssuer() {
-  Backend& b = backend_;
-  const DType type = spec_.dtype;
-  const RedOp op = spec_.op;
-  const std::size_t count = spec_.shape.count;
-  const int root = spec_.root;
-  const void* send = send_;
-  void* recv = recv_;
-  const int rank = b.rank();
-  const int n = b.size();
-  switch (spec_.collective) {
-    case Collective::kAllReduce:
-      issue_ = [&b, send, recv, count, type, op] { b.allReduce(send, recv, count, type, op); };
-      return;
-    case Collective::kAllGather:
-      issue_ = [&b, send, recv, count, type] { b.allGather(send, recv, count, type); };
-      return;
-    case Collective::kReduceScatter:
-      issue_ = [&b, send, recv, count, type, op] { b.reduceScatter(send, recv, count, type, op); };
-      return;
-    case Collective::kBroadcast:
-      issue_ = [&b, send, recv, count, type, root] { b.broadcast(send, recv, count, type, root); };
-      return;
-    case Collective::kReduce:
-      issue_ = [&b, send, recv, count, type, op, root] {
-        b.reduce(send, recv, count, type, op, root);
-      };
-      return;
-    case Collective::kAllToAll:
-      issue_ = [&b, send, recv, count, type] { b.allToAll(send, recv, count, type); };
-      return;
-    case Collective::kSendRecv:
-      first_ = {{PeerOp::Kind::kRecv, recv_, count, (rank - 1 + n) % n},
-                {PeerOp::Kind::kSend, send_, count, (rank + 1) % n}};
-      break;
-    case Collective::kLatency:
-      if (rank == peerA_) {
-        first_ = {{PeerOp::Kind::kSend, send_, count, peerB_}};
-        second_ = {{PeerOp::Kind::kRecv, recv_, count, peerB_}};
-      } else if (rank == peerB_) {
-        first_ = {{PeerOp::Kind::kRecv, recv_, count, peerA_}};
-        second_ = {{PeerOp::Kind::kSend, send_, count, peerA_}};
-      }
-      break;
-    case Collective::kBandwidth:
-      if (rank == peerA_) {
-        first_.assign(window_, {PeerOp::Kind::kSend, send_, count, peerB_});
-        second_ = {{PeerOp::Kind::kRecv, buffers_.ack(), 1, peerB_}};
-      } else if (rank == peerB_) {
-        first_.assign(window_, {PeerOp::Kind::kRecv, recv_, count, peerA_});
-        second_ = {{PeerOp::Kind::kSend, buffers_.ack(), 1, peerA_}};
-      }
-      break;
-    case Collective::kBiBandwidth:
-      if (participates_) {
-        const int peer = rank == peerA_ ? peerB_ : peerA_;
-        first_.assign(window_, {PeerOp::Kind::kRecv, recv_, count, peer});
-        first_.insert(first_.end(), window_, {PeerOp::Kind::kSend, send_, count, peer});
-      }
-      break;
+  const CollectiveInfo& ci = info(spec_.collective);
+  if (!ci.exchanges) {
+    const CollectiveCall call{spec_.collective, send_, recv_, spec_.shape.count,
+                              spec_.dtype, spec_.op, spec_.root};
+    Backend& b = backend_;
+    issue_ = [&b, call] { b.collective(call); };
+    return;
   }
+  const ExchangePlan plan =
+      ci.exchanges({backend_.rank(), backend_.size(), peerA_, peerB_, window_, send_, recv_,
+                    buffers_.ack(), spec_.shape.count});
+  first_ = plan.first;
+  second_ = plan.second;
+  const DType type = spec_.dtype;
   if (first_.empty()) {
     issue_ = [] {};
   } else if (second_.empty()) {
@@ -140,19 +94,18 @@ void Operation::corruptOutput() {
 bool Operation::repeatable() const {
   if (spec_.placement == Placement::kOutOfPlace) return true;
   const bool idempotentOp = spec_.op == RedOp::kMin || spec_.op == RedOp::kMax;
-  switch (spec_.collective) {
-    case Collective::kAllGather:
-    case Collective::kBroadcast: return true;
-    case Collective::kAllReduce:
-    case Collective::kReduce: return idempotentOp;
-    case Collective::kReduceScatter:
+  switch (info(spec_.collective).inPlaceRepeat) {
+    case InPlaceRepeat::kAlways: return true;
+    case InPlaceRepeat::kIdempotentOp: return idempotentOp;
+    case InPlaceRepeat::kIdempotentOwnChunk:
       // Idempotent only when the result lands on this rank's own input chunk.
       return idempotentOp &&
-             layout_.recvOffset == layout_.sendOffset + spec_.shape.count *
-                                                            static_cast<std::size_t>(
-                                                                backend_.rank());
-    default: return false;
+             layout_.recvOffset ==
+                 layout_.sendOffset +
+                     spec_.shape.count * static_cast<std::size_t>(backend_.rank());
+    case InPlaceRepeat::kNever: return false;
   }
+  return false;
 }
 
 }  // namespace cclbench

@@ -77,7 +77,8 @@ void probeConnections(Backend& backend) {
   constexpr std::size_t kCount = 1 << 18;  // 1 MiB of floats
   Buffer send = backend.allocate(kCount * sizeof(float));
   Buffer recv = backend.allocate(kCount * sizeof(float));
-  backend.allReduce(send.data(), recv.data(), kCount, DType::kFloat, RedOp::kSum);
+  backend.collective({Collective::kAllReduce, send.data(), recv.data(), kCount, DType::kFloat,
+                      RedOp::kSum, -1});
   const int n = backend.size();
   const int r = backend.rank();
   const PeerOp ring[] = {{PeerOp::Kind::kRecv, recv.data(), kCount, (r - 1 + n) % n},

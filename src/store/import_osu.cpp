@@ -61,19 +61,7 @@ std::optional<Collective> osuCollective(const std::string& title) {
       has(t, "gatherv") || has(t, "alltoallv") || has(t, "alltoallw") || has(t, "scatterv")) {
     return std::nullopt;
   }
-  if (has(t, "bi-directional bandwidth")) return Collective::kBiBandwidth;
-  if (has(t, "bandwidth")) return Collective::kBandwidth;
-  if (has(t, "allreduce")) return Collective::kAllReduce;
-  if (has(t, "reduce_scatter") || has(t, "reduce-scatter") || has(t, "reduce scatter")) {
-    return Collective::kReduceScatter;
-  }
-  if (has(t, "allgather")) return Collective::kAllGather;
-  if (has(t, "alltoall") || has(t, "all-to-all")) return Collective::kAllToAll;
-  if (has(t, "broadcast") || has(t, "bcast")) return Collective::kBroadcast;
-  if (has(t, "reduce")) return Collective::kReduce;
-  if (has(t, "gather") || has(t, "scatter") || has(t, "barrier")) return std::nullopt;
-  if (has(t, "latency")) return Collective::kLatency;
-  return std::nullopt;
+  return collectiveOfOsuTitle(t);
 }
 
 std::string columnKind(const std::string& label) {

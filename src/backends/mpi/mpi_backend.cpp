@@ -98,49 +98,53 @@ class MpiBackend final : public Backend {
     return pattern::countWrongHost(data, count, type, spec);
   }
 
-  void allReduce(const void* send, void* recv, std::size_t count, DType type, RedOp op) override {
-    check(MPI_Allreduce(send == recv ? MPI_IN_PLACE : send, recv, asInt(count),
-                        types_.datatype(type), types_.reduction(type, op), comm_),
-          "MPI_Allreduce");
-    if (op == RedOp::kAvg) mpi::divideElements(recv, count, type, size_);
-  }
-
-  void allGather(const void* send, void* recv, std::size_t countPerRank, DType type) override {
-    const std::size_t bytes = countPerRank * sizeOf(type);
-    const bool inPlace = static_cast<const char*>(recv) + bytes * rank_ == send;
-    check(MPI_Allgather(inPlace ? MPI_IN_PLACE : send, asInt(countPerRank), types_.datatype(type),
-                        recv, asInt(countPerRank), types_.datatype(type), comm_),
-          "MPI_Allgather");
-  }
-
-  void reduceScatter(const void* send, void* recv, std::size_t countPerRank, DType type,
-                     RedOp op) override {
-    check(MPI_Reduce_scatter_block(send == recv ? MPI_IN_PLACE : send, recv, asInt(countPerRank),
-                                   types_.datatype(type), types_.reduction(type, op), comm_),
-          "MPI_Reduce_scatter_block");
-    if (op == RedOp::kAvg) mpi::divideElements(recv, countPerRank, type, size_);
-  }
-
-  void broadcast(const void* send, void* recv, std::size_t count, DType type, int root) override {
-    // MPI broadcasts in one buffer: out-of-place copies the root's input into it first.
-    if (rank_ == root && send != recv) std::memcpy(recv, send, count * sizeOf(type));
-    check(MPI_Bcast(recv, asInt(count), types_.datatype(type), root, comm_), "MPI_Bcast");
-  }
-
-  void reduce(const void* send, void* recv, std::size_t count, DType type, RedOp op,
-              int root) override {
-    const void* source = (send == recv && rank_ == root) ? MPI_IN_PLACE : send;
-    check(MPI_Reduce(source, recv, asInt(count), types_.datatype(type),
-                     types_.reduction(type, op), root, comm_),
-          "MPI_Reduce");
-    if (op == RedOp::kAvg && rank_ == root) mpi::divideElements(recv, count, type, size_);
-  }
-
-  void allToAll(const void* send, void* recv, std::size_t countPerPeer, DType type) override {
-    check(MPI_Alltoall(send == recv ? MPI_IN_PLACE : send, asInt(countPerPeer),
-                       types_.datatype(type), recv, asInt(countPerPeer), types_.datatype(type),
-                       comm_),
-          "MPI_Alltoall");
+  void collective(const CollectiveCall& c) override {
+    const MPI_Datatype type = types_.datatype(c.type);
+    const int count = asInt(c.count);
+    const bool inPlace = c.send == c.recv;
+    switch (c.collective) {
+      case Collective::kAllReduce:
+        check(MPI_Allreduce(inPlace ? MPI_IN_PLACE : c.send, c.recv, count, type,
+                            types_.reduction(c.type, c.op), comm_),
+              "MPI_Allreduce");
+        if (c.op == RedOp::kAvg) mpi::divideElements(c.recv, c.count, c.type, size_);
+        return;
+      case Collective::kAllGather: {
+        const std::size_t bytes = c.count * sizeOf(c.type);
+        const bool ownChunk = static_cast<const char*>(c.recv) + bytes * rank_ == c.send;
+        check(MPI_Allgather(ownChunk ? MPI_IN_PLACE : c.send, count, type, c.recv, count, type,
+                            comm_),
+              "MPI_Allgather");
+        return;
+      }
+      case Collective::kReduceScatter:
+        check(MPI_Reduce_scatter_block(inPlace ? MPI_IN_PLACE : c.send, c.recv, count, type,
+                                       types_.reduction(c.type, c.op), comm_),
+              "MPI_Reduce_scatter_block");
+        if (c.op == RedOp::kAvg) mpi::divideElements(c.recv, c.count, c.type, size_);
+        return;
+      case Collective::kBroadcast:
+        // MPI broadcasts in one buffer: out-of-place copies the root's input into it first.
+        if (rank_ == c.root && !inPlace) std::memcpy(c.recv, c.send, c.count * sizeOf(c.type));
+        check(MPI_Bcast(c.recv, count, type, c.root, comm_), "MPI_Bcast");
+        return;
+      case Collective::kReduce:
+        check(MPI_Reduce(inPlace && rank_ == c.root ? MPI_IN_PLACE : c.send, c.recv, count, type,
+                         types_.reduction(c.type, c.op), c.root, comm_),
+              "MPI_Reduce");
+        if (c.op == RedOp::kAvg && rank_ == c.root) {
+          mpi::divideElements(c.recv, c.count, c.type, size_);
+        }
+        return;
+      case Collective::kAllToAll:
+        check(MPI_Alltoall(inPlace ? MPI_IN_PLACE : c.send, count, type, c.recv, count, type,
+                           comm_),
+              "MPI_Alltoall");
+        return;
+      default:
+        throw Error(ExitCode::kNotAvailable,
+                    std::string("the MPI backend has no call for ") + cclbench::name(c.collective));
+    }
   }
 
   void exchange(std::span<const PeerOp> ops, DType type) override {

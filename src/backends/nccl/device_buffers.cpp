@@ -67,26 +67,17 @@ class DeviceBuffers final : public Backend {
     synchronize();
     return wrong;
   }
-  void allReduce(const void* s, void* r, std::size_t n, DType t, RedOp op) override {
-    host_->allReduce(s, r, n, t, op);
-  }
-  void allGather(const void* s, void* r, std::size_t n, DType t) override {
-    host_->allGather(s, r, n, t);
-  }
-  void reduceScatter(const void* s, void* r, std::size_t n, DType t, RedOp op) override {
-    host_->reduceScatter(s, r, n, t, op);
-  }
-  void broadcast(const void* s, void* r, std::size_t n, DType t, int root) override {
-    if (rank() == root && s != r) {  // the MPI backend copies with memcpy on the host
-      check(cudaMemcpy(r, s, n * sizeOf(t), cudaMemcpyDeviceToDevice), "cudaMemcpy");
+  void collective(const CollectiveCall& c) override {
+    if (c.collective == Collective::kBroadcast && rank() == c.root && c.send != c.recv) {
+      // The MPI backend copies the root's input with memcpy on the host: copy on the device.
+      check(cudaMemcpy(c.recv, c.send, c.count * sizeOf(c.type), cudaMemcpyDeviceToDevice),
+            "cudaMemcpy");
+      CollectiveCall inPlace = c;
+      inPlace.send = c.recv;
+      host_->collective(inPlace);
+      return;
     }
-    host_->broadcast(r, r, n, t, root);
-  }
-  void reduce(const void* s, void* r, std::size_t n, DType t, RedOp op, int root) override {
-    host_->reduce(s, r, n, t, op, root);
-  }
-  void allToAll(const void* s, void* r, std::size_t n, DType t) override {
-    host_->allToAll(s, r, n, t);
+    host_->collective(c);
   }
   void exchange(std::span<const PeerOp> ops, DType t) override { host_->exchange(ops, t); }
   void barrier() override { host_->barrier(); }

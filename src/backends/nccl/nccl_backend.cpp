@@ -220,45 +220,56 @@ class NcclBackend final : public Backend {
     return *wrongHost_;
   }
 
-  void allReduce(const void* send, void* recv, std::size_t count, DType type, RedOp op) override {
-    call(ncclAllReduce(send, recv, count, *ncclType(type), redOp(type, op), comm_, stream_),
-         "ncclAllReduce");
+  void collective(const CollectiveCall& c) override {
+    const ncclDataType_t type = *ncclType(c.type);
+    switch (c.collective) {
+      case Collective::kAllReduce:
+        call(ncclAllReduce(c.send, c.recv, c.count, type, redOp(c.type, c.op), comm_, stream_),
+             "ncclAllReduce");
+        return;
+      case Collective::kAllGather:
+        call(ncclAllGather(c.send, c.recv, c.count, type, comm_, stream_), "ncclAllGather");
+        return;
+      case Collective::kReduceScatter:
+        call(ncclReduceScatter(c.send, c.recv, c.count, type, redOp(c.type, c.op), comm_, stream_),
+             "ncclReduceScatter");
+        return;
+      case Collective::kBroadcast:
+        call(ncclBroadcast(c.send, c.recv, c.count, type, c.root, comm_, stream_),
+             "ncclBroadcast");
+        return;
+      case Collective::kReduce:
+        call(ncclReduce(c.send, c.recv, c.count, type, redOp(c.type, c.op), c.root, comm_, stream_),
+             "ncclReduce");
+        return;
+      case Collective::kAllToAll:
+        allToAll(c.send, c.recv, c.count, c.type);
+        return;
+      default:
+        throw Error(ExitCode::kNotAvailable,
+                    std::string("the NCCL backend has no call for ") + cclbench::name(c.collective));
+    }
   }
-  void allGather(const void* send, void* recv, std::size_t countPerRank, DType type) override {
-    call(ncclAllGather(send, recv, countPerRank, *ncclType(type), comm_, stream_),
-         "ncclAllGather");
-  }
-  void reduceScatter(const void* send, void* recv, std::size_t countPerRank, DType type,
-                     RedOp op) override {
-    call(ncclReduceScatter(send, recv, countPerRank, *ncclType(type), redOp(type, op), comm_,
-                           stream_),
-         "ncclReduceScatter");
-  }
-  void broadcast(const void* send, void* recv, std::size_t count, DType type, int root) override {
-    call(ncclBroadcast(send, recv, count, *ncclType(type), root, comm_, stream_), "ncclBroadcast");
-  }
-  void reduce(const void* send, void* recv, std::size_t count, DType type, RedOp op,
-              int root) override {
-    call(ncclReduce(send, recv, count, *ncclType(type), redOp(type, op), root, comm_, stream_),
-         "ncclReduce");
-  }
-  void allToAll(const void* send, void* recv, std::size_t countPerPeer, DType type) override {
+
+  void allToAll(const void* send, void* recv, std::size_t countPerPeer, DType elementType) {
+    const ncclDataType_t type = *ncclType(elementType);
 #if NCCL_VERSION_CODE >= NCCL_VERSION(2, 28, 0)
-    call(ncclAlltoAll(send, recv, countPerPeer, *ncclType(type), comm_, stream_), "ncclAlltoAll");
+    call(ncclAlltoAll(send, recv, countPerPeer, type, comm_, stream_), "ncclAlltoAll");
 #else
-    const std::size_t bytes = countPerPeer * sizeOf(type);
+    const std::size_t bytes = countPerPeer * sizeOf(elementType);
     call(ncclGroupStart(), "ncclGroupStart");
     for (int peer = 0; peer < size_; ++peer) {
-      call(ncclSend(static_cast<const char*>(send) + peer * bytes, countPerPeer, *ncclType(type),
-                    peer, comm_, stream_),
+      call(ncclSend(static_cast<const char*>(send) + peer * bytes, countPerPeer, type, peer, comm_,
+                    stream_),
            "ncclSend");
-      call(ncclRecv(static_cast<char*>(recv) + peer * bytes, countPerPeer, *ncclType(type), peer,
-                    comm_, stream_),
+      call(ncclRecv(static_cast<char*>(recv) + peer * bytes, countPerPeer, type, peer, comm_,
+                    stream_),
            "ncclRecv");
     }
     call(ncclGroupEnd(), "ncclGroupEnd");
 #endif
   }
+
   void exchange(std::span<const PeerOp> ops, DType type) override {
     call(ncclGroupStart(), "ncclGroupStart");
     for (const PeerOp& op : ops) {
@@ -277,7 +288,8 @@ class NcclBackend final : public Backend {
   void barrier() override {
     // A one-element all-reduce on the communication stream, completed.
     if (!barrierBuffer_) check(cudaMalloc(&barrierBuffer_, sizeof(float)), "cudaMalloc");
-    allReduce(barrierBuffer_, barrierBuffer_, 1, DType::kFloat, RedOp::kSum);
+    collective({Collective::kAllReduce, barrierBuffer_, barrierBuffer_, 1, DType::kFloat,
+                RedOp::kSum, -1});
     synchronize();
   }
 
