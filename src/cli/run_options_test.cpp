@@ -108,7 +108,7 @@ TEST(RunOptions, AllCollectivesMeansTheNonPointToPointOnes) {
   EXPECT_THAT(parse({"all"}).collectives,
               ElementsAre(Collective::kAllReduce, Collective::kAllGather,
                           Collective::kReduceScatter, Collective::kBroadcast, Collective::kReduce,
-                          Collective::kAllToAll, Collective::kSendRecv));
+                          Collective::kAllToAll, Collective::kSendRecv, Collective::kGather));
 }
 
 TEST(RunOptions, PlaceAndPair) {

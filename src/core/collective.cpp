@@ -145,6 +145,9 @@ const std::vector<CollectiveInfo> kTable = {
     {Collective::kBiBandwidth, "bibw", "bibw", {}, {"bi-directional bandwidth"},
      false, false, true, false, false, whole, unitFactor, 2, windowOperations, Layout::kCopyOf,
      pairPartner, InPlaceRepeat::kNever, windowsBothWays},
+    {Collective::kGather, "gather", "gather", {}, {"gather latency"},
+     false, true, false, true, true, gathered, gatherFactor, 1, oneOperation, Layout::kGathered,
+     rootOnly, InPlaceRepeat::kAlways, nullptr},
 };
 
 }  // namespace

@@ -30,6 +30,7 @@ enum class Collective {
   kLatency,      ///< ping-pong between a pair, half the round trip (osu_latency)
   kBandwidth,    ///< a window of messages one way, then an ack (osu_bw)
   kBiBandwidth,  ///< windows both ways at once (osu_bibw)
+  kGather,       ///< every rank's chunk to the root (nccl-tests gather_perf, osu_gather)
 };
 
 /// Element counts of one case, as nccl-tests computes them from the size asked for.

@@ -134,14 +134,14 @@ TEST(ParseCollective, AcceptsBothSpellingsAndPerfSuffix) {
   for (const auto& [text, expected] : names) {
     EXPECT_EQ(parseCollective(text), expected) << text;
   }
-  for (const char* bad : {"", "all", "allreduce2", "_perf", "gather", "ALLREDUCE_PERF_perf"}) {
+  for (const char* bad : {"", "all", "allreduce2", "_perf", "scatter", "ALLREDUCE_PERF_perf"}) {
     EXPECT_EQ(parseCollective(bad), std::nullopt) << bad;
   }
 }
 
 TEST(CollectiveTable, EveryEntryDescribesItself) {
   const auto all = allCollectives();
-  ASSERT_EQ(all.size(), 10u);
+  ASSERT_EQ(all.size(), 11u);
   for (Collective c : all) {
     EXPECT_EQ(info(c).id, c);
     EXPECT_EQ(parseCollective(info(c).name), c);
@@ -292,6 +292,25 @@ TEST(CollectiveTable, OsuTitlesNameTheirOperation) {
       {"# osu mpi scatter latency test v7.4", std::nullopt},
   };
   for (const auto& [title, want] : titles) EXPECT_EQ(collectiveOfOsuTitle(title), want) << title;
+}
+
+TEST(Gather, ShapeCheckAndBandwidthAsNcclTestsGatherPerf) {
+  // nccl-tests gather_perf: per-rank chunk rounded to 16 bytes, the root receives all chunks.
+  const CaseShape s = shapeOf(Collective::kGather, 1000, sizeof(float), 4);
+  EXPECT_EQ(s.count, 60u);  // 250 floats over 4 ranks: 62, down to a multiple of 4 floats
+  EXPECT_EQ(s.sendCount, 60u);
+  EXPECT_EQ(s.recvCount, 240u);
+  EXPECT_EQ(s.sendInPlaceOffset, 60u);
+  EXPECT_EQ(s.sizeBytes, 240u * 4);
+  EXPECT_DOUBLE_EQ(busBandwidthFactor(Collective::kGather, 4), 0.75);
+  EXPECT_EQ(parseCollective("gather_perf"), Collective::kGather);
+  for (int rank = 0; rank < 4; ++rank) {
+    const CheckPlan plan =
+        checkPlanOf({Collective::kGather, DType::kFloat, RedOp::kNone, rank, 4, 2, 0, 1, 7}, s);
+    EXPECT_EQ(plan.output.has_value(), rank == 2) << rank;  // only the root's output is checked
+  }
+  EXPECT_EQ(collectiveOfOsuTitle("# osu mpi gather latency test v7.4"), Collective::kGather);
+  EXPECT_EQ(collectiveOfOsuTitle("# osu mpi allgather latency test v7.4"), Collective::kAllGather);
 }
 
 TEST(CollectiveTable, PointToPointPlansPostWhatEachRankDoes) {

@@ -131,6 +131,14 @@ void FakeBackend::collective(const CollectiveCall& c) {
     case Collective::kBroadcast: return broadcast(c.send, c.recv, c.count, c.type, c.root);
     case Collective::kReduce: return reduce(c.send, c.recv, c.count, c.type, c.op, c.root);
     case Collective::kAllToAll: return allToAll(c.send, c.recv, c.count, c.type);
+    case Collective::kGather:
+      return exchangeAll(c.send, c.recv, c.type, [&](const auto& sends) {
+        std::vector<uint64_t> out;
+        for (int p = 0; rank_ == c.root && p < size(); ++p) {
+          for (std::size_t o = 0; o < c.count; ++o) out.push_back(loadBits(sends[p], o, sizeOf(c.type)));
+        }
+        return out;
+      });
     default:
       throw Error(ExitCode::kNotAvailable,
                   std::string("the fake backend has no call for ") + cclbench::name(c.collective));

@@ -220,8 +220,8 @@ TEST(ImportNcclTestsConsole, MalformedInputNamesFileAndLine) {
   expectUsageError(writeTemp("allreduce-d.txt", cutThenMore), 9);
   // No binary, command line or file name tells the collective: the run's first line.
   expectUsageError(writeTemp("output.txt", std::string(kShortRun) + row8), 1);
-  const std::string gather = "# Collective test starting: gather_perf\n" + std::string(kShortRun);
-  expectUsageError(writeTemp("g.txt", gather), 1);
+  const std::string scatter = "# Collective test starting: scatter_perf\n" + std::string(kShortRun);
+  expectUsageError(writeTemp("g.txt", scatter), 1);
 }
 
 TEST(ImportNcclTestsConsole, WindowsLineEndingsAndByteOrderMark) {

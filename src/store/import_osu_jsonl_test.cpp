@@ -83,7 +83,7 @@ TEST(ImportOsu, MalformedAndUnsupported) {
                              "Latency(us)\n1                       1.00\n"
                              "2                       abc\n"),
                    4);
-  expectUsageError(writeTemp("osu-gather.txt", "\n# OSU MPI Gather Latency Test v7.4\n"), 2);
+  expectUsageError(writeTemp("osu-scatter.txt", "\n# OSU MPI Scatter Latency Test v7.4\n"), 2);
 }
 
 RunHeader sampleHeader(const std::string& id) {

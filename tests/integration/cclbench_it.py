@@ -142,7 +142,7 @@ def assert_all_correct(cases, collectives):
     check(all(c["checked"] for c in cases), "a case was not checked")
 
 
-ALL = ["allreduce", "allgather", "reducescatter", "broadcast", "reduce", "alltoall", "sendrecv"]
+ALL = ["allreduce", "allgather", "reducescatter", "broadcast", "reduce", "alltoall", "sendrecv", "gather"]
 FAST = ["-n", "3", "--samples", "3", "--no-progress"]
 
 
@@ -169,10 +169,10 @@ def collectives_mpirun4_all_types():
 
 @test(120)
 def roots_and_uneven_ranks():
-    r = expect_ok(run(["broadcast", "reduce", "-r", "2", "-b", "4K", "-e", "4K", "-o", "max,avg",
+    r = expect_ok(run(["broadcast", "reduce", "gather", "-r", "2", "-b", "4K", "-e", "4K", "-o", "max,avg",
                        "-d", "int64,half"] + FAST, mpirun=3))
     cases = validate_records(r.records(), 3)
-    assert_all_correct(cases, ["broadcast", "reduce"])
+    assert_all_correct(cases, ["broadcast", "reduce", "gather"])
     check(all(c["root"] == 2 for c in cases), "root not recorded")
 
 

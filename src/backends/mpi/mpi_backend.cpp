@@ -141,6 +141,14 @@ class MpiBackend final : public Backend {
                            comm_),
               "MPI_Alltoall");
         return;
+      case Collective::kGather: {
+        const bool ownChunk =
+            static_cast<const char*>(c.recv) + c.count * sizeOf(c.type) * rank_ == c.send;
+        check(MPI_Gather(ownChunk && rank_ == c.root ? MPI_IN_PLACE : c.send, count, type, c.recv,
+                         count, type, c.root, comm_),
+              "MPI_Gather");
+        return;
+      }
       default:
         throw Error(ExitCode::kNotAvailable,
                     std::string("the MPI backend has no call for ") + cclbench::name(c.collective));

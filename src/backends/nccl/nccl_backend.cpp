@@ -245,6 +245,20 @@ class NcclBackend final : public Backend {
       case Collective::kAllToAll:
         allToAll(c.send, c.recv, c.count, c.type);
         return;
+      case Collective::kGather: {  // NCCL has no gather: grouped send/recv, as nccl-tests does
+        const std::size_t bytes = c.count * sizeOf(c.type);
+        call(ncclGroupStart(), "ncclGroupStart");
+        if (rank_ == c.root) {
+          for (int peer = 0; peer < size_; ++peer) {
+            call(ncclRecv(static_cast<char*>(c.recv) + peer * bytes, c.count, type, peer, comm_,
+                          stream_),
+                 "ncclRecv");
+          }
+        }
+        call(ncclSend(c.send, c.count, type, c.root, comm_, stream_), "ncclSend");
+        call(ncclGroupEnd(), "ncclGroupEnd");
+        return;
+      }
       default:
         throw Error(ExitCode::kNotAvailable,
                     std::string("the NCCL backend has no call for ") + cclbench::name(c.collective));
