@@ -32,6 +32,11 @@ for tool in munged slurmctld slurmd srun sbatch; do
   command -v "$tool" >/dev/null || { echo "$tool not installed (apt-get install slurm-wlm munge)" >&2; exit 77; }
 done
 [ "$(id -u)" -eq 0 ] || { echo "starting Slurm daemons needs root" >&2; exit 77; }
+# What slurmd 22.05 needs from the machine itself (a chroot without /sys lacks both).
+grep -q " /sys/fs/cgroup " /proc/mounts 2>/dev/null ||
+  { echo "no cgroup filesystem at /sys/fs/cgroup (a chroot without /sys?): slurmd cannot start" >&2; exit 77; }
+getent hosts "$(hostname -s)" >/dev/null ||
+  { echo "this host's name $(hostname -s) does not resolve (/etc/hosts): Slurm cannot address it" >&2; exit 77; }
 
 mkdir -p "$dir"/{spool,state,log,munge}
 trap 'stop' ERR
