@@ -66,6 +66,16 @@ CCLBENCH_HD inline uint64_t mix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+/// A value in [0, n) from all 64 bits of `h` (multiply-high, no division: the fill and the check
+/// of a 256 MiB buffer would otherwise spend most of their time dividing).
+CCLBENCH_HD inline uint64_t below(uint64_t h, uint64_t n) {
+#if defined(__CUDA_ARCH__)
+  return __umul64hi(h, n);
+#else
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(h) * n) >> 64);
+#endif
+}
+
 /// The (up to) two ranks whose inputs shape element `index` of a reduction, and their values.
 struct Contributors {
   int first;
@@ -75,12 +85,14 @@ struct Contributors {
 
 CCLBENCH_HD inline Contributors contributorsOf(int nranks, uint64_t seed, uint64_t index) {
   const uint64_t h = mix64(seed ^ (index * 0x9e3779b97f4a7c15ull));
-  const int n = nranks;
-  const int first = static_cast<int>(h % static_cast<uint64_t>(n));
-  const int second =
-      n > 1 ? static_cast<int>((first + 1 + (h >> 20) % static_cast<uint64_t>(n - 1)) % n)
-            : first;
-  return {first, second, h};
+  const auto n = static_cast<uint64_t>(nranks);
+  const uint64_t first = below(h, n);  // the top bits of h; x and y below use bits 40-49
+  uint64_t second = first;
+  if (n > 1) {  // another rank: first + 1 + [0, n-1), wrapped once
+    second = first + 1 + below((h << 29) | (h >> 35), n - 1);
+    if (second >= n) second -= n;
+  }
+  return {static_cast<int>(first), static_cast<int>(second), h};
 }
 
 /// Element `index` of rank `rank`'s input.
@@ -89,7 +101,7 @@ CCLBENCH_HD inline int inputValue(ValueKind kind, int rank, int nranks, uint64_t
   if (kind == ValueKind::kData) {
     const uint64_t h = mix64(seed ^ (index * 0xd1b54a32d192ed03ull) ^
                              (static_cast<uint64_t>(rank) * 0x8cb92ba72f3d8dd7ull));
-    return static_cast<int>(h % 9);
+    return static_cast<int>(below(h, 9));
   }
   const Contributors c = contributorsOf(nranks, seed, index);
   const int x = static_cast<int>((c.hash >> 40) & 3);

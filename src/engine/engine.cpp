@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/error.hpp"
 #include "core/sizes.hpp"
 #include "engine/batch.hpp"
 #include "engine/operation.hpp"
@@ -110,7 +111,7 @@ struct Engine::Impl {
 
     step("preparing buffers for " + what);
     Operation op(backend, buffers, spec, config.peerA, config.peerB, config.window);
-    op.prepare();
+    op.prepare(config.checkIterations > 0);
 
     step(what + " (warm-up)");
     double warmupSeconds = 0;  // agreed, so calibration can start from it
@@ -239,6 +240,7 @@ struct Engine::Impl {
     record.count = spec.shape.count;
     record.ranks = backend.size();
     record.aggregation = config.aggregation;
+    record.candidate = config.candidate;
     const double seconds = record.timeUs.median * 1e-6;
     if (seconds > 0) {
       record.algBandwidthGBps = algorithmBytes(spec.collective, spec.shape.sizeBytes) / seconds / 1e9;
@@ -254,5 +256,19 @@ Engine::Engine(Backend& backend, Bootstrap& bootstrap, const RunConfig& config, 
 Engine::~Engine() = default;
 
 CaseRecord Engine::measure(const CaseSpec& spec) { return impl_->measure(spec); }
+
+void Engine::reserveFor(const std::vector<CaseSpec>& specs) {
+  std::size_t send = 0, recv = 0;
+  for (const CaseSpec& spec : specs) {
+    const auto [s, r] = Operation::bufferBytes(spec);
+    send = std::max(send, s);
+    recv = std::max(recv, r);
+  }
+  try {
+    impl_->buffers.reserve(send, recv);
+  } catch (const Error&) {
+    // Not that much memory: the cases allocate as they go, and the one that does not fit fails.
+  }
+}
 
 }  // namespace cclbench

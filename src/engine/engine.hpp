@@ -3,6 +3,7 @@
 /// confidence target or the budget, data checks) and returns its record. Never prints.
 
 #include <memory>
+#include <vector>
 
 #include "backends/backend.hpp"
 #include "core/bootstrap.hpp"
@@ -20,6 +21,11 @@ class Engine {
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
+
+  /// Allocates, before the first case, the buffers the largest of `specs` needs, so that a sweep
+  /// reuses one allocation and writes its input pattern once. Best effort: where that much memory
+  /// cannot be had, buffers grow case by case and the case that does not fit fails as it would.
+  void reserveFor(const std::vector<CaseSpec>& specs);
 
   /// Measures one case on every rank (a collective call: all ranks must call it with the same
   /// spec). The record is identical on all ranks except perRankSamplesUs (rank 0 only).

@@ -8,7 +8,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/host_pattern.hpp"
 #include "engine/fake_backend.hpp"
+#include "engine/operation.hpp"
 #include "launch/thread_bootstrap.hpp"
 
 namespace cclbench {
@@ -29,7 +31,7 @@ RunConfig fixedConfig() {
   c.collectives = {Collective::kAllReduce};
   c.dtypes = {DType::kFloat};
   c.ops = {RedOp::kSum};
-  c.sweep = {4096, 4096, 2.0, 0};
+  c.sweep = {4096, 4096, 2.0, 0, {}};
   c.warmupIterations = 1;
   c.iterationsPerBatch = 3;
   c.batches = 5;
@@ -52,7 +54,8 @@ CaseSpec spec(Collective c, uint64_t bytes, DType type = DType::kFloat, RedOp op
 /// Measures `specs` on kRanks threads, each with its own engine; returns [rank][case].
 std::vector<std::vector<CaseRecord>> measureAll(const RunConfig& config,
                                                 const std::vector<CaseSpec>& specs,
-                                                const fake::FakeOptions& options = rankProfile()) {
+                                                const fake::FakeOptions& options = rankProfile(),
+                                                bool reserve = false) {
   auto world = fake::createFakeWorld(kRanks);
   auto group = createThreadGroup(kRanks);
   std::vector<std::vector<CaseRecord>> records(kRanks);
@@ -69,6 +72,7 @@ std::vector<std::vector<CaseRecord>> measureAll(const RunConfig& config,
           std::abort();
         });
         Engine engine(backend, *bootstrap, config, &hangGuard);
+        if (reserve) engine.reserveFor(specs);
         for (const CaseSpec& s : specs) records[rank].push_back(engine.measure(s));
       } catch (const std::exception& e) {
         errors[rank] = e.what();
@@ -322,7 +326,7 @@ std::vector<CaseSpec> everyCase() {
   c.dtypes = {DType::kFloat,    DType::kInt32,   DType::kHalf,
               DType::kBfloat16, DType::kFp8E4M3, DType::kUint8};
   c.ops = {RedOp::kSum, RedOp::kProd, RedOp::kMin, RedOp::kMax, RedOp::kAvg, RedOp::kPreMulSum};
-  c.sweep = {1000, 1000, 2.0, 0};
+  c.sweep = {1000, 1000, 2.0, 0, {}};
   c.root = 2;
   fake::FakeBackend planner(fake::createFakeWorld(kRanks), 0);
   std::vector<CaseSpec> specs;
@@ -350,6 +354,66 @@ TEST(Engine, EveryCollectiveTypeAndOpChecksClean) {
       EXPECT_EQ(records[rank][i].wrong, 0u) << describe(specs[i]);
     }
   }
+}
+
+TEST(Engine, ReservedBuffersReuseTheirInputAndEveryCaseStillChecksClean) {
+  // Sizes up and down, in- and out-of-place, collectives whose inputs differ: a case that reused
+  // another's input wrongly would be caught by its check.
+  RunConfig c = fixedConfig();
+  c.checkIterations = 1;
+  std::vector<CaseSpec> specs;
+  for (uint64_t bytes : {4096u, 65536u, 1024u, 262144u, 65536u}) {
+    for (Collective coll : {Collective::kAllReduce, Collective::kAllGather, Collective::kReduce,
+                            Collective::kAllToAll}) {
+      CaseSpec s = spec(coll, bytes);
+      specs.push_back(s);
+      s.placement = Placement::kInPlace;
+      specs.push_back(s);
+      s.placement = Placement::kOutOfPlace;
+      s.seed += 1;
+      specs.push_back(s);
+    }
+  }
+  const auto records = measureAll(c, specs, rankProfile(), /*reserve=*/true);
+  for (const auto& perRank : records) {
+    ASSERT_EQ(perRank.size(), specs.size());
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      EXPECT_TRUE(perRank[i].checked) << describe(specs[i]);
+      EXPECT_EQ(perRank[i].wrong, 0u) << describe(specs[i]);
+    }
+  }
+}
+
+TEST(BufferPool, WritesOnlyTheInputElementsItDoesNotHoldYet) {
+  fake::FakeBackend backend(fake::createFakeWorld(1), 0);
+  BufferPool pool(backend);
+  pool.reserve(1024 * sizeof(float), 1024 * sizeof(float));
+  const pattern::InputSpec spec{pattern::ValueKind::kSum, 0, 2, 7, 0};
+  std::vector<float> expected(1024);
+  pattern::fillInputHost(expected.data(), expected.size(), DType::kFloat, spec);
+  auto* send = static_cast<float*>(pool.send());
+  pool.fillSendInput(100, DType::kFloat, spec);
+  EXPECT_EQ(std::vector<float>(send, send + 100), std::vector<float>(expected.begin(), expected.begin() + 100));
+  send[0] = -1;  // a sentinel: written again only where the pool forgets what it holds
+  pool.fillSendInput(1024, DType::kFloat, spec);
+  EXPECT_EQ(send[0], -1) << "the prefix it held was written again";
+  EXPECT_EQ(std::vector<float>(send + 1, send + 1024), std::vector<float>(expected.begin() + 1, expected.end()));
+  pool.fillSendInput(50, DType::kFloat, spec);
+  EXPECT_EQ(send[0], -1) << "a smaller case of the same input writes nothing";
+  pattern::InputSpec other = spec;
+  other.seed = 8;
+  pool.fillSendInput(10, DType::kFloat, other);
+  EXPECT_NE(send[0], -1) << "another pattern is written whole";
+  pool.fillSendInput(1024, DType::kFloat, spec);
+  EXPECT_EQ(std::vector<float>(send, send + 1024), expected) << "and the first is written whole again";
+  send[0] = -1;
+  pool.forgetSendInput();
+  pool.fillSendInput(1024, DType::kFloat, spec);
+  EXPECT_EQ(send[0], expected[0]);
+  send[0] = -1;
+  pool.reserve(4096 * sizeof(float), 4096 * sizeof(float));  // a new allocation holds nothing
+  pool.fillSendInput(1024, DType::kFloat, spec);
+  EXPECT_EQ(static_cast<float*>(pool.send())[0], expected[0]);
 }
 
 TEST(Engine, ACorruptingBackendIsCaughtOnce) {

@@ -7,6 +7,7 @@ namespace cclbench {
 void BufferPool::reserve(std::size_t sendBytes, std::size_t recvBytes) {
   if (send_.bytes() < sendBytes) {
     send_ = Buffer();
+    sendHolds_ = 0;
     send_ = backend_.allocate(sendBytes);
   }
   if (recv_.bytes() < recvBytes) {
@@ -14,6 +15,27 @@ void BufferPool::reserve(std::size_t sendBytes, std::size_t recvBytes) {
     recv_ = backend_.allocate(recvBytes);
   }
   if (ack_.bytes() == 0) ack_ = backend_.allocate(64);
+}
+
+std::pair<std::size_t, std::size_t> Operation::bufferBytes(const CaseSpec& spec) {
+  const std::size_t elt = sizeOf(spec.dtype);
+  return {spec.shape.sendCount * elt, std::max(spec.shape.sendCount, spec.shape.recvCount) * elt};
+}
+
+void BufferPool::fillSendInput(std::size_t count, DType type, const pattern::InputSpec& spec) {
+  const bool same = sendHolds_ > 0 && type == sendType_ && spec.kind == sendSpec_.kind &&
+                    spec.rank == sendSpec_.rank && spec.nranks == sendSpec_.nranks &&
+                    spec.seed == sendSpec_.seed && spec.firstIndex == sendSpec_.firstIndex;
+  const std::size_t from = same ? std::min(sendHolds_, count) : 0;
+  if (from < count) {
+    pattern::InputSpec rest = spec;
+    rest.firstIndex += from;
+    backend_.fillInput(static_cast<char*>(send_.data()) + from * sizeOf(type), count - from,
+                       type, rest);
+  }
+  sendType_ = type;
+  sendSpec_ = spec;
+  sendHolds_ = std::max(count, same ? sendHolds_ : 0);
 }
 
 Operation::Operation(Backend& backend, BufferPool& buffers, const CaseSpec& spec, int peerA,
@@ -27,8 +49,8 @@ Operation::Operation(Backend& backend, BufferPool& buffers, const CaseSpec& spec
       participates_(cclbench::participates(spec.collective, backend.rank(), peerA, peerB)) {
   const CaseShape& shape = spec.shape;
   const std::size_t elt = sizeOf(spec.dtype);
-  const std::size_t largest = std::max(shape.sendCount, shape.recvCount) * elt;
-  buffers_.reserve(shape.sendCount * elt, largest);
+  const auto [sendBytes, recvBytes] = bufferBytes(spec);
+  buffers_.reserve(sendBytes, recvBytes);
   plan_ = checkPlanOf({spec.collective, spec.dtype, spec.op, backend.rank(), backend.size(),
                        spec.root, peerA, peerB, spec.seed},
                       shape);
@@ -70,9 +92,13 @@ void Operation::buildIssuer() {
   }
 }
 
-void Operation::prepare() {
-  if (!participates_) return;
-  backend_.fillInput(send_, plan_.inputCount, spec_.dtype, plan_.input);
+void Operation::prepare(bool checked) {
+  if (!participates_ || !checked) return;
+  if (spec_.placement == Placement::kOutOfPlace) {
+    buffers_.fillSendInput(plan_.inputCount, spec_.dtype, plan_.input);
+  } else {
+    backend_.fillInput(send_, plan_.inputCount, spec_.dtype, plan_.input);
+  }
   if (spec_.placement == Placement::kOutOfPlace && plan_.output) {
     backend_.fillConstant(recv_, plan_.outputCount, spec_.dtype, pattern::kPoison);
   }

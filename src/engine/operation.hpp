@@ -12,20 +12,33 @@
 namespace cclbench {
 
 /// Send, receive and acknowledgement buffers, grown on demand and reused across cases.
+///
+/// The send buffer remembers the input pattern it holds: out-of-place cases only read it, so a
+/// later case with the same pattern writes only the elements beyond those already written (a
+/// sweep writes its largest input once instead of once per size: at 256 MiB the fill costs more
+/// than several iterations of the collective).
 class BufferPool {
  public:
   explicit BufferPool(Backend& backend) : backend_(backend) {}
-  /// Makes sure the buffers hold at least these many bytes; returns {send, recv, ack}.
+  /// Makes sure the buffers hold at least these many bytes.
   void reserve(std::size_t sendBytes, std::size_t recvBytes);
   void* send() const { return send_.data(); }
   void* recv() const { return recv_.data(); }
   void* ack() const { return ack_.data(); }
+  /// Writes `count` input elements of `spec` at the start of the send buffer, skipping those it
+  /// already holds from an earlier call.
+  void fillSendInput(std::size_t count, DType type, const pattern::InputSpec& spec);
+  /// Forgets what the send buffer holds (something other than fillSendInput wrote to it).
+  void forgetSendInput() { sendHolds_ = 0; }
 
  private:
   Backend& backend_;
   Buffer send_;
   Buffer recv_;
   Buffer ack_;
+  DType sendType_ = DType::kFloat;
+  pattern::InputSpec sendSpec_{};
+  std::size_t sendHolds_ = 0;  ///< elements of sendSpec_ at the start of send_
 };
 
 class Operation {
@@ -35,12 +48,18 @@ class Operation {
   Operation(const Operation&) = delete;  // the issuer refers to this object
   Operation& operator=(const Operation&) = delete;
 
+  /// The send and receive buffer bytes a case needs (in-place layouts fit in the receive one).
+  static std::pair<std::size_t, std::size_t> bufferBytes(const CaseSpec& spec);
+
   /// Whether this rank does anything (point-to-point leaves all but the pair idle).
   bool participates() const { return participates_; }
   /// One timed iteration.
   const std::function<void()>& issuer() const { return issue_; }
-  /// Writes this rank's inputs and poisons its output region (out-of-place only).
-  void prepare();
+  /// Writes this rank's inputs and poisons its output region (out-of-place only). Unchecked
+  /// (no data check will read the output), it writes nothing: the buffers hold zeros from their
+  /// allocation or an earlier case's numbers, which the libraries move and reduce in the same
+  /// time, and a 256 MiB input costs more to write than several iterations take.
+  void prepare(bool checked = true);
   /// Wrong elements in this rank's output; 0 where this rank has no checked output.
   uint64_t countWrong();
   /// True when the output after any number of iterations still equals the expected output

@@ -159,6 +159,16 @@ Verdict runSession(const RunOptions& options, Bootstrap& bootstrap, Backend& bac
   for (const PlanTable& t : plan) totalRows += t.rows.size();
   ProgressLine progress(reporting && options.outputs.progress && context.progress);
   Engine engine(backend, bootstrap, config, watchdog);
+  {
+    std::vector<CaseSpec> specs;
+    for (const PlanTable& t : plan) {
+      for (const PlanRow& row : t.rows) {
+        if (row.runOutOfPlace) specs.push_back(row.outOfPlace);
+        if (row.runInPlace) specs.push_back(row.inPlace());
+      }
+    }
+    engine.reserveFor(specs);
+  }
   Trailer trailer{runId, "complete", 0, "", 0, 0, "", 0, {}};
   Verdict verdict;
   for (const PlanTable& table : plan) {
