@@ -28,4 +28,7 @@ int importCommand(int* argc, char*** argv, const std::vector<std::string>& args)
 /// `cclbench report RUN... --out FILE.html` (report_command.cpp).
 int reportCommand(int* argc, char*** argv, const std::vector<std::string>& args);
 
+/// `cclbench tune ...`: search, validate and emit a library's collective settings.
+int tuneCommand(int* argc, char*** argv, const std::vector<std::string>& args);
+
 }  // namespace cclbench

@@ -3,7 +3,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <regex>
 #include <fstream>
 #include <iostream>
 
@@ -18,6 +20,12 @@
 
 namespace cclbench {
 namespace {
+
+/// 2026-11-01, 2026-11-01T12:00, 2026-11-01T12:00:00Z: what started_utc can be compared with.
+bool isIsoTime(const std::string& text) {
+  static const std::regex iso(R"(\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2})?)?Z?)?)");
+  return std::regex_match(text, iso);
+}
 
 
 std::string joined(const std::vector<std::string>& items, const char* separator) {
@@ -52,22 +60,54 @@ int runsCommand(int*, char***, const std::vector<std::string>& args) {
   app.add_option("--backend", backend, "only runs of this backend (mpi, nccl, ...)");
   app.add_option("--since", since, "only runs started at or after this UTC date/time");
   app.add_option("--until", until, "only runs started before this UTC date/time");
-  app.add_option("--status", status, "only runs stored with this status (running, complete, incomplete)");
+  app.add_option("--status", status,
+                 "only runs with this status: running, complete, incomplete (killed runs too), "
+                 "interrupted");
+  std::vector<std::string> labels;
+  app.add_option("--label", labels, "only runs with this label KEY=VALUE (repeatable)")
+      ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--limit", filter.limit, "at most this many (newest first)");
   app.add_flag("--json", json, "JSON on stdout");
   if (!parseArgs(app, args)) return 0;
   auto optional = [](const std::string& s) {
     return s.empty() ? std::nullopt : std::optional<std::string>(s);
   };
+  if (filter.limit < 0) throw usageError("--limit must be 0 (no limit) or more");
+  for (const auto* when : {&since, &until}) {
+    if (!when->empty() && !isIsoTime(*when)) {
+      throw usageError("--since and --until take a UTC date or time such as 2026-11-01 or "
+                       "2026-11-01T12:00:00Z, got '" + *when + "'");
+    }
+  }
+  const std::vector<std::string> statuses = {"running", "complete", "incomplete", "interrupted"};
+  if (!status.empty() && std::find(statuses.begin(), statuses.end(), status) == statuses.end()) {
+    throw usageError("--status takes running, complete, incomplete or interrupted, got '" +
+                     status + "'");
+  }
+  for (const auto& l : labels) {
+    const auto eq = l.find('=');
+    if (eq == std::string::npos || eq == 0) throw usageError("--label takes KEY=VALUE, got '" + l + "'");
+    filter.labels.emplace_back(l.substr(0, eq), l.substr(eq + 1));
+  }
   filter.tag = optional(tag);
   filter.fingerprint = optional(fingerprint);
   filter.host = optional(host);
   filter.backend = optional(backend);
   filter.since = optional(since);
   filter.until = optional(until);
-  filter.status = optional(status);
+  // Killed runs are stored as running and shown as incomplete (their writer is gone): the status
+  // filter uses what is shown.
+  const std::string wanted = status;
+  if (wanted != "running" && wanted != "incomplete") filter.status = optional(status);
+  const int limit = filter.limit;
+  if (!wanted.empty() && !filter.status) filter.limit = 0;
   ResultStore store(resultsDatabasePath(db));
-  const std::vector<StoredRun> runs = store.listRuns(filter);
+  std::vector<StoredRun> runs;
+  for (StoredRun& r : store.listRuns(filter)) {
+    if (!wanted.empty() && displayStatus(r) != wanted) continue;
+    if (limit > 0 && static_cast<int>(runs.size()) >= limit) break;
+    runs.push_back(std::move(r));
+  }
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : runs) out.push_back(runJson(r));

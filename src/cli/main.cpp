@@ -28,6 +28,8 @@ int versionCommand(int*, char***, const std::vector<std::string>&) {
 constexpr Subcommand kSubcommands[] = {
     {"run", "measure collectives and point-to-point between ranks (nccl-tests/OSU style)",
      &cclbench::runCommand},
+    {"tune", "search a library's collective settings per size, validate, emit configs",
+     &cclbench::tuneCommand},
     {"topo", "describe this host's GPUs, NICs and CPUs, with the topology fingerprint",
      &cclbench::topoCommand},
     {"inspect-log", "read an NCCL INFO log: transports per peer, network, algorithms, warnings",

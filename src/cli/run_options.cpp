@@ -137,6 +137,9 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   app.add_option("-e,--maxbytes,--max-bytes", maxBytes, "largest size (default 256M)");
   app.add_option("-f,--stepfactor,--step-factor", factor, "multiply the size by this (default 2)");
   app.add_option("-i,--stepbytes,--step-bytes", stepBytes, "add this to the size instead of -f");
+  std::vector<std::string> sizeList;
+  app.add_option("--sizes", sizeList, "exactly these sizes, comma separated (instead of -b/-e/-f)")
+      ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("-n,--iters", c.iterationsPerBatch,
                  "iterations per timed batch (default: calibrated to --batch-time)");
   app.add_option("-w,--warmup_iters,--warmup-iters", c.warmupIterations,
@@ -227,6 +230,18 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   app.add_option("--window", c.window, "messages in flight for bw and bibw (default 64, as OSU)");
   app.add_flag("--no-progress", noProgress, "no progress line on stderr");
   app.add_option("--test-corrupt-rank", c.testCorruptRank)->group("");  // test-only, hidden
+  std::vector<std::string> candidate;
+  app.add_option("--candidate", candidate,
+                 "KNOB=VALUE stamped into every record: the settings a tuning trial runs with "
+                 "(cclbench tune sets it; repeatable)")
+      ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  std::vector<std::string> hosts;
+  std::string hostfile;
+  app.add_option("--hosts", hosts,
+                 "outside a launcher: start the ranks on these hosts (mpirun --host; a,b or "
+                 "a:2,b:2)")
+      ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--hostfile", hostfile, "outside a launcher: mpirun --hostfile FILE");
 
   if (!parseArgs(app, args, printHelp)) {
     result.helpShown = true;
@@ -234,6 +249,30 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   }
 
   c.collectives = collectivesOption(collectives);
+  for (const auto& text : splitList(sizeList)) c.sweep.sizes.push_back(bytesOption(text, "--sizes"));
+  if (!sizeList.empty() && (app.count("-b") || app.count("-e") || app.count("-f") ||
+                            app.count("-i"))) {
+    throw usageError("give --sizes or -b/-e/-f/-i, not both");
+  }
+  for (const auto& item : candidate) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw usageError("--candidate takes KNOB=VALUE, got '" + item + "'");
+    }
+    c.candidate[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  // Test-only, hidden: a run with this candidate corrupts one element (wrong data, exit 7), so a
+  // tune's handling of a failing candidate is tested through the real path.
+  if (const auto it = env.find("CCLBENCH_TEST_CORRUPT_CANDIDATE"); it != env.end()) {
+    const auto eq = it->second.find('=');
+    const auto knob = c.candidate.find(it->second.substr(0, eq));
+    if (eq != std::string::npos && knob != c.candidate.end() &&
+        knob->second == it->second.substr(eq + 1)) {
+      c.testCorruptRank = 0;
+    }
+  }
+  result.hosts = splitList(hosts);
+  result.hostfile = hostfile;
   c.dtypes = dtypesOption(dtypes);
   c.ops = opsOption(ops);
   c.sweep.minBytes = bytesOption(minBytes, "-b");
@@ -314,12 +353,18 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
     c.minBusBandwidth = 0.9 * value;  // nccl-tests fails below 0.9 x the value
   }
   if (app.count("--np")) result.np = np;
+  // What the ranks get: everything but the options that only say how to start them.
   for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--np") {
-      ++i;
-      continue;
+    bool launchOnly = false;
+    for (const char* option : {"--np", "--hosts", "--hostfile"}) {
+      if (args[i] == option) {
+        ++i;
+        launchOnly = true;
+      } else if (args[i].rfind(std::string(option) + "=", 0) == 0) {
+        launchOnly = true;
+      }
     }
-    if (args[i].rfind("--np=", 0) == 0) continue;
+    if (launchOnly) continue;
     result.argsWithoutNp.push_back(args[i]);
   }
   return result;

@@ -90,9 +90,12 @@ nlohmann::json toJson(const RunConfig& c) {
   for (DType x : c.dtypes) types.push_back(name(x));
   auto& ops = j["ops"] = nlohmann::json::array();
   for (RedOp x : c.ops) ops.push_back(name(x));
-  j["min_bytes"] = c.sweep.minBytes;
-  j["max_bytes"] = c.sweep.maxBytes;
-  if (c.sweep.stepBytes) j["step_bytes"] = c.sweep.stepBytes;
+  const std::vector<uint64_t> sizes = c.sweep.sizes.empty() ? std::vector<uint64_t>{}
+                                                            : sweepSizes(c.sweep);
+  j["min_bytes"] = sizes.empty() ? c.sweep.minBytes : sizes.front();
+  j["max_bytes"] = sizes.empty() ? c.sweep.maxBytes : sizes.back();
+  if (!sizes.empty()) j["sizes"] = sizes;
+  else if (c.sweep.stepBytes) j["step_bytes"] = c.sweep.stepBytes;
   else j["step_factor"] = c.sweep.factor;
   j["root"] = c.root;
   j["out_of_place"] = c.outOfPlace;
@@ -116,6 +119,7 @@ nlohmann::json toJson(const RunConfig& c) {
   j["pair"] = {c.peerA, c.peerB};
   j["window"] = c.window;
   if (c.testCorruptRank >= 0) j["test_corrupt_rank"] = c.testCorruptRank;
+  if (!c.candidate.empty()) j["candidate"] = c.candidate;
   return j;
 }
 

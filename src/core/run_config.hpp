@@ -4,6 +4,7 @@
 /// settings (session/run_options.hpp) live beside it, not in it.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,6 +64,9 @@ struct RunConfig {
   int window = 64;  ///< messages in flight for bw and bibw
 
   int testCorruptRank = -1;  ///< hidden test switch: this rank corrupts one output element
+  /// Tuning: the settings this run's launch was made with, knob -> value; stamped into every
+  /// case record (the tuner sets it; the settings themselves reach the library by other means).
+  std::map<std::string, std::string> candidate;
 };
 
 /// Checks what can be checked without knowing the world; throws Error(kInvalidUsage).

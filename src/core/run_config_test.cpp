@@ -19,7 +19,7 @@ RunConfig validConfig() {
   c.collectives = {Collective::kAllReduce, Collective::kBroadcast};
   c.dtypes = {DType::kFloat};
   c.ops = {RedOp::kSum};
-  c.sweep = {8, 1024, 2.0, 0};
+  c.sweep = {8, 1024, 2.0, 0, {}};
   return c;
 }
 
@@ -43,7 +43,7 @@ TEST(Validate, RejectsEachBadSetting) {
       {"no op", [](RunConfig& c) { c.ops.clear(); }},
       {"min above max",
        [](RunConfig& c) {
-         c.sweep = {2048, 1024, 2.0, 0};
+         c.sweep = {2048, 1024, 2.0, 0, {}};
        }},
       {"zero size", [](RunConfig& c) { c.sweep.minBytes = 0; }},
       {"factor 1", [](RunConfig& c) { c.sweep.factor = 1.0; }},

@@ -1,5 +1,7 @@
 #include "core/sizes.hpp"
 
+#include <algorithm>
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -58,6 +60,13 @@ std::string formatBytesApprox(uint64_t bytes) {
 }
 
 std::vector<uint64_t> sweepSizes(const SweepSpec& spec) {
+  if (!spec.sizes.empty()) {
+    std::vector<uint64_t> sizes = spec.sizes;
+    std::sort(sizes.begin(), sizes.end());
+    sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+    if (sizes.front() == 0) throw usageError("message sizes must be positive (--sizes)");
+    return sizes;
+  }
   if (spec.minBytes == 0 || spec.maxBytes == 0) {
     throw usageError("message sizes must be positive (-b " + std::to_string(spec.minBytes) +
                      " -e " + std::to_string(spec.maxBytes) + ")");

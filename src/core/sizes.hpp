@@ -26,10 +26,12 @@ struct SweepSpec {
   uint64_t maxBytes = 0;
   double factor = 0;      ///< multiply by this (> 1) ...
   uint64_t stepBytes = 0; ///< ... or add this (> 0); exactly one of the two is set
+  std::vector<uint64_t> sizes;  ///< --sizes: exactly these (then the fields above are unused)
 };
 
-/// The sizes of a sweep, smallest first: min, then min x factor (or + step) while <= max.
-/// Throws Error(kInvalidUsage) on an impossible spec (zero sizes, min > max, no step).
+/// The sizes of a sweep, smallest first: min, then min x factor (or + step) while <= max; or the
+/// explicit list, sorted without repeats. Throws Error(kInvalidUsage) on an impossible spec
+/// (zero sizes, min > max, no step).
 std::vector<uint64_t> sweepSizes(const SweepSpec& spec);
 
 }  // namespace cclbench

@@ -79,33 +79,33 @@ TEST(FormatBytes, ExactBinaryUnitsWhereTheyFit) {
 }
 
 TEST(SweepSizes, MultipliesByTheFactor) {
-  EXPECT_THAT(sweepSizes({8, 64, 2.0, 0}), ElementsAre(8, 16, 32, 64));
-  EXPECT_THAT(sweepSizes({8, 100, 2.0, 0}), ElementsAre(8, 16, 32, 64));
-  EXPECT_THAT(sweepSizes({1, 81, 3.0, 0}), ElementsAre(1, 3, 9, 27, 81));
+  EXPECT_THAT(sweepSizes({8, 64, 2.0, 0, {}}), ElementsAre(8, 16, 32, 64));
+  EXPECT_THAT(sweepSizes({8, 100, 2.0, 0, {}}), ElementsAre(8, 16, 32, 64));
+  EXPECT_THAT(sweepSizes({1, 81, 3.0, 0, {}}), ElementsAre(1, 3, 9, 27, 81));
 }
 
 TEST(SweepSizes, NonIntegerFactorRoundsDown) {
   // 10, 15, floor(22.5) = 22, 33, then 49.5 > 40.
-  EXPECT_THAT(sweepSizes({10, 40, 1.5, 0}), ElementsAre(10, 15, 22, 33));
+  EXPECT_THAT(sweepSizes({10, 40, 1.5, 0, {}}), ElementsAre(10, 15, 22, 33));
 }
 
 TEST(SweepSizes, FullDefaultSweepHas26Sizes) {
-  const auto sizes = sweepSizes({8, 256 * kMiB, 2.0, 0});
+  const auto sizes = sweepSizes({8, 256 * kMiB, 2.0, 0, {}});
   ASSERT_EQ(sizes.size(), 26u);  // 2^3 .. 2^28
   EXPECT_EQ(sizes.front(), 8u);
   EXPECT_EQ(sizes.back(), 256 * kMiB);
 }
 
 TEST(SweepSizes, AddsTheStep) {
-  EXPECT_THAT(sweepSizes({8, 40, 0, 16}), ElementsAre(8, 24, 40));
-  EXPECT_THAT(sweepSizes({8, 39, 0, 16}), ElementsAre(8, 24));
+  EXPECT_THAT(sweepSizes({8, 40, 0, 16, {}}), ElementsAre(8, 24, 40));
+  EXPECT_THAT(sweepSizes({8, 39, 0, 16, {}}), ElementsAre(8, 24));
   // A step wins over a factor that would be invalid on its own.
-  EXPECT_THAT(sweepSizes({100, 400, 1.0, 100}), ElementsAre(100, 200, 300, 400));
+  EXPECT_THAT(sweepSizes({100, 400, 1.0, 100, {}}), ElementsAre(100, 200, 300, 400));
 }
 
 TEST(SweepSizes, EqualMinAndMaxGiveOneSize) {
-  EXPECT_THAT(sweepSizes({64, 64, 2.0, 0}), ElementsAre(64));
-  EXPECT_THAT(sweepSizes({64, 64, 0, 0}), ElementsAre(64));
+  EXPECT_THAT(sweepSizes({64, 64, 2.0, 0, {}}), ElementsAre(64));
+  EXPECT_THAT(sweepSizes({64, 64, 0, 0, {}}), ElementsAre(64));
 }
 
 void expectUsageError(const SweepSpec& spec) {
@@ -120,14 +120,14 @@ void expectUsageError(const SweepSpec& spec) {
 }
 
 TEST(SweepSizes, ImpossibleSpecsAreUsageErrors) {
-  expectUsageError({128, 64, 2.0, 0});  // min above max
-  expectUsageError({0, 64, 2.0, 0});    // zero size
-  expectUsageError({8, 0, 2.0, 0});
-  expectUsageError({0, 0, 2.0, 0});
-  expectUsageError({8, 64, 1.0, 0});  // factor 1 and no step
-  expectUsageError({8, 64, 0.5, 0});
-  expectUsageError({8, 64, 0.0, 0});
-  expectUsageError({8, 64, -2.0, 0});
+  expectUsageError({128, 64, 2.0, 0, {}});  // min above max
+  expectUsageError({0, 64, 2.0, 0, {}});    // zero size
+  expectUsageError({8, 0, 2.0, 0, {}});
+  expectUsageError({0, 0, 2.0, 0, {}});
+  expectUsageError({8, 64, 1.0, 0, {}});  // factor 1 and no step
+  expectUsageError({8, 64, 0.5, 0, {}});
+  expectUsageError({8, 64, 0.0, 0, {}});
+  expectUsageError({8, 64, -2.0, 0, {}});
 }
 
 }  // namespace

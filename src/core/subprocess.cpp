@@ -70,7 +70,7 @@ Subprocess::Subprocess(const SpawnRequest& request) : group_(request.ownProcessG
   if (!request.outputFile.empty()) {
     if (!request.captureStdout) {
       posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, request.outputFile.c_str(),
-                                       O_WRONLY | O_CREAT | O_TRUNC, 0644);
+                                       O_WRONLY | O_CREAT | O_APPEND, 0644);
     }
     if (!request.captureStderr) {
       posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);

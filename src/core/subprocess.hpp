@@ -18,7 +18,7 @@ struct SpawnRequest {
   bool captureStdout = false;                 ///< else inherited
   bool captureStderr = false;                 ///< else inherited
   bool stdinFromNull = false;                 ///< else inherited
-  std::string outputFile;  ///< not captured: stdout and stderr go to this file (truncated)
+  std::string outputFile;  ///< not captured: stdout and stderr are appended to this file
   bool ownProcessGroup = false;  ///< the child leads a new process group (signal the whole job)
 };
 

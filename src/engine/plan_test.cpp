@@ -18,7 +18,7 @@ RunConfig config(std::vector<Collective> collectives, uint64_t minBytes, uint64_
   c.collectives = std::move(collectives);
   c.dtypes = {DType::kFloat};
   c.ops = {RedOp::kSum};
-  c.sweep = {minBytes, maxBytes, 2.0, 0};
+  c.sweep = {minBytes, maxBytes, 2.0, 0, {}};
   return c;
 }
 

@@ -60,9 +60,16 @@ bool executableOnPath(const std::string& name, std::string& found) {
 std::vector<std::string> mpirunCommand(const SelfLaunchRequest& r) {
   std::vector<std::string> cmd{r.mpirun};
   if (r.runningAsRoot) cmd.push_back("--allow-run-as-root");
-  if (r.ranks > r.cores) {
+  const bool local = r.hosts.empty() && r.hostfile.empty();
+  if (local && r.ranks > r.cores) {
     cmd.insert(cmd.end(), {"--oversubscribe", "--bind-to", "none"});
   }
+  if (!r.hosts.empty()) {
+    std::string list;
+    for (const auto& h : r.hosts) list += (list.empty() ? "" : ",") + h;
+    cmd.insert(cmd.end(), {"--host", list});
+  }
+  if (!r.hostfile.empty()) cmd.insert(cmd.end(), {"--hostfile", r.hostfile});
   if (r.yieldWhenIdle) cmd.insert(cmd.end(), {"--mca", "mpi_yield_when_idle", "1"});
   for (const auto& [name, value] : r.mca) cmd.insert(cmd.end(), {"--mca", name, value});
   cmd.insert(cmd.end(), {"-np", std::to_string(r.ranks), "-x", "CCLBENCH_SELF_LAUNCHED=1"});
@@ -137,6 +144,7 @@ class SignalForwarding {
 /// ("\r..." without a newline) straight through.
 class StderrPump {
  public:
+  explicit StderrPump(std::FILE* out) : out_(out) {}
   void consume(const char* data, std::size_t n) {
     pending_.append(data, n);
     std::size_t eol;
@@ -144,11 +152,14 @@ class StderrPump {
       const std::string line = pending_.substr(0, eol);
       pending_.erase(0, eol + 1);
       if (line.find("cclbench:") != std::string::npos) spoke_ = true;
+      if (const auto at = line.find("cclbench: error: "); at != std::string::npos) {
+        lastError_ = line.substr(at + 17);
+      }
       emit(filter_.feed(line));
     }
     if (!pending_.empty() && pending_.front() == '\r') {
-      std::fwrite(pending_.data(), 1, pending_.size(), stderr);
-      std::fflush(stderr);
+      if (out_ == stderr) std::fwrite(pending_.data(), 1, pending_.size(), out_);
+      std::fflush(out_);
       pending_.clear();
     }
   }
@@ -158,30 +169,43 @@ class StderrPump {
     emit(filter_.finish());
   }
   bool spoke() const { return spoke_; }
+  const std::string& lastError() const { return lastError_; }
 
  private:
-  static void emit(const std::vector<std::string>& lines) {
-    for (const auto& l : lines) std::fprintf(stderr, "%s\n", l.c_str());
-    std::fflush(stderr);
+  void emit(const std::vector<std::string>& lines) {
+    for (const auto& l : lines) std::fprintf(out_, "%s\n", l.c_str());
+    std::fflush(out_);
   }
+  std::FILE* out_;
   LauncherNoiseFilter filter_;
   std::string pending_;
+  std::string lastError_;
   bool spoke_ = false;
 };
 
 }  // namespace
 
-LaunchOutcome runLauncher(const std::vector<std::string>& command,
-                          const std::map<std::string, std::string>& env) {
+LaunchOutcome runLauncher(const std::vector<std::string>& command, const LaunchIo& io) {
   SignalForwarding forwarding;  // before the child exists: no signal may slip past
   SpawnRequest request;
   request.argv = command;
-  request.setEnv = env;
+  request.setEnv = io.env;
   request.captureStderr = true;
   request.stdinFromNull = true;
   request.ownProcessGroup = true;
+  request.outputFile = io.outputFile;  // stdout there; the filtered stderr follows below
+  std::FILE* log = io.outputFile.empty() ? nullptr : std::fopen(io.outputFile.c_str(), "a");
+  if (!io.outputFile.empty() && !log) {
+    throw Error(ExitCode::kInvalidUsage, "cannot write " + io.outputFile);
+  }
+  struct Closer {
+    std::FILE* f;
+    ~Closer() {
+      if (f) std::fclose(f);
+    }
+  } closer{log};
   Subprocess job(request);
-  StderrPump pump;
+  StderrPump pump(log ? log : stderr);
   LaunchOutcome outcome;
   std::optional<std::chrono::steady_clock::time_point> killAt;
   bool open = true;
@@ -212,15 +236,15 @@ LaunchOutcome runLauncher(const std::vector<std::string>& command,
   // mpirun's own processes may have left ranks of the group behind: none may outlive us.
   kill(-job.pid(), SIGKILL);
   outcome.spoke = pump.spoke();
+  outcome.lastError = pump.lastError();
   if (outcome.status != 0 && !outcome.spoke && !outcome.signal) {
-    std::fprintf(stderr, "cclbench: error: %s ended with %s before any rank said why\n",
-                 command.front().c_str(),
-                 outcome.status > 128
-                     ? ("signal " + std::to_string(outcome.status - 128) + " (" +
-                        strsignal(outcome.status - 128) + ")")
-                           .c_str()
-                     : ("status " + std::to_string(outcome.status)).c_str());
-    std::fflush(stderr);
+    const std::string how = outcome.status > 128
+                                ? "signal " + std::to_string(outcome.status - 128) + " (" +
+                                      strsignal(outcome.status - 128) + ")"
+                                : "status " + std::to_string(outcome.status);
+    outcome.lastError = command.front() + " ended with " + how + " before any rank said why";
+    std::fprintf(log ? log : stderr, "cclbench: error: %s\n", outcome.lastError.c_str());
+    std::fflush(log ? log : stderr);
   }
   return outcome;
 }

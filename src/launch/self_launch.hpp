@@ -22,6 +22,8 @@ struct SelfLaunchRequest {
   bool yieldWhenIdle = false;
   std::vector<std::pair<std::string, std::string>> mca;  ///< --mca NAME VALUE (e.g. a tuning trial)
   std::map<std::string, std::string> exports;            ///< -x NAME=VALUE for every rank
+  std::vector<std::string> hosts;  ///< --host list ("a,b" or "a:2"); empty: this host
+  std::string hostfile;            ///< --hostfile
 };
 
 /// The full mpirun command line for a request.
@@ -46,6 +48,13 @@ struct LaunchOutcome {
   int status = 0;     ///< the job's exit status (128 + signal when a signal ended it)
   int signal = 0;     ///< a signal this process received and passed on to the job (0: none)
   bool spoke = false; ///< a rank printed a "cclbench:" line (so it said why it failed)
+  std::string lastError;  ///< the last "cclbench: error: ..." line, without that prefix
+};
+
+/// Where a launched job's environment and output go.
+struct LaunchIo {
+  std::map<std::string, std::string> env;  ///< added to this process's environment
+  std::string outputFile;  ///< "": this process's stdout/stderr; else both go to this file
 };
 
 /// Runs `command` in a process group of its own with `env` added, filters its stderr (Open MPI's
@@ -54,8 +63,7 @@ struct LaunchOutcome {
 /// ended 10 s later, the group is killed: nothing outlives the call. When the job fails without
 /// a rank saying why, one line names the launcher and its status. Throws Error(kNotAvailable)
 /// if the command cannot be started.
-LaunchOutcome runLauncher(const std::vector<std::string>& command,
-                          const std::map<std::string, std::string>& env = {});
+LaunchOutcome runLauncher(const std::vector<std::string>& command, const LaunchIo& io = {});
 
 /// The mpirun to use: $CCLBENCH_MPIRUN, then `mpirun` on PATH, then the one found at build time.
 std::string findMpirun();

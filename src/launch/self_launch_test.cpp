@@ -17,7 +17,14 @@ bool contains(const std::vector<std::string>& list, const std::string& item) {
 }
 
 SelfLaunchRequest request(int ranks, int cores, bool root) {
-  return {"/usr/bin/mpirun", ranks, cores, root, "/opt/cclbench", {"run", "allreduce", "-b", "8"}};
+  SelfLaunchRequest r;
+  r.mpirun = "/usr/bin/mpirun";
+  r.ranks = ranks;
+  r.cores = cores;
+  r.runningAsRoot = root;
+  r.executable = "/opt/cclbench";
+  r.args = {"run", "allreduce", "-b", "8"};
+  return r;
 }
 
 TEST(MpirunCommand, PlainUserWithEnoughCores) {

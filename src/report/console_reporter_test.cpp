@@ -96,7 +96,7 @@ RunHeader header() {
   config.collectives = {Collective::kAllGather};
   config.dtypes = {DType::kFloat};
   config.ops = {RedOp::kSum};
-  config.sweep = {1048576, 134217728, 2.0, 0};
+  config.sweep = {1048576, 134217728, 2.0, 0, {}};
   RunHeader h;
   h.runId = "test";
   h.toolVersion = "0.1.0";

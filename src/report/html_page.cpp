@@ -108,6 +108,8 @@ table.only tr.same { display:none; }
 table.matrix { width:auto; }
 table.matrix td, table.matrix th { white-space:nowrap; }
 table.matrix td.num { min-width:80px; }
+table.tune th.default, table.tune td.default { background:#eef1f6; }
+table.tune td.win { background:#dcf2e5; color:#17683f; font-weight:600; }
 td.cell-slower { background:#fde4e1; color:#a3231a; font-weight:600; }
 td.cell-faster { background:#dcf2e5; color:#17683f; font-weight:600; }
 td.slower, span.slower { color:var(--bad); font-weight:600; }

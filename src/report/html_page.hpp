@@ -44,6 +44,9 @@ std::string verdictChips(const VerdictCounts& counts);
 /// compared runs on, one matrix of cases against runs. Ends with the rule verdicts follow.
 std::string verdictTables(const ReportInput& input);
 
+/// A tune's tables (cclbench report tune:ID): per collective, every candidate by size.
+std::string tuneTables(const ReportInput& input);
+
 /// The "Runs and topology" table: one column per run, cells that differ from the baseline's
 /// marked.
 std::string runsTable(const ReportInput& input);

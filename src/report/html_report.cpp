@@ -295,6 +295,18 @@ std::string markdownSummary(const ReportInput& input) {
       o << line;
     }
   }
+  for (const ReportTune& t : input.tunes) {
+    o << "\n" << name(t.view.collective) << " (tune " << t.tuneId << "): ";
+    std::string faster;
+    for (const auto& [size, v] : t.view.validated) {
+      if (verdictClass(v.verdict) != "faster") continue;
+      faster += (faster.empty() ? "" : ", ") + formatBytes(size) + " " + format("%.2f", v.speedup) + "x";
+    }
+    o << (t.view.validated.empty() ? "not validated"
+          : faster.empty()         ? "no size validated faster than the default"
+                                   : "validated faster at " + faster)
+      << ".\n";
+  }
   if (!input.comparisons.empty()) o << "\n";
   for (const ReportComparison& c : input.comparisons) {
     o << input.runs[c.runIndex].label << " against " << input.runs[0].label << ": ";
@@ -317,6 +329,8 @@ std::string renderHtmlReport(const ReportInput& input) {
        "<meta name=viewport content='width=device-width,initial-scale=1'><title>"
     << escape(input.title) << "</title><style>" << html::kStyle << "</style></head><body>"
     << pageHeader(input) << legend(input) << "<main>" << notices(input)
+    << (input.tunes.empty() ? ""
+                            : "<h2>Tuning</h2><div class=card>" + html::tuneTables(input) + "</div>")
     << "<h2>At the largest size</h2><div class=card>" << overview(input) << "</div>"
     << "<h2>By message size</h2><nav class=toc id=toc></nav><div id=charts>"
     << "<noscript><p class=muted>The charts need JavaScript.</p></noscript></div>"

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/tune_view.hpp"
 #include "core/record.hpp"
 
 namespace cclbench {
@@ -55,8 +56,15 @@ struct ReportComparison {
   std::vector<RegressionRow> rows;
 };
 
+/// One collective of a tune (cclbench report tune:ID).
+struct ReportTune {
+  std::string tuneId;
+  analysis::TuneCollectiveView view;
+};
+
 struct ReportInput {
   std::string title;
+  std::vector<ReportTune> tunes;  ///< shown first, as tables of candidates by size
   std::vector<ReportRun> runs;  ///< the first is the baseline of ratio plots
   std::vector<ReportComparison> comparisons;
   double thresholdFraction = 0.03;  ///< the practical threshold of the verdicts (0.03 = 3%)

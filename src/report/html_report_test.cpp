@@ -140,5 +140,47 @@ TEST(HtmlPieces, RunsBeyondThePaletteGetStripedSwatches) {
   EXPECT_NE(html::swatch(html::palette().size()).find("repeating"), std::string::npos);
 }
 
+TEST(HtmlReport, ATuneShowsEveryCandidateBySizeTheWinnersAndTheValidatedSpeedup) {
+  ReportInput input = twoRuns();
+  analysis::TuneCollectiveView view;
+  view.collective = Collective::kAllReduce;
+  view.sizes = {1024, 32 << 20};
+  stats::Summary fast, slow;
+  fast.median = 8000;
+  fast.count = 5;
+  slow.median = 98000;
+  slow.count = 5;
+  view.candidates.push_back({{}, "default", {{1024, fast}, {32 << 20, slow}}});
+  view.candidates.push_back({{{"algorithm", "4"}}, "algorithm=4", {{32 << 20, fast}}});
+  view.best = {{1024, 0}, {32 << 20, 1}};
+  analysis::ValidatedSize v;
+  v.defaultUs = 98000;
+  v.tunedUs = 8000;
+  v.speedup = 12.25;
+  v.speedupLow = 11.5;
+  v.speedupHigh = 13.0;
+  v.verdict = "faster";
+  view.validated[32 << 20] = v;
+  input.tunes.push_back({"tune-x", view});
+  const std::string page = renderHtmlReport(input);
+  EXPECT_NE(page.find("<h2>Tuning</h2>"), std::string::npos);
+  EXPECT_NE(page.find("tune tune-x"), std::string::npos);
+  EXPECT_NE(page.find("<th class='num default'>default</th>"), std::string::npos);
+  EXPECT_NE(page.find("★ 8 ms"), std::string::npos) << "the winner at 32 MiB is marked";
+  EXPECT_NE(page.find("12.25×"), std::string::npos);
+  EXPECT_NE(page.find("[11.50, 13.00]"), std::string::npos);
+  EXPECT_NE(page.find("<td class='num faster'"), std::string::npos);
+  EXPECT_NE(page.find("98 ms"), std::string::npos);
+  // The winner at 1 KiB is the default: no speedup claimed there, nothing validated.
+  EXPECT_NE(page.find("<span class=muted>default</span>"), std::string::npos);
+  const std::string md = markdownSummary(input);
+  EXPECT_NE(md.find("allreduce (tune tune-x): validated faster at 32 MiB 12.25x."), std::string::npos)
+      << md;
+}
+
+TEST(HtmlReport, WithoutATuneThereIsNoTuningSection) {
+  EXPECT_EQ(renderHtmlReport(twoRuns()).find("<h2>Tuning</h2>"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cclbench

@@ -52,6 +52,16 @@ int defaultLocalRanks() {
   return std::clamp(static_cast<int>(cores), 2, 8);
 }
 
+/// Ranks a --hosts list holds: one per host, or the count after a colon ("a:2").
+int slotsOf(const std::vector<std::string>& hosts) {
+  int slots = 0;
+  for (const std::string& h : hosts) {
+    const auto colon = h.rfind(':');
+    slots += colon == std::string::npos ? 1 : std::max(1, std::atoi(h.c_str() + colon + 1));
+  }
+  return slots;
+}
+
 /// What one rank needs besides its bootstrap.
 struct RankInputs {
   const RunOptions* options;                ///< null when this rank's arguments did not parse
@@ -205,14 +215,18 @@ int selfLaunchMpi(const RunOptions& options, const Environment& env, const char*
 #if defined(CCLBENCH_HAVE_MPI)
   SelfLaunchRequest request;
   request.mpirun = findMpirun();
-  request.ranks = options.np.value_or(defaultLocalRanks());
+  request.ranks = options.np.value_or(options.hosts.empty() ? defaultLocalRanks()
+                                                            : slotsOf(options.hosts));
   request.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   request.runningAsRoot = geteuid() == 0;
   request.executable = executablePath(argv0);
   request.args = {"run"};
   request.args.insert(request.args.end(), options.argsWithoutNp.begin(),
                       options.argsWithoutNp.end());
-  if (request.ranks > request.cores && !env.count("OMPI_MCA_mpi_yield_when_idle")) {
+  request.hosts = options.hosts;
+  request.hostfile = options.hostfile;
+  const bool local = request.hosts.empty() && request.hostfile.empty();
+  if (local && request.ranks > request.cores && !env.count("OMPI_MCA_mpi_yield_when_idle")) {
     request.yieldWhenIdle = true;
     request.exports["CCLBENCH_SET_YIELD_WHEN_IDLE"] = "1";  // so the header says who set it
   }

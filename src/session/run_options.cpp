@@ -39,6 +39,15 @@ void validateRunOptions(const RunOptions& o, const std::string& backend, RankMod
                      "gives the ranks (drop --np)");
   }
   if (o.np && *o.np < 1) throw usageError("--np must be 1 or more");
+  if ((!o.hosts.empty() || !o.hostfile.empty()) && mode != RankMode::kSelfLaunch) {
+    throw usageError(mode == RankMode::kLaunched
+                         ? "--hosts and --hostfile start ranks outside a launcher (drop them)"
+                         : "--hosts and --hostfile need the MPI backend (mpirun starts the ranks)");
+  }
+  if (!o.hosts.empty() && !o.hostfile.empty()) {
+    throw usageError("give --hosts or --hostfile, not both");
+  }
+  if (!o.hostfile.empty() && !o.np) throw usageError("--hostfile needs --np (the rank count)");
 }
 
 nlohmann::json configJson(const RunOptions& o) {

@@ -47,6 +47,8 @@ struct RunOptions {
   OutputSettings outputs;
   MpiThreadLevel mpiThread = MpiThreadLevel::kFunneled;  ///< what MPI_Init_thread asks for
   std::optional<int> np;                   ///< --np: ranks to self-launch (outside a launcher)
+  std::vector<std::string> hosts;          ///< --hosts: where self-launched ranks run
+  std::string hostfile;                    ///< --hostfile: the same from a file
   bool helpShown = false;                  ///< --help was asked for and printed
   std::vector<std::string> argsWithoutNp;  ///< what each self-launched rank gets
 };

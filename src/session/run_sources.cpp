@@ -1,5 +1,6 @@
 #include "session/run_sources.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "core/environment.hpp"
@@ -33,11 +34,22 @@ Operand parseOperand(const std::string& text) {
     if (value.empty()) throw usageError("operand '" + text + "' names nothing after the prefix");
     return value;
   };
-  if (startsWith("run:")) return {text, OperandKind::kRun, nonEmpty(text.substr(4)), {}, 1};
-  if (startsWith("file:")) return {text, OperandKind::kFile, nonEmpty(text.substr(5)), {}, 1};
-  if (isDigits(text)) return {text, OperandKind::kRun, text, {}, 1};
+  if (startsWith("run:")) return {text, OperandKind::kRun, nonEmpty(text.substr(4)), "", {}, 1};
+  if (startsWith("file:")) return {text, OperandKind::kFile, nonEmpty(text.substr(5)), "", {}, 1};
+  if (isDigits(text)) return {text, OperandKind::kRun, text, "", {}, 1};
+  if (startsWith("tune:")) {
+    std::string id = nonEmpty(text.substr(5)), purpose;
+    for (const char* side : {"default", "tuned"}) {
+      const std::string suffix = std::string(":") + side;
+      if (id.size() > suffix.size() && id.ends_with(suffix)) {
+        id.resize(id.size() - suffix.size());
+        purpose = std::string("validation-") + side;
+      }
+    }
+    return {text, OperandKind::kTune, id, purpose, {}, 1};
+  }
   if (text == "latest" || startsWith("latest:")) {
-    return {text, OperandKind::kLatest, "", tagOf(text.substr(6), text), 1};
+    return {text, OperandKind::kLatest, "", "", tagOf(text.substr(6), text), 1};
   }
   if (text == "baseline" || startsWith("baseline:") || startsWith("baseline~")) {
     std::string rest = text.substr(8);
@@ -51,12 +63,12 @@ Operand parseOperand(const std::string& text) {
       count = std::stoi(n);
       rest = rest.substr(0, tilde);
     }
-    return {text, OperandKind::kBaseline, "", tagOf(rest, text), count};
+    return {text, OperandKind::kBaseline, "", "", tagOf(rest, text), count};
   }
-  if (std::filesystem::exists(text)) return {text, OperandKind::kFile, text, {}, 1};
+  if (std::filesystem::exists(text)) return {text, OperandKind::kFile, text, "", {}, 1};
   throw usageError("'" + text +
-                   "' is no run id, existing file, latest[:TAG] or baseline[:TAG][~N] "
-                   "(file:PATH and run:ID remove any doubt)");
+                   "' is no run id, existing file, latest[:TAG], baseline[:TAG][~N] or "
+                   "tune:ID[:default|:tuned] (file:PATH and run:ID remove any doubt)");
 }
 
 std::string resultsDatabasePath(const std::string& option) {
@@ -92,6 +104,14 @@ class RunSources::History {
     for (const StoredRun& r : store().listRuns(filter)) {
       if (exclude.count(r.id) == 0 && static_cast<int>(out.size()) < count) out.push_back(load(r));
     }
+    return out;
+  }
+  std::vector<ResolvedRun> labelled(const std::vector<std::pair<std::string, std::string>>& labels) {
+    RunFilter filter;
+    filter.labels = labels;
+    std::vector<ResolvedRun> out;
+    for (const StoredRun& r : store().listRuns(filter)) out.push_back(load(r));
+    std::reverse(out.begin(), out.end());  // oldest first: the order they ran in
     return out;
   }
   std::optional<std::pair<int64_t, std::string>> newest(const std::optional<std::string>& tag) {
@@ -136,6 +156,9 @@ class RunSources::History {
   std::optional<std::pair<int64_t, std::string>> newest(const std::optional<std::string>&) {
     noDatabase();
   }
+  std::vector<ResolvedRun> labelled(const std::vector<std::pair<std::string, std::string>>&) {
+    noDatabase();
+  }
 #endif
 
  private:
@@ -162,6 +185,16 @@ std::vector<ResolvedRun> RunSources::resolve(const Operand& op, const std::set<i
     case OperandKind::kFile: return fileRuns(op);
     case OperandKind::kLatest:
     case OperandKind::kBaseline: runs = selection(op, exclude); break;
+    case OperandKind::kTune: {
+      std::vector<std::pair<std::string, std::string>> labels{{"tune", op.value}};
+      if (!op.purpose.empty()) labels.emplace_back("purpose", op.purpose);
+      runs = history_->labelled(labels);
+      if (runs.empty()) {
+        throw usageError("no run of " + op.text + " in " + databasePath() +
+                         " (a tune labels its launches tune=ID)");
+      }
+      break;
+    }
   }
   for (const ResolvedRun& r : runs) runIds_.insert(r.id);
   return runs;

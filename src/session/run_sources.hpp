@@ -5,7 +5,9 @@
 /// Grammar: all digits or run:ID = a run in the database (run:UID takes a run uid too);
 /// file:PATH or an existing path = every run in a results file (readResultsFile);
 /// latest[:TAG] = the newest run (tagged TAG) of this topology fingerprint;
-/// baseline[:TAG][~N] = the N (default 5) newest such runs. Digits and the words latest/baseline
+/// baseline[:TAG][~N] = the N (default 5) newest such runs;
+/// tune:ID = every run of a tune (label tune=ID), tune:ID:default and tune:ID:tuned = its
+/// validation launches of the default and of the tuned configuration. Digits and the words latest/baseline
 /// win over file names; file: and run: remove any doubt. "This topology fingerprint" is the one
 /// given, else the newest run's (tagged TAG, if given).
 
@@ -21,12 +23,13 @@
 
 namespace cclbench {
 
-enum class OperandKind { kRun, kFile, kLatest, kBaseline };
+enum class OperandKind { kRun, kFile, kLatest, kBaseline, kTune };
 
 struct Operand {
   std::string text;
   OperandKind kind = OperandKind::kRun;
-  std::string value;  ///< run id or uid, or file path
+  std::string value;  ///< run id or uid, file path, or tune id
+  std::string purpose;  ///< tune: "" (every run), validation-default, validation-tuned
   std::optional<std::string> tag;
   int count = 1;  ///< runs a baseline takes
 };

@@ -358,6 +358,12 @@ std::vector<StoredRun> ResultStore::listRuns(const RunFilter& f) {
   where(f.since, " AND started_utc >= ?");
   where(f.until, " AND started_utc < ?");
   where(f.status, " AND status = ?");
+  for (const auto& [key, value] : f.labels) {
+    query += " AND EXISTS (SELECT 1 FROM run_labels WHERE run_labels.run_id = runs.id AND "
+             "run_labels.key = ? AND run_labels.value = ?)";
+    values.push_back(key);
+    values.push_back(value);
+  }
   query += " ORDER BY started_utc DESC, id DESC";
   if (f.limit > 0) query += " LIMIT " + std::to_string(f.limit);
   sql::Statement s(*db_, query);

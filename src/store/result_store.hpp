@@ -65,6 +65,7 @@ struct RunFilter {
   std::optional<std::string> since;    ///< ISO date/time, inclusive
   std::optional<std::string> until;    ///< ISO date/time, exclusive
   std::optional<std::string> status;
+  std::vector<std::pair<std::string, std::string>> labels;  ///< every one must match: key=value
   int limit = 0;                        ///< 0: no limit; newest first
 };
 

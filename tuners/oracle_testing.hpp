@@ -1,0 +1,224 @@
+#pragma once
+/// Tests only: a knob space and a trial runner without any library. The space has plain
+/// algorithms and one with an ordered knob (a segment size); the runner knows every candidate's
+/// true time per size, answers with seeded noise, and charges trial time as a launch would (a
+/// start-up cost, warm-up, calibration, the batches asked for).
+
+#include <cmath>
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/stats.hpp"
+#include "tuners/search.hpp"
+
+namespace cclbench::tune::testing {
+
+class OracleSpace final : public KnobSpace {
+ public:
+  OracleSpace(int plainAlgorithms, std::vector<std::string> segments)
+      : plain_(plainAlgorithms), segments_(std::move(segments)) {}
+  std::string name() const override { return "oracle"; }
+  Application application() const override { return Application::kPerLaunch; }
+  bool tunes(Collective) const override { return true; }
+  std::vector<Candidate> candidates(Collective) const override {
+    std::vector<Candidate> out{Candidate{}};
+    for (int a = 1; a <= plain_; ++a) out.push_back({{{"algorithm", std::to_string(a)}}});
+    for (const auto& s : segments_) out.push_back(segmented(s));
+    return out;
+  }
+  std::vector<Candidate> seeds(Collective) const override {
+    std::vector<Candidate> out{Candidate{}};
+    for (int a = 1; a <= plain_; ++a) out.push_back({{{"algorithm", std::to_string(a)}}});
+    if (!segments_.empty()) {
+      out.push_back(segmented(segments_.back()));
+      out.push_back(segmented(segments_[(segments_.size() - 1) / 2]));
+    }
+    return out;
+  }
+  std::vector<Candidate> neighbours(Collective, const Candidate& from) const override {
+    const auto it = from.knobs.find("segsize");
+    if (it == from.knobs.end()) return {};
+    std::vector<Candidate> out;
+    for (std::size_t i = 0; i < segments_.size(); ++i) {
+      if (segments_[i] != it->second) continue;
+      if (i > 0) out.push_back(segmented(segments_[i - 1]));
+      if (i + 1 < segments_.size()) out.push_back(segmented(segments_[i + 1]));
+    }
+    return out;
+  }
+  LaunchSettings launchSettings(Collective, const Candidate&) const override { return {}; }
+  std::string describe(Collective, const Candidate& c) const override {
+    if (c.isDefault()) return "default";
+    std::string text;
+    for (const auto& [k, v] : c.knobs) text += (text.empty() ? "" : " ") + k + "=" + v;
+    return text;
+  }
+  static Candidate segmented(const std::string& size) {
+    return {{{"algorithm", "99"}, {"segsize", size}}};
+  }
+
+ private:
+  int plain_;
+  std::vector<std::string> segments_;
+};
+
+/// True time (us) of a candidate at a size.
+using TruthTable = std::map<Candidate, std::map<uint64_t, double>>;
+
+/// What a launch spends on its buffers per byte of its largest size: allocating and touching
+/// them (once: the smaller sizes reuse them), and writing the input pattern (once, and only where
+/// the data is checked); and what the data check costs per byte beyond its one run of the
+/// collective. Measured with `cclbench run allreduce --np 2 --samples 1 -c 0|1` at 64 and
+/// 256 MiB on the 2-core machines of this project (tests/fixtures/tune/README.md).
+inline constexpr double kTouchSecondsPerByte = 1.5e-9;
+inline constexpr double kPatternSecondsPerByte = 1.7e-9;
+inline constexpr double kCheckSecondsPerByte = 1.2e-9;
+
+/// What a launch costs before its measurements: starting the ranks, and the buffers.
+inline double startUpSeconds(double startSeconds, const TrialRequest& r) {
+  const double bytes = static_cast<double>(r.sizes.back());
+  return startSeconds + bytes * kTouchSecondsPerByte +
+         (r.effort.check ? bytes * kPatternSecondsPerByte : 0);
+}
+
+/// The cost the engine pays for one size of a trial: a warm-up iteration, calibration unless
+/// that cold iteration was already four times the target (then about one probe and one batch),
+/// the batches (each about the target, or one iteration when that is longer), and the data
+/// check where the effort asks for it.
+inline double measurementSeconds(uint64_t bytes, double opSeconds, const Effort& effort,
+                                 std::size_t batches) {
+  const double batch = std::max(opSeconds, effort.batchSeconds);
+  return opSeconds + (opSeconds > 4 * effort.batchSeconds ? 0 : opSeconds + effort.batchSeconds) +
+         static_cast<double>(batches) * batch +
+         (effort.check ? opSeconds + static_cast<double>(bytes) * kCheckSecondsPerByte : 0);
+}
+
+/// How many batches the engine takes: fixed, or until the median's interval is within the
+/// precision (at least five), the size budget is spent, or 1000.
+template <typename Draw>
+std::vector<double> engineBatches(const Effort& effort, double opSeconds, Draw draw) {
+  std::vector<double> samples;
+  const double batch = std::max(opSeconds, effort.batchSeconds);
+  while (true) {
+    samples.push_back(draw());
+    const int n = static_cast<int>(samples.size());
+    if (effort.samples > 0) {
+      if (n >= effort.samples) break;
+      continue;
+    }
+    if (n < 5) continue;
+    if (stats::relativeHalfWidth(stats::summarize(samples)) <= effort.precision ||
+        n * batch >= effort.sizeBudgetSeconds || n >= 1000) {
+      break;
+    }
+  }
+  return samples;
+}
+
+class OracleRunner final : public TrialRunner {
+ public:
+  OracleRunner(TruthTable truth, double noise, uint64_t seed, double launchSeconds = 0.5)
+      : truth_(std::move(truth)), noise_(noise), rng_(seed), launchSeconds_(launchSeconds) {}
+
+  std::function<bool(const Candidate&)> fails = [](const Candidate&) { return false; };
+
+  TrialResult run(const TrialRequest& r) override {
+    TrialResult out;
+    out.seconds = startUpSeconds(launchSeconds_, r);
+    out.runId = "oracle-" + std::to_string(++trials_);
+    if (fails(r.candidate)) {
+      out.ok = false;
+      out.exitCode = 7;
+      out.failure = "wrong data";
+      return out;
+    }
+    std::normal_distribution<double> gauss(0, noise_);
+    for (uint64_t size : r.sizes) {
+      const double trueUs = truth_.at(r.candidate).at(size);
+      const double op = trueUs * 1e-6;
+      std::vector<double> samples =
+          engineBatches(r.effort, op, [&] { return trueUs * std::exp(gauss(rng_)); });
+      out.seconds += measurementSeconds(size, op, r.effort, samples.size());
+      out.sizes[size] = measuredOf(samples);
+    }
+    return out;
+  }
+
+ private:
+  TruthTable truth_;
+  double noise_;
+  std::mt19937_64 rng_;
+  double launchSeconds_;
+  int trials_ = 0;
+};
+
+/// Replays a recorded table (scripts/record-tune-table.py from exhaustive tunes) as a fixed
+/// world: a candidate's true time at a size is the median of its launches' medians there. A
+/// trial draws its batches from one of the candidate's recorded launches (picked with a seeded
+/// generator), scaled to that true time: the real shape of one launch's batch times, without the
+/// speed a launch happened to get (the 2-core VMs run some processes twice as fast as others for
+/// their whole life; no strategy can tell that luck from a candidate's speed in one launch, and
+/// the tune's validation, not its search, is what guards against it). It costs what the engine
+/// would spend there, plus a start-up.
+class ReplayRunner final : public TrialRunner {
+ public:
+  using Launch = std::map<uint64_t, std::vector<double>>;
+
+  ReplayRunner(const nlohmann::json& table, uint64_t seed, double launchSeconds)
+      : rng_(seed), launchSeconds_(launchSeconds) {
+    for (const auto& c : table.at("candidates")) {
+      Candidate candidate{c.at("candidate").get<std::map<std::string, std::string>>()};
+      for (const auto& recorded : c.at("launches")) {
+        Launch launch;
+        for (const auto& [size, samples] : recorded.items()) {
+          launch[std::stoull(size)] = samples.get<std::vector<double>>();
+        }
+        table_[candidate].push_back(std::move(launch));
+      }
+    }
+  }
+
+  TrialResult run(const TrialRequest& r) override {
+    TrialResult out;
+    out.seconds = startUpSeconds(launchSeconds_, r);
+    const std::vector<Launch>& launches = table_.at(r.candidate);
+    const Launch& launch =
+        launches[std::uniform_int_distribution<std::size_t>(0, launches.size() - 1)(rng_)];
+    for (uint64_t size : r.sizes) {
+      const std::vector<double>& recorded = launch.at(size);
+      const double trueUs = medianUs(r.candidate, size);
+      const double scale = trueUs / stats::summarize(recorded).median;
+      const double op = trueUs * 1e-6;
+      std::uniform_int_distribution<std::size_t> pick(0, recorded.size() - 1);
+      std::vector<double> samples =
+          engineBatches(r.effort, op, [&] { return recorded[pick(rng_)] * scale; });
+      out.seconds += measurementSeconds(size, op, r.effort, samples.size());
+      out.sizes[size] = measuredOf(std::move(samples));
+    }
+    return out;
+  }
+
+  /// The truth the replay draws around: the median of a candidate's launch medians at a size.
+  double medianUs(const Candidate& c, uint64_t size) const {
+    std::vector<double> medians;
+    for (const Launch& l : table_.at(c)) medians.push_back(stats::summarize(l.at(size)).median);
+    return stats::summarize(medians).median;
+  }
+  std::vector<Candidate> candidates() const {
+    std::vector<Candidate> out;
+    for (const auto& [c, launches] : table_) out.push_back(c);
+    return out;
+  }
+
+ private:
+  std::map<Candidate, std::vector<Launch>> table_;
+  std::mt19937_64 rng_;
+  double launchSeconds_;
+};
+
+}  // namespace cclbench::tune::testing

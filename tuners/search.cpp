@@ -1,0 +1,341 @@
+#include "tuners/search.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <utility>
+
+#include "core/error.hpp"
+
+namespace cclbench::tune {
+
+Measured measuredOf(std::vector<double> samplesUs) {
+  Measured m;
+  m.summary = stats::summarize(samplesUs);
+  m.samplesUs = std::move(samplesUs);
+  return m;
+}
+
+const char* name(Strategy s) { return s == Strategy::kExhaustive ? "exhaustive" : "race"; }
+
+std::optional<Strategy> parseStrategy(const std::string& text) {
+  if (text == "exhaustive") return Strategy::kExhaustive;
+  if (text == "race") return Strategy::kRace;
+  return std::nullopt;
+}
+
+namespace {
+
+/// An iteration of the default longer than this makes a size dear to screen.
+constexpr double kDearSeconds = 0.02;
+
+class Search {
+ public:
+  Search(const KnobSpace& space, TrialRunner& runner, Collective collective,
+         const std::vector<uint64_t>& sizes, const SearchOptions& options)
+      : space_(space), runner_(runner), options_(options) {
+    out_.collective = collective;
+    out_.sizes = sizes;
+    recordOf(Candidate{});  // the default is record 0
+  }
+
+  SearchOutcome run() {
+    if (options_.strategy == Strategy::kExhaustive) {
+      exhaustive();
+    } else {
+      race();
+    }
+    chooseBest();
+    return std::move(out_);
+  }
+
+ private:
+  std::size_t recordOf(const Candidate& c) {
+    for (std::size_t i = 0; i < out_.candidates.size(); ++i) {
+      if (out_.candidates[i].candidate == c) return i;
+    }
+    out_.candidates.push_back({c, {}, {}, false, ""});
+    return out_.candidates.size() - 1;
+  }
+
+  bool budgetLeft() {
+    if (options_.budgetSeconds > 0 && out_.trialSeconds >= options_.budgetSeconds) {
+      out_.cutShort = true;
+    }
+    return !out_.cutShort;
+  }
+
+  /// Measures candidate `index` at `sizes`; pools what it gets. False when the budget is out.
+  bool trial(std::size_t index, const std::vector<uint64_t>& sizes, const Effort& effort) {
+    CandidateRecord& r = out_.candidates[index];
+    if (r.failed || sizes.empty()) return true;
+    if (!budgetLeft()) return false;
+    const TrialResult result = runner_.run({out_.collective, r.candidate, sizes, effort});
+    out_.trialSeconds += result.seconds;
+    ++out_.trials;
+    CandidateRecord& record = out_.candidates[index];
+    if (!result.runId.empty()) record.runIds.push_back(result.runId);
+    if (!result.ok) {
+      record.failed = true;
+      record.failure = result.failure;
+      for (auto& [size, alive] : alive_) alive.erase(index);
+      if (index == 0) {
+        throw Error(ExitCode::kLibraryError,
+                    std::string("the default could not be measured, so nothing can be tuned: ") +
+                        result.failure);
+      }
+      return true;
+    }
+    for (const auto& [size, m] : result.sizes) {
+      std::vector<double> pooled = record.sizes[size].samplesUs;
+      pooled.insert(pooled.end(), m.samplesUs.begin(), m.samplesUs.end());
+      record.sizes[size] = measuredOf(std::move(pooled));
+    }
+    return true;
+  }
+
+  void exhaustive() {
+    std::vector<std::size_t> all;
+    for (const Candidate& c : space_.candidates(out_.collective)) all.push_back(recordOf(c));
+    for (std::size_t i : all) {
+      if (!trial(i, out_.sizes, options_.full)) return;
+    }
+  }
+
+  const Measured* at(std::size_t index, uint64_t size) const {
+    const CandidateRecord& r = out_.candidates[index];
+    const auto it = r.sizes.find(size);
+    return r.failed || it == r.sizes.end() ? nullptr : &it->second;
+  }
+
+  /// The alive candidate with the lowest median at `size`.
+  std::optional<std::size_t> leader(uint64_t size) const {
+    std::optional<std::size_t> best;
+    for (std::size_t i : alive_.at(size)) {
+      const Measured* m = at(i, size);
+      if (m && (!best || m->summary.median < at(*best, size)->summary.median)) best = i;
+    }
+    return best;
+  }
+
+  /// Drops every candidate whose interval lies entirely above the leader's (never the default);
+  /// with few samples the intervals are [min, max] or a single value, so a margin applies.
+  void prune(uint64_t size) {
+    const auto best = leader(size);
+    if (!best) return;
+    const Measured& b = *at(*best, size);
+    for (auto it = alive_[size].begin(); it != alive_[size].end();) {
+      const Measured* m = at(*it, size);
+      bool drop = false;
+      if (*it != 0 && *it != *best && m) {
+        const std::size_t n = std::min(m->samplesUs.size(), b.samplesUs.size());
+        const double margin = n <= 2 ? 0.15 : n <= 5 ? 0.10 : 0.0;
+        drop = m->summary.medianCi.low > b.summary.medianCi.high * (1 + margin);
+      }
+      it = drop ? alive_[size].erase(it) : std::next(it);
+    }
+  }
+
+  /// Coordinate descent: every family of an ordered knob (candidates that differ only in it)
+  /// walks from its best member at this size, pruned or not, while that member is within 1.5x of
+  /// the leader: its untried neighbours join the race here and wait in pending_ for their first
+  /// measurement. True when one was added.
+  bool descend(uint64_t size) {
+    const auto lead = leader(size);
+    if (!lead) return false;
+    const double leaderUs = at(*lead, size)->summary.median;
+    std::map<std::map<std::string, std::string>, std::size_t> familyBest;
+    for (std::size_t i = 0; i < out_.candidates.size(); ++i) {
+      const Measured* m = at(i, size);
+      if (!m) continue;
+      const Candidate& c = out_.candidates[i].candidate;
+      const std::vector<Candidate> next = space_.neighbours(out_.collective, c);
+      if (next.empty()) continue;
+      std::map<std::string, std::string> family = c.knobs;  // without the ordered knob
+      for (const auto& [k, v] : next.front().knobs) {
+        if (c.knobs.count(k) && c.knobs.at(k) != v) family.erase(k);
+      }
+      const auto it = familyBest.find(family);
+      if (it == familyBest.end() || m->summary.median < at(it->second, size)->summary.median) {
+        familyBest[family] = i;
+      }
+    }
+    bool added = false;
+    for (const auto& [family, best] : familyBest) {
+      if (at(best, size)->summary.median > 1.5 * leaderUs) continue;
+      alive_[size].insert(best);  // the family's best stays in the race while it walks
+      for (const Candidate& n : space_.neighbours(out_.collective, out_.candidates[best].candidate)) {
+        const std::size_t index = recordOf(n);
+        if (out_.candidates[index].failed || at(index, size)) continue;
+        if (alive_[size].insert(index).second) {
+          pending_[index].insert(size);
+          added = true;
+        }
+      }
+    }
+    return added;
+  }
+
+  /// Measures what descent proposed, each candidate at its sizes (one trial each).
+  bool measurePending(const Effort& effort) {
+    const auto pending = std::exchange(pending_, {});
+    for (const auto& [index, sizes] : pending) {
+      if (!trial(index, {sizes.begin(), sizes.end()}, effort)) return false;
+    }
+    return true;
+  }
+
+  /// Measures every candidate at the sizes where it is still in the race. A fixed effort tops
+  /// each pair up to its number of samples (what earlier rounds measured counts): one trial per
+  /// candidate and number of samples still missing.
+  bool measureAlive(const Effort& effort, const std::set<uint64_t>& only = {}) {
+    std::map<std::pair<std::size_t, int>, std::vector<uint64_t>> plan;  // (candidate, samples)
+    for (const auto& [size, alive] : alive_) {
+      if (!only.empty() && !only.count(size)) continue;
+      for (std::size_t i : alive) {
+        const Measured* m = at(i, size);
+        int samples = effort.samples;
+        if (effort.samples > 0 && m) samples -= static_cast<int>(m->samplesUs.size());
+        if (effort.samples > 0 && samples <= 0) continue;
+        plan[{i, samples}].push_back(size);
+      }
+    }
+    // One trial per candidate, with the most samples any of its sizes still misses: a second
+    // launch costs its start and its buffers, more than the batches this adds at most sizes.
+    std::map<std::size_t, int> most;
+    for (const auto& [key, sizes] : plan) most[key.first] = std::max(most[key.first], key.second);
+    std::map<std::pair<std::size_t, int>, std::vector<uint64_t>> merged;
+    for (const auto& [key, sizes] : plan) {
+      std::vector<uint64_t>& into = merged[{key.first, most[key.first]}];
+      into.insert(into.end(), sizes.begin(), sizes.end());
+    }
+    plan = std::move(merged);
+    for (auto& [key, sizes] : plan) {
+      std::sort(sizes.begin(), sizes.end());
+      Effort topUp = effort;
+      topUp.samples = key.second;
+      if (!trial(key.first, sizes, topUp)) return false;
+    }
+    return true;
+  }
+
+  /// Descent steps at `sizes`: what was proposed is measured where it was proposed, then the
+  /// leaders move on, until nothing new is proposed or the steps run out.
+  bool walk(const std::set<uint64_t>& sizes) {
+    for (uint64_t s : sizes) descend(s);
+    for (int step = 0; step < options_.maxDescentSteps && !pending_.empty(); ++step) {
+      std::set<uint64_t> touched;
+      for (const auto& [index, proposed] : pending_) touched.insert(proposed.begin(), proposed.end());
+      if (!measurePending(options_.screening)) return false;
+      for (uint64_t s : touched) {
+        prune(s);
+        descend(s);
+      }
+    }
+    for (const auto& [index, proposed] : pending_) {  // a step beyond the limit stays untried
+      for (uint64_t s : proposed) alive_[s].erase(index);
+    }
+    pending_.clear();
+    return true;
+  }
+
+  void race() {
+    const std::vector<uint64_t>& sizes = out_.sizes;
+    // The default first: every decision compares against it, and its times say which sizes are
+    // dear. Three batches; the last round adds more only where a decision needs them.
+    if (!trial(0, sizes, options_.first)) return;
+    // Sizes are screened by every seed where they are cheap (a launch measures all of a
+    // candidate's sizes, and a candidate that wins only where two others cross is not lost
+    // between them); where one iteration takes more than kDearSeconds, every other size (and the
+    // largest), the rest seeded from their neighbours.
+    std::set<uint64_t> coarse;
+    bool skipped = false;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      const Measured* d = at(0, sizes[i]);
+      const bool dear = d && d->summary.median * 1e-6 > kDearSeconds;
+      if (!dear || skipped || i + 1 == sizes.size()) {
+        coarse.insert(sizes[i]);
+        skipped = false;
+      } else {
+        skipped = true;
+      }
+    }
+    std::set<std::size_t> seeds;
+    for (const Candidate& c : space_.seeds(out_.collective)) seeds.insert(recordOf(c));
+    for (uint64_t s : coarse) alive_[s] = seeds;
+    if (!measureAlive(options_.screening)) return;
+    for (uint64_t s : coarse) prune(s);
+    if (!walk(coarse)) return;
+    // Sizes in between start from what is still in the race at their neighbours.
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      if (coarse.count(sizes[i])) continue;
+      std::set<std::size_t> start{0};
+      for (std::size_t n : {i - 1, i + 1}) {
+        if (n < sizes.size() && coarse.count(sizes[n])) {
+          start.insert(alive_[sizes[n]].begin(), alive_[sizes[n]].end());
+        }
+      }
+      alive_[sizes[i]] = start;
+    }
+    // The last round, wherever something other than the default leads, or a contender has not
+    // been measured yet (the sizes seeded from their neighbours).
+    std::set<uint64_t> contested;
+    for (uint64_t s : sizes) {
+      const auto best = leader(s);
+      bool unmeasured = false;
+      for (std::size_t i : alive_[s]) unmeasured = unmeasured || !at(i, s);
+      if (!best || *best != 0 || unmeasured) contested.insert(s);
+    }
+    // Where the best is already decisively faster (its interval below the default's by more
+    // than the threshold: a cliff), the default needs no more batches.
+    std::set<uint64_t> decided;
+    for (uint64_t s : contested) {
+      const auto best = leader(s);
+      const Measured* base = at(0, s);
+      if (best && base && *best != 0 &&
+          at(*best, s)->summary.medianCi.high * (1 + options_.threshold) <
+              base->summary.medianCi.low) {
+        decided.insert(s);
+        alive_[s].erase(0);
+      }
+    }
+    const bool measured = contested.empty() || measureAlive(options_.last, contested);
+    for (uint64_t s : decided) alive_[s].insert(0);
+    if (!measured) return;
+    for (uint64_t s : contested) prune(s);
+  }
+
+  void chooseBest() {
+    for (uint64_t s : out_.sizes) {
+      std::optional<std::size_t> best;
+      const bool raced = alive_.count(s) > 0;
+      for (std::size_t i = 0; i < out_.candidates.size(); ++i) {
+        if (raced && !alive_[s].count(i)) continue;
+        const Measured* m = at(i, s);
+        if (m && (!best || m->summary.median < at(*best, s)->summary.median)) best = i;
+      }
+      if (best) out_.best[s] = *best;
+    }
+  }
+
+  const KnobSpace& space_;
+  TrialRunner& runner_;
+  SearchOptions options_;
+  SearchOutcome out_;
+  std::map<uint64_t, std::set<std::size_t>> alive_;
+  std::map<std::size_t, std::set<uint64_t>> pending_;  ///< descent's proposals, unmeasured
+};
+
+}  // namespace
+
+SearchOutcome search(const KnobSpace& space, TrialRunner& runner, Collective collective,
+                     const std::vector<uint64_t>& sizes, const SearchOptions& options) {
+  if (sizes.empty()) throw usageError("nothing to tune: no sizes");
+  if (!space.tunes(collective)) {
+    throw usageError(std::string("the ") + space.name() + " space has no knobs for " +
+                     name(collective));
+  }
+  return Search(space, runner, collective, sizes, options).run();
+}
+
+}  // namespace cclbench::tune

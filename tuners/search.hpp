@@ -1,0 +1,72 @@
+#pragma once
+/// Search strategies over a knob space, for one collective and its sizes.
+///
+/// exhaustive: every valid candidate at every size, at full effort: the reference.
+/// race: the default measured first (three batches, no data check) at every size, the
+/// reference of everything that follows; a screening of the seeds (one batch each, no data
+/// check) at every size (every other one where one iteration takes over 20 ms, the rest seeded
+/// from their neighbours); a candidate is dropped for a size once its confidence interval lies
+/// entirely above the best one's (with a margin while there are too few samples for an
+/// interval: 15% for one or two, 10% up to five); ordered knobs (segment sizes) move by
+/// coordinate descent from each family's best where it is within 1.5x of the leader, each step
+/// measured like the screening where it was proposed; the last round tops every survivor up to
+/// five batches with the data check (the default too, unless the best is already decisively
+/// faster) wherever something other than the default leads or a contender is unmeasured, one
+/// launch per candidate. Its intervals decide the rules; validation then re-measures them. The
+/// default is never dropped.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tuners/space.hpp"
+#include "tuners/trials.hpp"
+
+namespace cclbench::tune {
+
+enum class Strategy { kExhaustive, kRace };
+const char* name(Strategy s);
+std::optional<Strategy> parseStrategy(const std::string& text);
+
+struct SearchOptions {
+  Strategy strategy = Strategy::kRace;
+  double budgetSeconds = 0;  ///< trial seconds the search may spend; 0 = no limit
+  Effort full;               ///< what exhaustive and the race's final round use
+  /// The race's first trial, the default's: three batches per size, the reference of every
+  /// pruning (the validation's launches check the default's data).
+  Effort first{3, 0.002, 0.1, 0.05, false};
+  /// Every other look before the last round: the seeds' screening and each descent step.
+  Effort screening{1, 0.001, 0.05, 0.05, false};
+  Effort last{5, 0.005, 0.25, 0.01};         ///< the race's last round
+  int maxDescentSteps = 4;   ///< descent rounds at most before the last one
+  /// The smallest speedup worth a rule: where the best is faster than the default by more than
+  /// this with separate intervals, the race's last round measures the default no more.
+  double threshold = 0.03;
+};
+
+/// Everything measured for one candidate, pooled over its trials.
+struct CandidateRecord {
+  Candidate candidate;
+  std::map<uint64_t, Measured> sizes;
+  std::vector<std::string> runIds;
+  bool failed = false;
+  std::string failure;
+};
+
+struct SearchOutcome {
+  Collective collective = Collective::kAllReduce;
+  std::vector<uint64_t> sizes;
+  std::vector<CandidateRecord> candidates;  ///< the default first
+  std::map<uint64_t, std::size_t> best;     ///< per size: lowest median among those measured
+  double trialSeconds = 0;
+  int trials = 0;
+  bool cutShort = false;  ///< the budget ran out
+  const CandidateRecord& defaultRecord() const { return candidates.front(); }
+};
+
+/// Runs the strategy. A trial that fails marks its candidate failed (excluded from every size)
+/// and the search goes on; a failing default fails the whole search (throws Error).
+SearchOutcome search(const KnobSpace& space, TrialRunner& runner, Collective collective,
+                     const std::vector<uint64_t>& sizes, const SearchOptions& options);
+
+}  // namespace cclbench::tune

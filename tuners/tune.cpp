@@ -1,0 +1,271 @@
+#include "tuners/tune.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "core/environment.hpp"
+#include "core/error.hpp"
+#include "core/record.hpp"
+#include "core/sizes.hpp"
+#include "launch/launch_env.hpp"
+#include "session/provenance.hpp"
+#include "tuners/launch_runner.hpp"
+#include "tuners/openmpi_rules.hpp"
+#include "tuners/openmpi_space.hpp"
+#include "tuners/tune_result.hpp"
+
+#include "build_info.hpp"
+
+namespace cclbench::tune {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Writes `text` whole: a .partial file renamed into place, so no half file looks complete.
+void writeWhole(const fs::path& path, const std::string& text) {
+  const fs::path partial = path.string() + ".partial";
+  {
+    std::ofstream out(partial, std::ios::trunc);
+    out << text;
+    if (!out) throw usageError("cannot write " + partial.string());
+  }
+  std::error_code ec;
+  fs::rename(partial, path, ec);
+  if (ec) throw usageError("cannot write " + path.string() + ": " + ec.message());
+}
+
+std::string readWhole(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+/// The Open MPI rules file of `rules` for `ranks`, written and read back with our own parser.
+RulesFile writeRulesFile(const fs::path& path, const std::vector<Rule>& rules, int ranks,
+                         const std::vector<std::string>& comments) {
+  std::vector<RulesRange> ranges;
+  for (const Rule& r : rules) {
+    const auto k = openMpiCollective(r.collective);
+    if (!k) continue;
+    const auto seg = r.candidate.knobs.find("segsize");
+    ranges.push_back({k->rulesId, r.minBytes(), r.maxBytes(),
+                      std::stoi(r.candidate.knobs.at("algorithm")),
+                      seg == r.candidate.knobs.end() ? 0 : std::stoull(seg->second)});
+  }
+  const RulesFile file = rulesFor(ranges, ranks);
+  writeWhole(path, formatRules(file, comments));
+  if (parseRules(readWhole(path)) != file) {
+    throw Error(ExitCode::kInternal, "the rules file " + path.string() +
+                                         " does not read back as written");
+  }
+  for (const Rule& r : rules) {  // and it decides what the rules say, at every size
+    const auto k = openMpiCollective(r.collective);
+    for (const RuleSize& s : r.sizes) {
+      if (k && lookupAlgorithm(file, k->rulesId, ranks, s.bytes) !=
+                   std::stoi(r.candidate.knobs.at("algorithm"))) {
+        throw Error(ExitCode::kInternal, "the rules file does not force " + r.description +
+                                             " at " + formatBytes(s.bytes));
+      }
+    }
+  }
+  return file;
+}
+
+LaunchSettings rulesSettings(const fs::path& rules) {
+  return {{{"coll_tuned_use_dynamic_rules", "1"},
+           {"coll_tuned_dynamic_rules_filename", fs::absolute(rules).string()}},
+          {}};
+}
+
+std::vector<std::string> rulesComments(const TuneResult& t, const fs::path& rules) {
+  std::vector<std::string> c = {
+      "Open MPI coll/tuned dynamic rules written by cclbench " + t.toolVersion + " (git " +
+          t.gitRevision + "), tune " + t.tuneId + ", " + t.createdUtc,
+      "tuned at " + std::to_string(t.ranks) + " ranks on " + std::to_string(t.nodes) +
+          " node(s), topology fingerprint " + t.fingerprint + "; other rank counts fall through",
+      name(t.dtype) + std::string(" ") + name(t.op) + ", sizes in total bytes (the size column)"};
+  for (const auto& [k, v] : t.libraries) c.push_back(k + ": " + v);
+  c.push_back("use: mpirun --mca coll_tuned_use_dynamic_rules 1 --mca "
+              "coll_tuned_dynamic_rules_filename " + fs::absolute(rules).string() + " ...");
+  return c;
+}
+
+void fillProvenance(TuneResult& t, const std::optional<RunHeader>& header) {
+  t.toolVersion = build::kVersion;
+  t.gitRevision = build::kGitRevision;
+  t.createdUtc = utcNow();
+  if (!header) return;
+  t.ranks = header->ranks;
+  t.fingerprint = header->fingerprint;
+  t.libraries = header->libraryVersions;
+  t.nodes = header->topology.is_object() ? header->topology.value("nodes", 1) : 1;
+}
+
+}  // namespace
+
+void validateTuneOptions(const TuneOptions& o) {
+  if (o.collectives.empty()) throw usageError("nothing to tune: no collective");
+  if (!(o.threshold > 0) || !std::isfinite(o.threshold) || o.threshold >= 1) {
+    throw usageError("--threshold must be a fraction between 0 and 1, e.g. 0.03");
+  }
+  if (!(o.budgetSeconds >= 0) || !std::isfinite(o.budgetSeconds)) {
+    throw usageError("--budget must be 0 (none) or a number of seconds");
+  }
+  if (o.validationLaunches < 3) throw usageError("--validation-launches must be 3 or more");
+  if (!(o.timeoutSeconds > 0)) throw usageError("--timeout must be positive");
+  if (o.np && *o.np < 1) throw usageError("--np must be 1 or more");
+  if (!o.hosts.empty() && !o.hostfile.empty()) throw usageError("give --hosts or --hostfile, not both");
+  if (!o.hostfile.empty() && !o.np) throw usageError("--hostfile needs --np (the rank count)");
+  if (o.backend != "mpi" && o.backend != "nccl") {
+    throw usageError("unknown backend '" + o.backend + "' for tune (mpi or nccl)");
+  }
+  sweepSizes(o.sweep);
+}
+
+int runTune(const TuneOptions& o, const std::string& executable) {
+  validateTuneOptions(o);
+  const Environment env = processEnvironment();
+  if (detectLaunch(env).launcher != Launcher::kNone || env.count("CCLBENCH_SELF_LAUNCHED")) {
+    throw usageError("cclbench tune starts every launch itself: run it outside mpirun and srun "
+                     "(inside a Slurm allocation it launches with srun)");
+  }
+  if (o.backend == "nccl") {
+    throw Error(ExitCode::kNotAvailable,
+                "tuning NCCL needs cclbench's NCCL tuner plugin, which this cclbench does not "
+                "have yet: --backend mpi tunes Open MPI's coll/tuned");
+  }
+  const std::unique_ptr<OpenMpiSpace> space = installedOpenMpiSpace();
+  for (Collective c : o.collectives) {
+    if (!space->tunes(c)) {
+      throw usageError(std::string("Open MPI's coll/tuned has no knobs for ") + name(c) +
+                       " (tunable: allreduce allgather reducescatter broadcast reduce alltoall "
+                       "gather)");
+    }
+  }
+  const std::vector<uint64_t> sizes = sweepSizes(o.sweep);
+  TuneResult result;
+  result.tuneId = "tune-" + newRunId();
+  const fs::path folder = o.folder.empty() ? fs::path("results") / result.tuneId : fs::path(o.folder);
+  std::error_code ec;
+  if (fs::exists(folder, ec) && !fs::is_empty(folder, ec)) {
+    throw usageError("--out " + folder.string() + " is not empty: give a new folder");
+  }
+  fs::create_directories(folder, ec);
+  if (ec) throw usageError("cannot create " + folder.string() + ": " + ec.message());
+
+  RunnerOptions ro;
+  ro.executable = executable;
+  ro.folder = folder.string();
+  ro.tuneId = result.tuneId;
+  ro.placement = {o.np, o.hosts, o.hostfile,
+                  env.count("SLURM_JOB_ID") && o.hosts.empty() && o.hostfile.empty()};
+  ro.dtype = o.dtype;
+  ro.op = o.op;
+  ro.place = o.placement;
+  ro.timeoutSeconds = o.timeoutSeconds;
+  ro.database = o.database;
+  ro.writeDatabase = o.writeDatabase;
+  LaunchRunner runner(*space, ro);
+  result.backend = o.backend;
+  result.space = space->name();
+  result.spaceSource = space->source();
+  result.strategy = name(o.strategy);
+  result.threshold = o.threshold;
+  result.budgetSeconds = o.budgetSeconds;
+  result.dtype = o.dtype;
+  result.op = o.op;
+  result.placement = o.placement;
+  result.sizes = sizes;
+  std::printf("# cclbench tune %s: %zu collective(s), %s to %s (%zu sizes), %s, %s (%s); every "
+              "launch in %s\n",
+              result.tuneId.c_str(), o.collectives.size(), formatBytes(sizes.front()).c_str(),
+              formatBytes(sizes.back()).c_str(), sizes.size(), result.strategy.c_str(),
+              result.space.c_str(), result.spaceSource.c_str(), folder.string().c_str());
+  std::fflush(stdout);
+
+  try {
+    std::vector<Rule> proposed;
+    double spent = 0;
+    for (Collective c : o.collectives) {
+      SearchOptions so;
+      so.strategy = o.strategy;
+      so.full = o.full;
+      so.threshold = o.threshold;
+      if (o.budgetSeconds > 0) so.budgetSeconds = std::max(1e-9, o.budgetSeconds - spent);
+      std::printf("# searching %s ...\n", name(c));
+      std::fflush(stdout);
+      const SearchOutcome outcome = search(*space, runner, c, sizes, so);
+      spent += outcome.trialSeconds;
+      std::vector<Rule> rules = decide(outcome, *space, o.threshold);
+      proposed.insert(proposed.end(), rules.begin(), rules.end());
+      result.collectives.push_back(collectiveTuneOf(outcome, *space));
+    }
+    result.trialRunIds = runner.runIds();
+    fillProvenance(result, runner.firstHeader());
+
+    std::vector<Rule> kept, dropped;
+    if (!proposed.empty()) {
+      std::printf("# validating %zu rule(s): %d launches each of the default and the tuned "
+                  "configuration, interleaved\n",
+                  proposed.size(), o.validationLaunches);
+      std::fflush(stdout);
+      const fs::path candidateRules = folder / "proposed-rules.conf";
+      writeRulesFile(candidateRules, proposed, result.ranks, rulesComments(result, candidateRules));
+      std::vector<Collective> tuned;
+      for (const Rule& r : proposed) {
+        if (std::find(tuned.begin(), tuned.end(), r.collective) == tuned.end()) {
+          tuned.push_back(r.collective);
+        }
+      }
+      std::vector<LaunchMeasurement> launches;
+      for (int i = 0; i < o.validationLaunches; ++i) {
+        for (bool side : {false, true}) {
+          launches.push_back(runner.validationLaunch(
+              side, side ? rulesSettings(candidateRules) : LaunchSettings{}, tuned, sizes, o.full));
+          (side ? result.validationTunedRunIds : result.validationDefaultRunIds)
+              .push_back(launches.back().runId);
+        }
+      }
+      kept = validate(proposed, launches, o.threshold, dropped);
+    }
+    for (CollectiveTune& ct : result.collectives) {
+      for (const Rule& r : kept) {
+        if (r.collective == ct.collective) ct.rules.push_back(r);
+      }
+      for (const Rule& r : dropped) {
+        if (r.collective == ct.collective) ct.dropped.push_back(r);
+      }
+    }
+    if (!kept.empty()) {
+      const fs::path rules = folder / "openmpi-rules.conf";
+      writeRulesFile(rules, kept, result.ranks, rulesComments(result, rules));
+      const std::string path = fs::absolute(rules).string();
+      result.files["openmpi_rules"] = path;
+      result.usage["mpirun flags"] = "mpirun --mca coll_tuned_use_dynamic_rules 1 --mca "
+                                     "coll_tuned_dynamic_rules_filename " + path;
+      result.usage["environment (srun jobs, batch scripts)"] =
+          "export OMPI_MCA_coll_tuned_use_dynamic_rules=1 "
+          "OMPI_MCA_coll_tuned_dynamic_rules_filename=" + path;
+    }
+    result.files["summary"] = fs::absolute(folder / "summary.md").string();
+    result.files["tune_json"] = fs::absolute(folder / "tune.json").string();
+    writeWhole(folder / "tune.json", toJson(result).dump(2) + "\n");
+    writeWhole(folder / "summary.md", summaryMarkdown(result));
+  } catch (const Interrupted& e) {
+    std::fprintf(stderr,
+                 "cclbench: error: tune %s interrupted by signal %d: its launches are kept "
+                 "(tag tuning, label tune=%s); no configuration was written\n",
+                 result.tuneId.c_str(), e.signal, result.tuneId.c_str());
+    return 128 + e.signal;
+  }
+
+  std::printf("%s", consoleSummary(result).c_str());
+  if (result.cutShort()) std::printf("# the search was cut short by --budget: the best found so far was validated\n");
+  for (const auto& [what, how] : result.usage) std::printf("# %s:\n#   %s\n", what.c_str(), how.c_str());
+  if (result.usage.empty()) std::printf("# no configuration written: the defaults are best here\n");
+  std::printf("# tune.json and summary.md in %s\n", folder.string().c_str());
+  return 0;
+}
+
+}  // namespace cclbench::tune
