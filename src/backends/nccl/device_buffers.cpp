@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 
 #include "backends/nccl/cuda_check.hpp"
+#include "backends/nccl/cuda_handles.hpp"
 #include "backends/nccl/device_patterns.hpp"
 #include "backends/nccl/nccl_backend.hpp"
 
@@ -19,12 +20,8 @@ class DeviceBuffers final : public Backend {
       throw Error(ExitCode::kNotAvailable, "--memory device needs a CUDA device, and none is visible");
     }
     check(cudaSetDevice(place.localRank % devices), "cudaSetDevice");
-    check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
-    check(cudaMalloc(&wrong_, sizeof(unsigned long long)), "cudaMalloc");
-  }
-  ~DeviceBuffers() override {
-    cudaFree(wrong_);
-    cudaStreamDestroy(stream_);
+    stream_ = cuda::nonBlockingStream();  // owned: released also if what follows throws
+    wrong_ = cuda::deviceMemory(sizeof(unsigned long long));
   }
 
   std::string name() const override { return host_->name(); }
@@ -60,9 +57,10 @@ class DeviceBuffers final : public Backend {
   }
   uint64_t countWrong(const void* d, std::size_t n, DType t, const pattern::OutputSpec& s) override {
     unsigned long long wrong = 0;
-    check(cudaMemsetAsync(wrong_, 0, sizeof wrong, stream_), "cudaMemsetAsync");
-    cuda::countWrong(d, n, t, s, wrong_, stream_);
-    check(cudaMemcpyAsync(&wrong, wrong_, sizeof wrong, cudaMemcpyDeviceToHost, stream_),
+    auto* counter = static_cast<unsigned long long*>(wrong_.get());
+    check(cudaMemsetAsync(counter, 0, sizeof wrong, stream_), "cudaMemsetAsync");
+    cuda::countWrong(d, n, t, s, counter, stream_);
+    check(cudaMemcpyAsync(&wrong, counter, sizeof wrong, cudaMemcpyDeviceToHost, stream_),
           "cudaMemcpyAsync");
     synchronize();
     return wrong;
@@ -91,8 +89,8 @@ class DeviceBuffers final : public Backend {
 
  private:
   std::unique_ptr<Backend> host_;
-  cudaStream_t stream_ = nullptr;
-  unsigned long long* wrong_ = nullptr;
+  cuda::Stream stream_;
+  cuda::DeviceMemory wrong_;  ///< unsigned long long
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backends/nccl/cuda_check.hpp"
+#include "backends/nccl/cuda_handles.hpp"
 #include "backends/nccl/device_patterns.hpp"
 #include "backends/nccl/graph_loop.hpp"
 #include "core/element_codec.hpp"
@@ -81,12 +82,13 @@ class NcclBackend final : public Backend {
                       std::to_string(devices) + " CUDA device(s): NCCL needs one GPU per rank");
     }
     check(cudaSetDevice(device_), "cudaSetDevice");
-    check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
-    check(cudaEventCreate(&start_), "cudaEventCreate");
-    check(cudaEventCreate(&stop_), "cudaEventCreate");
+    // Every handle is owned by a member: whatever throws below releases what came before.
+    stream_ = cuda::nonBlockingStream();
+    start_ = cuda::event();
+    stop_ = cuda::event();
     if (options.cudaGraph) graph_ = std::make_unique<cuda::GraphLoop>(stream_);
-    check(cudaMalloc(&wrongCounter_, sizeof(unsigned long long)), "cudaMalloc");
-    check(cudaMallocHost(&wrongHost_, sizeof(unsigned long long)), "cudaMallocHost");
+    wrongCounter_ = cuda::deviceMemory(sizeof(unsigned long long));
+    wrongHost_ = cuda::pinnedMemory(sizeof(unsigned long long));
     cudaDeviceProp props{};
     check(cudaGetDeviceProperties(&props, device_), "cudaGetDeviceProperties");
     deviceName_ = props.name;
@@ -97,32 +99,21 @@ class NcclBackend final : public Backend {
     bootstrap.broadcast(&id, sizeof id, 0);
     ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
     config.blocking = 0;  // so a hung init can be watched and aborted
-    checkNccl(ncclCommInitRankConfig(&comm_, place.size, id, place.rank, &config),
+    checkNccl(ncclCommInitRankConfig(comm_.out(), place.size, id, place.rank, &config),
               "ncclCommInitRankConfig");
     waitForComm("ncclCommInitRankConfig");
+    comm_.ready();
     rank_ = place.rank;
     size_ = place.size;
   }
 
+  /// The members release themselves, the communicator (finalized) before the memory, events
+  /// and stream it used (declaration order); the graph and the reduction ops go first.
   ~NcclBackend() override {
     graph_.reset();
     if (comm_) {
       for (auto& [key, op] : preMulOps_) ncclRedOpDestroy(op, comm_);
-      // Non-blocking communicators finalize asynchronously before they can be destroyed.
-      ncclCommFinalize(comm_);
-      ncclResult_t state = ncclInProgress;
-      while (state == ncclInProgress && ncclCommGetAsyncError(comm_, &state) == ncclSuccess) {
-        std::this_thread::yield();
-      }
-      ncclCommDestroy(comm_);
     }
-    if (barrierBuffer_) cudaFree(barrierBuffer_);
-    if (wrongCounter_) cudaFree(wrongCounter_);
-    if (wrongHost_) cudaFreeHost(wrongHost_);
-    for (cudaEvent_t e : iterationEvents_) cudaEventDestroy(e);
-    if (start_) cudaEventDestroy(start_);
-    if (stop_) cudaEventDestroy(stop_);
-    if (stream_) cudaStreamDestroy(stream_);
   }
 
   std::string name() const override { return "nccl"; }
@@ -211,13 +202,14 @@ class NcclBackend final : public Backend {
   }
   uint64_t countWrong(const void* data, std::size_t count, DType type,
                       const pattern::OutputSpec& spec) override {
-    check(cudaMemsetAsync(wrongCounter_, 0, sizeof(unsigned long long), stream_), "cudaMemsetAsync");
-    cuda::countWrong(data, count, type, spec, wrongCounter_, stream_);
-    check(cudaMemcpyAsync(wrongHost_, wrongCounter_, sizeof(unsigned long long),
+    auto* counter = static_cast<unsigned long long*>(wrongCounter_.get());
+    check(cudaMemsetAsync(counter, 0, sizeof(unsigned long long), stream_), "cudaMemsetAsync");
+    cuda::countWrong(data, count, type, spec, counter, stream_);
+    check(cudaMemcpyAsync(wrongHost_, counter, sizeof(unsigned long long),
                           cudaMemcpyDeviceToHost, stream_),
           "cudaMemcpyAsync");
     synchronize();
-    return *wrongHost_;
+    return *static_cast<unsigned long long*>(wrongHost_.get());
   }
 
   void collective(const CollectiveCall& c) override {
@@ -296,12 +288,12 @@ class NcclBackend final : public Backend {
     call(ncclGroupEnd(), "ncclGroupEnd");
   }
   void abortCommunication() noexcept override {
-    if (comm_) ncclCommAbort(comm_);  // unblocks NCCL work stuck on a dead or stopped peer
+    comm_.abort();  // unblocks NCCL work stuck on a dead or stopped peer
   }
 
   void barrier() override {
     // A one-element all-reduce on the communication stream, completed.
-    if (!barrierBuffer_) check(cudaMalloc(&barrierBuffer_, sizeof(float)), "cudaMalloc");
+    if (!barrierBuffer_) barrierBuffer_ = cuda::deviceMemory(sizeof(float));
     collective({Collective::kAllReduce, barrierBuffer_, barrierBuffer_, 1, DType::kFloat,
                 RedOp::kSum, -1});
     synchronize();
@@ -336,11 +328,7 @@ class NcclBackend final : public Backend {
 
   void timeEachIteration(const std::function<void()>& issueOnce,
                          std::span<double> seconds) override {
-    while (iterationEvents_.size() < seconds.size() + 1) {
-      cudaEvent_t e;
-      check(cudaEventCreate(&e), "cudaEventCreate");
-      iterationEvents_.push_back(e);
-    }
+    while (iterationEvents_.size() < seconds.size() + 1) iterationEvents_.push_back(cuda::event());
     check(cudaEventRecord(iterationEvents_[0], stream_), "cudaEventRecord");
     for (std::size_t i = 0; i < seconds.size(); ++i) {
       issueOnce();
@@ -411,14 +399,15 @@ class NcclBackend final : public Backend {
   int size_ = 1;
   int computeCapability_ = 0;
   std::string deviceName_;
-  ncclComm_t comm_ = nullptr;
-  cudaStream_t stream_ = nullptr;
-  cudaEvent_t start_ = nullptr;
-  cudaEvent_t stop_ = nullptr;
-  std::vector<cudaEvent_t> iterationEvents_;
-  unsigned long long* wrongCounter_ = nullptr;
-  unsigned long long* wrongHost_ = nullptr;
-  void* barrierBuffer_ = nullptr;
+  // Released in reverse order: the communicator before what it used.
+  cuda::Stream stream_;
+  cuda::Event start_;
+  cuda::Event stop_;
+  std::vector<cuda::Event> iterationEvents_;
+  cuda::DeviceMemory wrongCounter_;  ///< unsigned long long
+  cuda::PinnedMemory wrongHost_;     ///< unsigned long long
+  cuda::DeviceMemory barrierBuffer_;
+  cuda::Communicator comm_;
   std::map<DType, ncclRedOp_t> preMulOps_;
   uint64_t generation_ = 0;  ///< bumped when inputs are rewritten: a new case, new pointers
   std::unique_ptr<cuda::GraphLoop> graph_;  ///< CUDA-graph mode only
