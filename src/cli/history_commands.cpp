@@ -14,6 +14,7 @@
 #include "cli/parse_args.hpp"
 #include "session/run_sources.hpp"
 #include "core/error.hpp"
+#include "core/output_path.hpp"
 #include "core/run_config.hpp"
 #include "store/import.hpp"
 #include "store/result_store.hpp"
@@ -101,7 +102,7 @@ int runsCommand(int*, char***, const std::vector<std::string>& args) {
   if (wanted != "running" && wanted != "incomplete") filter.status = optional(status);
   const int limit = filter.limit;
   if (!wanted.empty() && !filter.status) filter.limit = 0;
-  ResultStore store(resultsDatabasePath(db));
+  ResultStore store(resultsDatabasePath(db), ResultStore::Access::kRead);
   std::vector<StoredRun> runs;
   for (StoredRun& r : store.listRuns(filter)) {
     if (!wanted.empty() && displayStatus(r) != wanted) continue;
@@ -185,7 +186,8 @@ int exportCommand(int*, char***, const std::vector<std::string>& args) {
   app.add_flag("--json", json, "one JSON document {run, cases, end} instead of JSON Lines");
   app.add_flag("--gbench", gbench, "Google Benchmark JSON (for its compare.py)");
   if (!parseArgs(app, args)) return 0;
-  ResultStore store(resultsDatabasePath(db));
+  if (!out.empty()) checkOutputPath(out, "--out", {{resultsDatabasePath(db)}, false});
+  ResultStore store(resultsDatabasePath(db), ResultStore::Access::kRead);
   if (id == 0) {
     RunFilter newest;
     newest.limit = 1;
@@ -196,9 +198,11 @@ int exportCommand(int*, char***, const std::vector<std::string>& args) {
   const auto run = store.run(id);
   if (!run) throw usageError("no run " + std::to_string(id) + " in " + store.path());
   const RunRecords records = store.records(id);
+  // A file is written beside its name and renamed when whole: never half an export under it.
+  const std::string partial = out + ".partial";
   std::ofstream file;
   if (!out.empty()) {
-    file.open(out);
+    file.open(partial, std::ios::binary | std::ios::trunc);
     if (!file) throw usageError("cannot write " + out);
   }
   std::ostream& os = out.empty() ? std::cout : file;
@@ -214,6 +218,13 @@ int exportCommand(int*, char***, const std::vector<std::string>& args) {
     os << toJson(records.header).dump() << "\n";
     for (const auto& c : records.cases) os << toJson(c, uid).dump() << "\n";
     if (records.trailer) os << toJson(*records.trailer).dump() << "\n";
+  }
+  if (!out.empty()) {
+    file.close();
+    if (!file || std::rename(partial.c_str(), out.c_str()) != 0) {
+      std::remove(partial.c_str());
+      throw Error(ExitCode::kInternal, "cannot write " + out);
+    }
   }
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "session/report_input.hpp"
 #include "core/error.hpp"
+#include "core/output_path.hpp"
 #include "report/html_report.hpp"
 
 namespace cclbench {
@@ -34,6 +35,7 @@ int reportCommand(int*, char***, const std::vector<std::string>& args) {
   app.add_flag("--markdown", markdown, "also print the Markdown summary on stdout");
   if (!parseArgs(app, args)) return 0;
 
+  checkOutputPath(out, "--out", {{resultsDatabasePath(db)}, false});
   std::string chartLibrary = loadChartLibrary();  // before any work: it names its package
   RunSources sources(resultsDatabasePath(db), "");
   ReportInput input = reportInput(sources, operands, title);
@@ -42,9 +44,13 @@ int reportCommand(int*, char***, const std::vector<std::string>& args) {
   const std::string partial = out + ".partial";
   {
     std::ofstream file(partial, std::ios::binary | std::ios::trunc);
-    if (!(file << html)) throw usageError("cannot write " + out);
+    file << html;
+    file.close();
+    if (!file || std::rename(partial.c_str(), out.c_str()) != 0) {
+      std::remove(partial.c_str());
+      throw usageError("cannot write " + out);
+    }
   }
-  std::rename(partial.c_str(), out.c_str());
   std::cerr << "cclbench: wrote " << out << " (" << html.size() / 1024 << " KiB, "
             << input.runs.size() << (input.runs.size() == 1 ? " run" : " runs")
             << (input.tunes.empty() ? ""

@@ -1,18 +1,20 @@
 #include "engine/watchdog.hpp"
 
-namespace cclbench {
-namespace {
+#include <algorithm>
 
-int64_t nowNs() {
+namespace cclbench {
+
+int64_t Watchdog::steadyNowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
-}  // namespace
-
-Watchdog::Watchdog(double timeoutSeconds, double graceSeconds, Handler handler)
-    : timeoutSeconds_(timeoutSeconds), graceSeconds_(graceSeconds), handler_(std::move(handler)) {
+Watchdog::Watchdog(double timeoutSeconds, double graceSeconds, Handler handler, Clock clock)
+    : timeoutSeconds_(timeoutSeconds),
+      graceSeconds_(graceSeconds),
+      handler_(std::move(handler)),
+      clock_(std::move(clock)) {
   if (timeoutSeconds_ > 0) thread_ = std::thread([this] { watch(); });
 }
 
@@ -30,12 +32,14 @@ void Watchdog::arm(std::string activity) {
     std::lock_guard lock(mutex_);
     activity_ = std::move(activity);
   }
-  armedAtNs_.store(nowNs(), std::memory_order_relaxed);
+  armedAtNs_.store(std::max<int64_t>(clock_(), 1), std::memory_order_relaxed);
+  if (Heartbeat* h = heartbeat_.load()) h->progress();
 }
 
 void Watchdog::kick() {
   if (armedAtNs_.load(std::memory_order_relaxed) != 0) {
-    armedAtNs_.store(nowNs(), std::memory_order_relaxed);
+    armedAtNs_.store(std::max<int64_t>(clock_(), 1), std::memory_order_relaxed);
+    if (Heartbeat* h = heartbeat_.load()) h->progress();
   }
 }
 
@@ -46,8 +50,9 @@ void Watchdog::watch() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     wake_.wait_for(lock, std::chrono::milliseconds(50));
+    if (Heartbeat* h = heartbeat_.load()) h->alive();
     const int64_t armedAt = armedAtNs_.load(std::memory_order_relaxed);
-    if (stopping_ || armedAt == 0 || nowNs() - armedAt < limitNs) continue;
+    if (stopping_ || armedAt == 0 || clock_() - armedAt < limitNs) continue;
     const std::string activity = activity_;
     lock.unlock();
     handler_(activity, timeoutSeconds_);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -11,8 +12,21 @@
 namespace cclbench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
+
+/// The clock the watchdog decides by: it moves only when the test says. The watchdog still
+/// looks every 50 ms of real time, so a test waits a little real time for it to look; whether
+/// it fires depends on this clock alone, never on how busy the machine is.
+class FakeClock {
+ public:
+  Watchdog::Clock clock() {
+    return [this] { return ns_.load(); };
+  }
+  void advance(milliseconds by) { ns_ += std::chrono::nanoseconds(by).count(); }
+
+ private:
+  std::atomic<int64_t> ns_{1'000'000'000};
+};
 
 /// Records the handler's calls; lets a test wait for the first one.
 class Firing {
@@ -23,7 +37,6 @@ class Firing {
       ++calls_;
       activity_ = activity;
       seconds_ = seconds;
-      at_ = Clock::now();
       fired_.notify_all();
     };
   }
@@ -43,10 +56,6 @@ class Firing {
     std::lock_guard lock(mutex_);
     return seconds_;
   }
-  Clock::time_point at() {
-    std::lock_guard lock(mutex_);
-    return at_;
-  }
 
  private:
   std::mutex mutex_;
@@ -54,98 +63,126 @@ class Firing {
   int calls_ = 0;
   std::string activity_;
   double seconds_ = 0;
-  Clock::time_point at_;
 };
 
-TEST(Watchdog, FiresWithTheActivityAfterTheTimeout) {
+/// Long enough for the watchdog to have looked several times (it looks every 50 ms).
+constexpr milliseconds kLooks{300};
+/// Generous: a loaded machine may schedule the watchdog's thread late.
+constexpr milliseconds kPatience{5000};
+
+TEST(Watchdog, FiresWithTheActivityOnceTheTimeoutHasPassed) {
+  FakeClock time;
   Firing firing;
-  Watchdog watchdog(0.2, 0.0, firing.handler());
-  const auto armed = Clock::now();
+  Watchdog watchdog(0.2, 0.0, firing.handler(), time.clock());
   watchdog.arm("allreduce 1 MiB float sum out-of-place");
-  ASSERT_TRUE(firing.waitFor(milliseconds(2000)));
-  EXPECT_GE(firing.at() - armed, milliseconds(200));
+  time.advance(milliseconds(199));
+  EXPECT_FALSE(firing.waitFor(kLooks)) << "fired before the timeout";
+  time.advance(milliseconds(1));
+  ASSERT_TRUE(firing.waitFor(kPatience));
   EXPECT_EQ(firing.activity(), "allreduce 1 MiB float sum out-of-place");
   EXPECT_DOUBLE_EQ(firing.seconds(), 0.2);
-  std::this_thread::sleep_for(milliseconds(150));
+  time.advance(milliseconds(1000));
+  std::this_thread::sleep_for(kLooks);
   EXPECT_EQ(firing.calls(), 1);  // once only
 }
 
 TEST(Watchdog, ReportsTheLatestActivity) {
+  FakeClock time;
   Firing firing;
-  Watchdog watchdog(0.2, 0.0, firing.handler());
+  Watchdog watchdog(0.2, 0.0, firing.handler(), time.clock());
   watchdog.arm("warm-up");
   watchdog.arm("data check");
-  ASSERT_TRUE(firing.waitFor(milliseconds(2000)));
+  time.advance(milliseconds(250));
+  ASSERT_TRUE(firing.waitFor(kPatience));
   EXPECT_EQ(firing.activity(), "data check");
 }
 
 TEST(Watchdog, DoesNotFireWhenDisarmed) {
+  FakeClock time;
   Firing firing;
-  Watchdog watchdog(0.2, 0.0, firing.handler());
+  Watchdog watchdog(0.2, 0.0, firing.handler(), time.clock());
   watchdog.arm("short step");
-  std::this_thread::sleep_for(milliseconds(50));
+  time.advance(milliseconds(50));
   watchdog.disarm();
-  EXPECT_FALSE(firing.waitFor(milliseconds(500)));
+  time.advance(milliseconds(10000));
+  EXPECT_FALSE(firing.waitFor(kLooks));
 }
 
 TEST(Watchdog, DoesNotFireWhileKickedInTime) {
+  FakeClock time;
   Firing firing;
-  Watchdog watchdog(0.2, 0.0, firing.handler());
+  Watchdog watchdog(0.2, 0.0, firing.handler(), time.clock());
   watchdog.arm("batches");
-  const auto until = Clock::now() + milliseconds(600);  // three timeouts
-  while (Clock::now() < until) {
-    std::this_thread::sleep_for(milliseconds(40));
+  for (int i = 0; i < 30; ++i) {  // 1.2 s, six timeouts, a kick every 40 ms
+    time.advance(milliseconds(40));
     watchdog.kick();
+    std::this_thread::sleep_for(milliseconds(5));
   }
   watchdog.disarm();
   EXPECT_EQ(firing.calls(), 0);
 }
 
 TEST(Watchdog, KickAloneDoesNotArm) {
+  FakeClock time;
   Firing firing;
-  Watchdog watchdog(0.2, 0.0, firing.handler());
+  Watchdog watchdog(0.2, 0.0, firing.handler(), time.clock());
   watchdog.kick();
-  EXPECT_FALSE(firing.waitFor(milliseconds(450)));
+  time.advance(milliseconds(10000));
+  EXPECT_FALSE(firing.waitFor(kLooks));
 }
 
 TEST(Watchdog, FiresAfterKicksStop) {
+  FakeClock time;
   Firing firing;
-  Watchdog watchdog(0.2, 0.0, firing.handler());
+  Watchdog watchdog(0.2, 0.0, firing.handler(), time.clock());
   watchdog.arm("batches");
   for (int i = 0; i < 5; ++i) {
-    std::this_thread::sleep_for(milliseconds(40));
+    time.advance(milliseconds(150));
     watchdog.kick();
   }
+  std::this_thread::sleep_for(kLooks);
   EXPECT_EQ(firing.calls(), 0);
-  EXPECT_TRUE(firing.waitFor(milliseconds(2000)));
+  time.advance(milliseconds(200));
+  EXPECT_TRUE(firing.waitFor(kPatience));
 }
 
 TEST(Watchdog, GraceIsAddedToTheTimeout) {
+  FakeClock time;
   Firing firing;
-  Watchdog watchdog(0.2, 0.3, firing.handler());
-  const auto armed = Clock::now();
+  Watchdog watchdog(0.2, 0.3, firing.handler(), time.clock());
   watchdog.arm("barrier");
-  ASSERT_TRUE(firing.waitFor(milliseconds(2000)));
-  EXPECT_GE(firing.at() - armed, milliseconds(500));
+  time.advance(milliseconds(450));
+  EXPECT_FALSE(firing.waitFor(kLooks)) << "fired within the grace";
+  time.advance(milliseconds(50));
+  ASSERT_TRUE(firing.waitFor(kPatience));
   EXPECT_DOUBLE_EQ(firing.seconds(), 0.2);  // the handler is told the timeout asked for
 }
 
 TEST(Watchdog, ZeroTimeoutDisablesIt) {
+  FakeClock time;
   Firing firing;
-  Watchdog watchdog(0.0, 0.0, firing.handler());
+  Watchdog watchdog(0.0, 0.0, firing.handler(), time.clock());
   watchdog.arm("anything");
-  EXPECT_FALSE(firing.waitFor(milliseconds(300)));
+  time.advance(milliseconds(100000));
+  EXPECT_FALSE(firing.waitFor(kLooks));
 }
 
 TEST(Watchdog, DestroysPromptlyWhileArmed) {
   Firing firing;
-  const auto start = Clock::now();
+  const auto start = std::chrono::steady_clock::now();
   {
     Watchdog watchdog(10.0, 0.0, firing.handler());
     watchdog.arm("long step");
   }
-  EXPECT_LT(Clock::now() - start, milliseconds(1000));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(1000));
   EXPECT_EQ(firing.calls(), 0);
+}
+
+TEST(Watchdog, TheRealClockFiresToo) {
+  Firing firing;
+  Watchdog watchdog(0.05, 0.0, firing.handler());
+  watchdog.arm("a real step");
+  EXPECT_TRUE(firing.waitFor(kPatience));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "backends/registry.hpp"
 #include "core/error.hpp"
+#include "engine/heartbeat.hpp"
 #include "engine/watchdog.hpp"
 #include "launch/launch_env.hpp"
 #include "launch/self_launch.hpp"
@@ -125,16 +126,32 @@ std::optional<Error> verifyTransport(Backend& backend, const TransportSetup& set
 /// run's end, releases the library's resources and ends this process with exit 4. It never calls
 /// MPI (ranks measure below MPI_THREAD_MULTIPLE): the launcher sees the exit and ends the job.
 std::unique_ptr<Watchdog> makeWatchdog(double timeout, int rank, LiveRank& live) {
-  return std::make_unique<Watchdog>(
-      timeout, 0.2 * std::min(rank, 15), [rank, &live](const std::string& activity, double s) {
-        char text[512];
+  auto self = std::make_shared<Watchdog*>(nullptr);  // the handler asks its watchdog who is silent
+  auto watchdog = std::make_unique<Watchdog>(
+      timeout, 0.2 * std::min(rank, 15), [rank, &live, self](const std::string& activity, double s) {
+        const std::string host = hostName();
+        std::string who = "the rank that stopped answering is unknown (not on this host)";
+        const Heartbeat* heartbeat = *self ? (*self)->heartbeat() : nullptr;
+        if (!heartbeat) {
+          who = "which rank stopped answering is unknown";
+        } else if (const auto silent = heartbeat->silent(std::max(0.5, s / 2)); !silent.empty()) {
+          char text[160];
+          std::snprintf(text, sizeof text,
+                        "rank %d (host %s) stopped answering: its process has not run for %.1f s",
+                        silent.front().rank, host.c_str(), silent.front().seconds);
+          who = text;
+          if (silent.size() > 1) who += " (and " + std::to_string(silent.size() - 1) + " more)";
+        }
+        char text[768];
         std::snprintf(text, sizeof text,
-                      "timeout: rank %d (host %s): %s did not finish within %g s; aborting the job",
-                      rank, hostName().c_str(), activity.c_str(), s);
+                      "timeout: rank %d (host %s): %s did not finish within %g s; %s; aborting the job",
+                      rank, host.c_str(), activity.c_str(), s, who.c_str());
         printError(text);
         live.endEarly("incomplete", code(ExitCode::kTimeout), text + std::strlen("timeout: "));
         std::_Exit(code(ExitCode::kTimeout));
       });
+  *self = watchdog.get();
+  return watchdog;
 }
 
 /// One rank from a live bootstrap on: agree on arguments, create the backend, run the session.
@@ -156,6 +173,18 @@ int runRank(Bootstrap& bootstrap, const RankInputs& in, Watchdog& watchdog) {
   }
 
   const std::string runId = in.runId.empty() ? agreedRunId(bootstrap) : in.runId;
+  // Signs of life for the other ranks of this host, so a timeout can name the rank that
+  // stopped (processes only: threads stop together).
+  const ProcessPlace& place = bootstrap.place();
+  std::unique_ptr<Heartbeat> heartbeat;
+  if (in.launcher != "threads") heartbeat = Heartbeat::open(runId, place.localRank, place.rank);
+  struct Detach {
+    Watchdog& w;
+    ~Detach() { w.attach(nullptr); }
+  } detach{watchdog};
+  watchdog.attach(heartbeat.get());
+  bootstrap.barrier();  // every local rank has the segment open: its name can go
+  if (heartbeat && place.localRank == 0) heartbeat->unlinkName();
   watchdog.arm("start-up (creating the " + in.backend + " backend)");
   std::unique_ptr<Backend> backend;
   std::optional<Error> backendError;

@@ -3,9 +3,34 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/output_path.hpp"
+#include "session/run_sources.hpp"
 #include "inspect/fabric.hpp"
 
 namespace cclbench {
+
+namespace {
+
+/// No output may replace a results database (the default, $CCLBENCH_DB, or the one this run
+/// stores into), a folder or a special file; --jsonl never replaces any file.
+void validateOutputs(const RunOptions& o) {
+  std::vector<std::string> databases = {resultsDatabasePath("")};
+  for (const ReporterSpec& r : o.outputs.reporters) {
+    if (r.name == "store") databases.push_back(resultsDatabasePath(r.target));
+  }
+  for (const ReporterSpec& r : o.outputs.reporters) {
+    if (r.name == "jsonl" && !r.target.empty()) {
+      checkOutputPath(r.target, "--jsonl", {databases, true});
+    } else if (r.name == "csv") {
+      checkOutputPath(r.target, "--csv", {databases, false});
+    }
+  }
+  if (!o.nccl.algorithmProbeFile.empty()) {
+    checkOutputPath(o.nccl.algorithmProbeFile, "--algorithm-probe", {databases, false});
+  }
+}
+
+}  // namespace
 
 void validateRunOptions(const RunOptions& o, const std::string& backend, RankMode mode) {
   validate(o.config);
@@ -48,6 +73,7 @@ void validateRunOptions(const RunOptions& o, const std::string& backend, RankMod
     throw usageError("give --hosts or --hostfile, not both");
   }
   if (!o.hostfile.empty() && !o.np) throw usageError("--hostfile needs --np (the rank count)");
+  validateOutputs(o);
 }
 
 nlohmann::json configJson(const RunOptions& o) {

@@ -129,7 +129,7 @@ class RunSources::History {
       if (!std::filesystem::exists(path_)) {
         throw usageError("no results database at " + path_ + " (give --db PATH or set CCLBENCH_DB)");
       }
-      store_ = std::make_unique<ResultStore>(path_);
+      store_ = std::make_unique<ResultStore>(path_, ResultStore::Access::kRead);
     }
     return *store_;
   }

@@ -197,6 +197,32 @@ TEST(ImportNcclTestsConsole, OutputCutMidRowKeepsTheOutOfPlaceHalf) {
   EXPECT_TRUE(hasNote(runs[0], "no in-place result"));
 }
 
+TEST(ImportNcclTestsConsole, OutputCutInsideARowKeepsTheRowsBefore) {
+  const std::string text =
+      std::string(kShortRun) +
+      "           8             2     float     sum      -1    10.1    0.00    "
+      "0.00      0    10.2    0.00    0.00      0\n"
+      "          16             4     float     s";  // the copy ends here
+  const auto runs = readResultsFile(writeTemp("allreduce-cut-inside.txt", text));
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].cases.size(), 2u);
+  EXPECT_TRUE(runs[0].incomplete);
+  EXPECT_TRUE(hasNote(runs[0], "line 10: the last row is cut short")) << runs[0].notes.front();
+  // Text after the cut that is no table (a crash's messages) does not make it an error.
+  const auto crashed = readResultsFile(writeTemp(
+      "allreduce-cut-crash.txt", text + "\n[node1:1234] *** Process received signal ***\n"));
+  ASSERT_EQ(crashed.size(), 1u);
+  EXPECT_EQ(crashed[0].cases.size(), 2u);
+}
+
+TEST(ImportNcclTestsConsole, OutputWithoutAResultRowIsRefused) {
+  const std::string message = expectUsageError(writeTemp("allreduce-norows.txt", kShortRun), 1);
+  EXPECT_NE(message.find("without a single result row"), std::string::npos) << message;
+  const std::string cutInFirst =
+      std::string(kShortRun) + "           8             2     float     sum      -1    10";
+  expectUsageError(writeTemp("allreduce-cut-first.txt", cutInFirst), 1);
+}
+
 TEST(ImportNcclTestsConsole, MalformedInputNamesFileAndLine) {
   const std::string row8 =
       "           8             2     float     sum      -1    10.1    0.00    "
@@ -206,9 +232,14 @@ TEST(ImportNcclTestsConsole, MalformedInputNamesFileAndLine) {
                               "   0.00      0    10.4    0.00    0.00      0\n";
   const std::string message = expectUsageError(writeTemp("allreduce-a.txt", badTime), 10);
   EXPECT_NE(message.find("time 'abc' is not a number"), std::string::npos) << message;
-  const std::string shortRow =
-      std::string(kShortRun) + "          16             4     float     sum      -1    10.3\n";
-  expectUsageError(writeTemp("allreduce-b.txt", shortRow), 9);
+  // A row cut short is the output's end only where nothing of the table follows it.
+  const std::string shortRow = "          16             4     float     sum      -1    10.3\n";
+  const std::string cutThenRows = std::string(kShortRun) + shortRow + row8;
+  const std::string cutMessage = expectUsageError(writeTemp("allreduce-b.txt", cutThenRows), 9);
+  EXPECT_NE(cutMessage.find("yet more rows follow"), std::string::npos) << cutMessage;
+  const std::string cutThenFooter =
+      std::string(kShortRun) + row8 + shortRow + "# Avg bus bandwidth    : 0 \n";
+  expectUsageError(writeTemp("allreduce-e.txt", cutThenFooter), 10);
   const std::string badType = std::string(kShortRun) +
                               "           8             2     fp4     sum      -1    10.1    0.00  "
                               "  0.00      0    10.2    0.00    0.00      0\n";

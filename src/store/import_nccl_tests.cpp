@@ -26,6 +26,10 @@ struct ConsoleRun {
   std::optional<TableLayout> layout;
   std::vector<TableRow> rows;
   std::size_t partialRowLine = 0;
+  /// A row that does not parse: the output's end where it is the table's last word (a copy cut
+  /// short, a crash mid-line), an error where more rows or a footer follow.
+  std::size_t cutRowLine = 0;
+  std::string cutRowError;
   std::optional<double> avgBusBw;
   std::optional<uint64_t> outOfBounds;
   std::string footerFailure;
@@ -162,6 +166,9 @@ bool ConsoleParser::footer(std::string_view body) {
   const bool oob = startsWith(body, "Out of bounds values");
   const bool avg = startsWith(body, "Avg bus bandwidth");
   if ((!oob && !avg) || current_ == nullptr) return oob || avg;
+  if (current_->cutRowLine != 0) {
+    fail(source_.path, current_->cutRowLine, current_->cutRowError + ", yet the table's footer follows");
+  }
   const std::size_t colon = body.find(':');
   const auto ws = words(colon == std::string_view::npos ? "" : body.substr(colon + 1));
   const bool failed = ws.size() > 1 && ws[1] == "FAILED";
@@ -185,13 +192,22 @@ bool ConsoleParser::row(const SourceLine& line, std::string_view text) {
     return false;
   }
   ConsoleRun& r = *current_;
-  if (!toUnsigned(ws[1]) && ws.size() != r.layout->fullWidth()) return false;
+  if (ws.size() >= 2 && !toUnsigned(ws[1]) && ws.size() != r.layout->fullWidth()) return false;
   if (r.partialRowLine != 0) {
     fail(source_.path, r.partialRowLine,
          "table row has only its out-of-place columns, yet more rows follow");
   }
+  if (r.cutRowLine != 0) fail(source_.path, r.cutRowLine, r.cutRowError + ", yet more rows follow");
   const int iterations = r.config.value("iterations", 0);
   const int skipped = r.config.value("per_iter_skip", 0);
+  if (ws.size() != r.layout->fullWidth() && ws.size() != r.layout->outOfPlaceWidth()) {
+    // Kept aside: only the end of the table (more rows or a footer) tells a cut from an error.
+    r.cutRowLine = line.number;
+    r.cutRowError = "table row has " + std::to_string(ws.size()) +
+                    " fields where the column header has " +
+                    std::to_string(r.layout->fullWidth());
+    return true;
+  }
   r.rows.push_back(parseTableRow(ws, *r.layout, source_.path, line.number,
                                  static_cast<std::size_t>(std::max(0, iterations - skipped))));
   if (!r.rows.back().in) r.partialRowLine = line.number;
@@ -262,6 +278,10 @@ void ConsoleParser::addNotes(const ConsoleRun& r, ImportedRun& run, std::size_t 
     run.notes.push_back("line " + std::to_string(r.partialRowLine) +
                         ": the last row has no in-place result");
   }
+  if (r.cutRowLine != 0) {
+    run.notes.push_back("line " + std::to_string(r.cutRowLine) +
+                        ": the last row is cut short (" + r.cutRowError + "): left out");
+  }
   for (const auto& [line, text] : facts_.launcherFailures) {
     if (line > r.firstLine && line < nextRun) run.notes.push_back("launcher: " + text);
   }
@@ -321,7 +341,7 @@ ParsedRun ConsoleParser::build(ConsoleRun& r, std::size_t nextRunLine) {
   }
   if (cases.nonFinite() > 0) run.notes.push_back(nonFiniteNote(cases.nonFinite()));
   run.cases = cases.take();
-  run.incomplete = !r.avgBusBw || r.partialRowLine != 0;
+  run.incomplete = !r.avgBusBw || r.partialRowLine != 0 || r.cutRowLine != 0;
   run.reportedAvgBusBandwidthGBps = r.avgBusBw;
   run.reportedOutOfBounds = r.outOfBounds;
   for (std::string& note : r.notes) run.notes.push_back(std::move(note));
@@ -342,8 +362,15 @@ std::vector<ParsedRun> ConsoleParser::finish() {
   std::sort(starts.begin(), starts.end());
   std::vector<ParsedRun> out;
   for (ConsoleRun& r : runs_) {
+    // A run that printed no result row (cut or crashed before its table) has nothing to store.
+    if (r.rows.empty()) continue;
     const auto next = std::upper_bound(starts.begin(), starts.end(), r.firstLine);
     out.push_back(build(r, next == starts.end() ? SIZE_MAX : *next));
+  }
+  if (out.empty() && !runs_.empty()) {
+    fail(source_.path, runs_.front().firstLine,
+         "nccl-tests output without a single result row (cut short or failed before its "
+         "table): nothing to import");
   }
   return out;
 }

@@ -160,7 +160,11 @@ std::string networkFilesystemWarning(const std::string& path) {
          "a local disk (--db /local/path/cclbench.db or CCLBENCH_DB) and copy it afterwards";
 }
 
-ResultStore::ResultStore(const std::string& path) {
+ResultStore::ResultStore(const std::string& path, Access access) {
+  if (access == Access::kRead) {
+    openForReading(path);
+    return;
+  }
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) {
     std::error_code ec;
@@ -174,6 +178,42 @@ ResultStore::ResultStore(const std::string& path) {
   db_->exec("PRAGMA synchronous = NORMAL");
   db_->exec("PRAGMA foreign_keys = ON");
   store::migrate(*db_);
+}
+
+void ResultStore::openForReading(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw usageError("no results database at " + path +
+                     " (cclbench run and cclbench import create it; --db or CCLBENCH_DB name another)");
+  }
+  auto readable = [&](sql::Database& db) {
+    try {
+      sql::Statement probe(db, "SELECT count(*) FROM sqlite_master");
+      probe.step();
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  };
+  db_ = std::make_unique<sql::Database>(path, sql::Database::Access::kReadOnly);
+  sqlite3_busy_timeout(db_->handle(), 30000);
+  if (!readable(*db_)) {
+    // A WAL database on a read-only file or mount: SQLite cannot create its -shm file there.
+    db_ = std::make_unique<sql::Database>(path, sql::Database::Access::kImmutable);
+    if (!readable(*db_)) {
+      throw usageError("cannot read the results database " + path + ": " +
+                       sqlite3_errmsg(db_->handle()));
+    }
+  }
+  const int version = store::schemaVersion(*db_);
+  if (version != store::currentSchemaVersion()) {
+    throw usageError(
+        "the results database " + path + " has schema version " + std::to_string(version) +
+        (version > store::currentSchemaVersion()
+             ? ", newer than this cclbench understands: use a newer cclbench"
+             : ", older than this cclbench reads: open it once where it is writable (cclbench "
+               "import or run upgrades it) or copy it somewhere writable"));
+  }
 }
 
 ResultStore::~ResultStore() = default;

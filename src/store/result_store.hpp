@@ -71,8 +71,15 @@ struct RunFilter {
 
 class ResultStore {
  public:
-  /// Opens or creates the database, migrating it to the current schema. Throws Error.
-  explicit ResultStore(const std::string& path);
+  enum class Access {
+    kWrite,  ///< opens or creates the database, migrating it to the current schema
+    /// Reads an existing database and never changes it (no file is created, no migration); on a
+    /// read-only file or mount, where SQLite cannot create its WAL files, it is opened immutable.
+    kRead,
+  };
+  /// Throws Error: kInvalidUsage for a database that is missing (read), newer than this
+  /// cclbench, or (read) older than it and not writable here.
+  explicit ResultStore(const std::string& path, Access access = Access::kWrite);
   ~ResultStore();
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;
@@ -114,6 +121,7 @@ class ResultStore {
   RunRecords records(int64_t run);
 
  private:
+  void openForReading(const std::string& path);
   int64_t insertRun(const RunHeader& header, const RunMeta& meta, const std::string& source,
                     const std::string& sourceFile, RunStatus status, const std::string& fingerprint);
   void insertCases(int64_t run, const std::vector<CaseRecord>& cases);

@@ -2,14 +2,43 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
+
 #include "core/error.hpp"
 
 namespace cclbench::sql {
 
-Database::Database(const std::string& path, bool create) : path_(path) {
-  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
-                    SQLITE_OPEN_FULLMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+namespace {
+
+/// `path` as an SQLite URI (file:...), for the query parameters only URIs take.
+std::string uriOf(const std::string& path, const char* query) {
+  std::string uri = "file:";
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", static_cast<unsigned char>(c));
+      uri += escaped;
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?" + query;
+}
+
+}  // namespace
+
+Database::Database(const std::string& path, Access access) : path_(path) {
+  int flags = SQLITE_OPEN_FULLMUTEX;
+  std::string name = path;
+  switch (access) {
+    case Access::kCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
+    case Access::kReadOnly: flags |= SQLITE_OPEN_READONLY; break;
+    case Access::kImmutable:
+      flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+      name = uriOf(path, "immutable=1");
+      break;
+  }
+  if (sqlite3_open_v2(name.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;

@@ -50,8 +50,15 @@ class Statement {
 
 class Database {
  public:
-  /// Opens (creating if asked) the database at `path`; throws Error(kInvalidUsage) if it cannot.
-  Database(const std::string& path, bool create);
+  enum class Access {
+    kCreate,     ///< read and write, created when missing
+    kReadOnly,   ///< read only (another process may still write: WAL files are used)
+    kImmutable,  ///< read only, on a file nothing writes (a read-only mount): no WAL files
+  };
+  /// Opens the database at `path`; throws Error(kInvalidUsage) if it cannot.
+  Database(const std::string& path, Access access);
+  Database(const std::string& path, bool create)
+      : Database(path, create ? Access::kCreate : Access::kReadOnly) {}
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

@@ -313,16 +313,21 @@ BAD_INPUTS = [
 
 @test(300)
 def bad_input_exits_6_everywhere():
+    """Every bad input, each both ways: all of them are tried and every failure is reported."""
+    failures = []
     for args, text in BAD_INPUTS:
         for how in ("np", "mpirun"):
             r = run(args + ["--np", "2"], timeout=60) if how == "np" else run(args, timeout=60, mpirun=2)
-            check(r.rc == 6, f"{args} via {how}: expected exit 6, " + r.describe())
             lines = own_lines(r.err) if how == "mpirun" else r.err.strip().splitlines()
-            check(len(lines) == 1 and lines[0].startswith("cclbench: error:") and text in lines[0],
-                  f"{args} via {how}: expected one line mentioning {text!r}: {r.err!r}")
-            check(not os.path.isdir(os.path.join(r.cwd, "results")) or not os.listdir(os.path.join(r.cwd, "results")),
-                  f"{args}: a results file was left behind")
-            check(r.out.strip() == "", f"{args} via {how}: nothing should be measured: {r.out[:200]}")
+            if r.rc != 6:
+                failures.append(f"{args} via {how}: expected exit 6, " + r.describe())
+            elif not (len(lines) == 1 and lines[0].startswith("cclbench: error:") and text in lines[0]):
+                failures.append(f"{args} via {how}: expected one line mentioning {text!r}: {r.err!r}")
+            if os.path.isdir(os.path.join(r.cwd, "results")) and os.listdir(os.path.join(r.cwd, "results")):
+                failures.append(f"{args} via {how}: a results file was left behind")
+            if r.out.strip():
+                failures.append(f"{args} via {how}: nothing should be measured: {r.out[:200]}")
+    check(not failures, f"{len(failures)} of {2 * len(BAD_INPUTS)} failed:\n" + "\n".join(failures))
 
 
 @test(60)
@@ -391,6 +396,8 @@ def stopped_rank_times_out_with_4():
                 proc.kill()
         check(proc.returncode == 4, f"{how}: expected exit 4, got {proc.returncode}: {err}")
         check("timeout" in err and "rank 0" in err and "allreduce 64 KiB" in err, f"{how}: message: {err}")
+        check("rank 1 (host" in err and "stopped answering" in err,
+              f"{how}: the message should name the stopped rank: {err}")
         check(waited < timeout_s + 20, f"{how}: took {waited:.1f}s after the stop")
         # The end state and its message are stored, in the records and the database.
         end = json.loads([l for l in open(jsonl) if l.strip()][-1])
@@ -407,8 +414,7 @@ def nccl_without_gpu_exits_5():
         args = ["allreduce", "--backend", "nccl", "-b", "1K", "-e", "1K"] + FAST
         r = run(args + ["--np", "2"]) if how == "np" else run(args, mpirun=2)
         if r.rc == 0:
-            print("a GPU is visible here: nothing to check")
-            return
+            raise Skip("a GPU is visible here: NCCL runs, so there is no missing GPU to report")
         check(r.rc == 5, f"{how}: expected exit 5, " + r.describe())
         check("CUDA device" in r.err or "not built" in r.err, f"{how}: message: {r.err}")
 
@@ -430,8 +436,15 @@ def nccl_collectives_on_gpu():
     assert_all_correct(cases, ALL)
 
 
+def mpi_is_cuda_aware():
+    p = subprocess.run(["ompi_info", "--parsable", "--all"], capture_output=True, text=True, timeout=60)
+    return "mpi_built_with_cuda_support:value:true" in p.stdout
+
+
 @test(60)
 def device_buffers_need_cuda_aware_mpi():
+    if mpi_is_cuda_aware():
+        raise Skip("this Open MPI is CUDA-aware: --memory device is allowed here")
     for how in ("np", "mpirun"):
         args = ["allreduce", "--memory", "device", "-b", "1K", "-e", "1K"] + FAST
         r = run(args + ["--np", "2"]) if how == "np" else run(args, mpirun=2)
@@ -748,9 +761,19 @@ def two_transport_runs(db, args):
 def compare_flags_tcp_slower_than_shared_memory():
     folder = tempfile.mkdtemp(prefix="cclbench-it-")
     db = os.path.join(folder, "history.db")
-    two_transport_runs(db, ["allreduce", "-b", "64K", "-e", "4M", "-f", "4", "-n", "5",
-                            "--samples", "20"])
-    p = cclbench(["compare", "1", "2", "--db", db, "--json"])
+    # On these VMs a process runs at one of two speeds for its life, and in the slow one shared
+    # memory is no faster than TCP: three shared-memory runs (ids 1-3), the fastest compared.
+    args = ["allreduce", "-b", "64K", "-e", "4M", "-f", "4", "-n", "5", "--samples", "20",
+            "--np", "2", "--no-progress", "--db", db, "--no-jsonl"]
+    for extra in (SHARED_MEMORY, SHARED_MEMORY, SHARED_MEMORY, TCP_LOOPBACK):
+        expect_ok(run(args, env=mpi_env(extra), timeout=60))
+    def median_at(run_id, size):
+        p = cclbench(["export", str(run_id), "--db", db])
+        times = [json.loads(l)["time_us"]["median"] for l in p.stdout.splitlines()
+                 if json.loads(l)["type"] == "case" and json.loads(l)["size_bytes"] == size]
+        return min(times)
+    shm = min((1, 2, 3), key=lambda i: median_at(i, 1 << 20))
+    p = cclbench(["compare", str(shm), "4", "--db", db, "--json"])
     check(p.returncode == 0, f"compare --json: exit {p.returncode}: {p.stderr}")
     cases = json.loads(p.stdout)["comparisons"][0]["cases"]
     check(len(cases) == 8, f"expected 4 sizes x 2 places compared, got {len(cases)}")
@@ -761,11 +784,11 @@ def compare_flags_tcp_slower_than_shared_memory():
     check(len(slower) > len(larger) / 2, f"TCP should be flagged slower at most sizes >= 256 KiB: {summary}")
     check(not any(c["verdict"] == "faster" for c in cases), f"TCP flagged faster: {summary}")
     check(all(c["time_ratio"] > 1 for c in slower), f"a slower verdict with a ratio under 1: {summary}")
-    p = cclbench(["compare", "1", "2", "--db", db, "--fail-on-regression"])
+    p = cclbench(["compare", str(shm), "4", "--db", db, "--fail-on-regression"])
     check(p.returncode == 8, f"--fail-on-regression: expected exit 8, got {p.returncode}: {p.stderr}")
     check("regression" in p.stderr and "slower" in p.stdout, "the slowdown should be named: " + p.stderr)
     # The other way round nothing got slower: shared memory against a TCP baseline.
-    p = cclbench(["compare", "2", "1", "--db", db, "--fail-on-regression"])
+    p = cclbench(["compare", "4", str(shm), "--db", db, "--fail-on-regression"])
     check(p.returncode == 0, f"shared memory against TCP: expected exit 0, got {p.returncode}: {p.stdout}")
     print(summary)
 

@@ -12,6 +12,7 @@
 
 #include "backends/mpi/mpi_types.hpp"
 #include "core/error.hpp"
+#include "core/host_memory.hpp"
 #include "core/host_pattern.hpp"
 
 namespace cclbench {
@@ -40,8 +41,26 @@ class MpiBackend final : public Backend {
     MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
     MPI_Comm_rank(comm_, &rank_);
     MPI_Comm_size(comm_, &size_);
+    MPI_Comm local = MPI_COMM_NULL;  // the ranks that share this host's memory
+    if (MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local) ==
+        MPI_SUCCESS) {
+      MPI_Comm_size(local, &localRanks_);
+      MPI_Comm_free(&local);
+    }
   }
   ~MpiBackend() override { MPI_Comm_free(&comm_); }
+
+  /// This rank's share of the host memory still available (a cgroup's limit included), of
+  /// which the buffers may take 60%: the library's own copies (a reduction's temporary buffer
+  /// as large as the message) and the other ranks' growth need the rest.
+  std::optional<uint64_t> memoryLimitBytes() const override {
+    const std::optional<uint64_t> available = hostMemoryAvailableBytes();
+    if (!available) return std::nullopt;
+    const uint64_t share = *available / static_cast<uint64_t>(std::max(1, localRanks_));
+    constexpr uint64_t kReserve = 64ull << 20;
+    const uint64_t usable = share / 10 * 6;
+    return usable > kReserve ? usable - kReserve : 0;
+  }
 
   std::string name() const override { return "mpi"; }
 
@@ -192,6 +211,7 @@ class MpiBackend final : public Backend {
 
  private:
   MPI_Comm comm_ = MPI_COMM_NULL;
+  int localRanks_ = 1;
   int rank_ = 0;
   int size_ = 1;
   mpi::TypeTable types_;
