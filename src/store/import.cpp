@@ -74,7 +74,10 @@ std::vector<ParsedRun> parseText(const std::string& path, const std::string& con
 }  // namespace
 
 std::vector<ImportedRun> readResultsFile(const std::string& path) {
-  std::string content = readWhole(path);
+  return readResultsText(path, readWhole(path));
+}
+
+std::vector<ImportedRun> readResultsText(const std::string& path, std::string content) {
   if (content.starts_with("\xEF\xBB\xBF")) content.erase(0, 3);  // a UTF-8 byte order mark
   const std::size_t first = content.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) fail(path, 1, "empty file: no results to read");

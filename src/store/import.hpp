@@ -38,4 +38,7 @@ struct ImportedRun {
 /// Throws Error(kInvalidUsage) "PATH:LINE: what is wrong" on malformed input.
 std::vector<ImportedRun> readResultsFile(const std::string& path);
 
+/// The same for text already read (`path` names it in messages and may tell the collective).
+std::vector<ImportedRun> readResultsText(const std::string& path, std::string content);
+
 }  // namespace cclbench

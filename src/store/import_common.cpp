@@ -182,11 +182,25 @@ std::optional<Collective> collectiveFromFileName(const std::string& path) {
 }
 
 void CaseList::add(const CaseKey& k, Measurement m) {
-  for (double* value : {&m.timeUs, &m.algBandwidthGBps, &m.busBandwidthGBps}) {
-    if (!std::isfinite(*value)) {
-      *value = 0;
-      ++nonFinite_;
+  // Nothing is stored that the source did not say: a time that is no time leaves the result out;
+  // a bandwidth printed as nan/inf (or negative) is what the source's own time and size give.
+  if (!std::isfinite(m.timeUs) || m.timeUs < 0) {
+    ++leftOut_;
+    return;
+  }
+  const auto bad = [](double v) { return !std::isfinite(v) || v < 0; };
+  if (bad(m.algBandwidthGBps) || bad(m.busBandwidthGBps)) {
+    if (m.timeUs <= 0) {
+      ++leftOut_;
+      return;
     }
+    const double alg = algorithmBytes(k.collective, k.sizeBytes) / m.timeUs / 1e3;
+    const double bus = info(k.collective).pointToPoint || ranks_ <= 0
+                           ? alg
+                           : alg * busBandwidthFactor(k.collective, ranks_);
+    if (bad(m.algBandwidthGBps)) m.algBandwidthGBps = alg;
+    if (bad(m.busBandwidthGBps)) m.busBandwidthGBps = bus;
+    ++recomputed_;
   }
   const Index index{static_cast<int>(k.collective),
                     static_cast<int>(k.dtype),
@@ -234,9 +248,19 @@ void CaseList::add(const CaseKey& k, Measurement m) {
   cases_.push_back(std::move(r));
 }
 
-std::string nonFiniteNote(std::size_t count) {
-  if (count == 0) return {};
-  return std::to_string(count) + " time or bandwidth values were printed as nan or inf: read as 0";
+std::vector<std::string> CaseList::notes() const {
+  std::vector<std::string> out;
+  if (leftOut_ > 0) {
+    out.push_back(std::to_string(leftOut_) +
+                  " results printed with a NaN, infinite or negative time (or a zero time and no "
+                  "bandwidth) were left out");
+  }
+  if (recomputed_ > 0) {
+    out.push_back(std::to_string(recomputed_) +
+                  " results printed a bandwidth as nan, inf or negative: recomputed from their "
+                  "size and time");
+  }
+  return out;
 }
 
 void finishTrailer(ImportedRun& run, bool failed, const std::string& failure) {

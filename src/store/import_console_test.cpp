@@ -1,5 +1,6 @@
 // The nccl-tests console reader on output shapes the real fixtures do not cover (v1, -I 1, -N,
 // timestamps, srun and MPICH prefixes, several binaries in one file) and on malformed input.
+#include <cmath>
 #include <gtest/gtest.h>
 
 #include "store/import.hpp"
@@ -253,6 +254,37 @@ TEST(ImportNcclTestsConsole, MalformedInputNamesFileAndLine) {
   expectUsageError(writeTemp("output.txt", std::string(kShortRun) + row8), 1);
   const std::string scatter = "# Collective test starting: scatter_perf\n" + std::string(kShortRun);
   expectUsageError(writeTemp("g.txt", scatter), 1);
+}
+
+TEST(ImportNcclTestsConsole, ImpossibleValuesAreLeftOutOrRefusedNeverStored) {
+  const std::string row8 =
+      "           8             2     float     sum      -1    10.1    0.00    "
+      "0.00      0    10.2    0.00    0.00      0\n";
+  // A NaN or negative time leaves that result out (noted); an inf busbw with a real time is
+  // what the size and time give.
+  const std::string odd = std::string(kShortRun) + row8 +
+                          "          16             4     float     sum      -1     nan    0.00 "
+                          "   0.00      0    -3.5    0.00    0.00      0\n"
+                          "          32             8     float     sum      -1    16.0     inf "
+                          "    inf      0    16.0    0.00    0.00      0\n";
+  const auto runs = readResultsFile(writeTemp("allreduce-odd.txt", odd));
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].cases.size(), 4u);  // 8 B twice, 32 B twice; 16 B's two results left out
+  EXPECT_TRUE(hasNote(runs[0], "2 results printed with a NaN, infinite or negative time"));
+  EXPECT_TRUE(hasNote(runs[0], "recomputed from their size and time"));
+  const CaseRecord& c32 = caseAt(runs[0], 32, Placement::kOutOfPlace);
+  EXPECT_DOUBLE_EQ(c32.algBandwidthGBps, 32 / 16.0 / 1e3);
+  EXPECT_DOUBLE_EQ(c32.busBandwidthGBps, 0.0);  // one rank: 2(n-1)/n = 0, as nccl-tests prints
+  for (const CaseRecord& c : runs[0].cases) {
+    for (double v : {c.timeUs.median, c.algBandwidthGBps, c.busBandwidthGBps}) {
+      EXPECT_TRUE(std::isfinite(v) && v >= 0);
+    }
+  }
+  const std::string negativeSize = std::string(kShortRun) + row8 +
+                                   "          -16             4     float     sum      -1    "
+                                   "10.1    0.00    0.00      0    10.2    0.00    0.00      0\n";
+  const std::string message = expectUsageError(writeTemp("allreduce-neg.txt", negativeSize), 10);
+  EXPECT_NE(message.find("negative"), std::string::npos) << message;
 }
 
 TEST(ImportNcclTestsConsole, WindowsLineEndingsAndByteOrderMark) {

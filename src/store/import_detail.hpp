@@ -80,10 +80,12 @@ class CaseList {
  public:
   CaseList(int ranks, Aggregation aggregation, int iterationsPerBatch)
       : ranks_(ranks), aggregation_(aggregation), iterationsPerBatch_(iterationsPerBatch) {}
-  /// Adds one result; a NaN or infinite time or bandwidth is stored as 0 (records hold numbers).
+  /// Adds one result. A NaN, infinite or negative time leaves it out; a bandwidth printed as
+  /// NaN, infinite or negative is recomputed from the size and time (as nccl-tests defines it).
   void add(const CaseKey& key, Measurement m);
   std::size_t repeats() const { return repeats_; }
-  std::size_t nonFinite() const { return nonFinite_; }
+  /// What a reader should know about left-out and recomputed results (empty when nothing).
+  std::vector<std::string> notes() const;
   std::vector<CaseRecord> take() { return std::move(cases_); }
 
  private:
@@ -94,11 +96,10 @@ class CaseList {
   std::vector<CaseRecord> cases_;
   std::map<Index, std::size_t> index_;
   std::size_t repeats_ = 0;
-  std::size_t nonFinite_ = 0;
+  std::size_t leftOut_ = 0;
+  std::size_t recomputed_ = 0;
 };
 
-/// The note for a run whose source printed NaN or infinite values, or "" when none.
-std::string nonFiniteNote(std::size_t count);
 
 /// Fills the trailer from the cases: counts, wrong total, status (complete or incomplete) and
 /// the exit code cclbench would give (7 when any element was wrong or `failed` is set).

@@ -285,7 +285,7 @@ void readDocument(const std::string& path, const json& doc, ImportedRun& run) {
   for (std::size_t i = 0; i < results.size(); ++i) {
     readResult(in, results[i], i, *collective, cases);
   }
-  if (cases.nonFinite() > 0) run.notes.push_back(nonFiniteNote(cases.nonFinite()));
+  for (std::string& note : cases.notes()) run.notes.push_back(std::move(note));
   run.cases = cases.take();
   std::string failure;
   readSummary(in, doc, run, failure);

@@ -188,7 +188,13 @@ bool ConsoleParser::footer(std::string_view body) {
 
 bool ConsoleParser::row(const SourceLine& line, std::string_view text) {
   const auto ws = words(text);
-  if (ws.size() < 3 || !toUnsigned(ws[0]) || current_ == nullptr || !current_->layout) {
+  if (ws.size() < 3 || current_ == nullptr || !current_->layout) return false;
+  if (!toUnsigned(ws[0])) {
+    // A table-wide row whose size is a negative number is an impossible row, not a stray line.
+    const auto signedSize = toInteger(ws[0]);
+    if (signedSize && *signedSize < 0 && ws.size() == current_->layout->fullWidth()) {
+      fail(source_.path, line.number, "size '" + std::string(ws[0]) + "' is negative");
+    }
     return false;
   }
   ConsoleRun& r = *current_;
@@ -339,7 +345,7 @@ ParsedRun ConsoleParser::build(ConsoleRun& r, std::size_t nextRunLine) {
     run.notes.push_back(std::to_string(cases.repeats()) +
                         " results repeat earlier cases (nccl-tests -N): kept as more samples");
   }
-  if (cases.nonFinite() > 0) run.notes.push_back(nonFiniteNote(cases.nonFinite()));
+  for (std::string& note : cases.notes()) run.notes.push_back(std::move(note));
   run.cases = cases.take();
   run.incomplete = !r.avgBusBw || r.partialRowLine != 0 || r.cutRowLine != 0;
   run.reportedAvgBusBandwidthGBps = r.avgBusBw;

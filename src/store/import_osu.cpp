@@ -15,6 +15,7 @@
 //   where nccl-tests and cclbench print the total over ranks (a note says so).
 // OSU prints no end marker, so a table cut short cannot be told from a complete one.
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <deque>
 
@@ -178,9 +179,20 @@ void OsuParser::row(const SourceLine& line, const std::vector<std::string_view>&
     }
     const auto value = toNumber(ws[i]);
     if (!value) fail(source_.path, line.number, "'" + std::string(ws[i]) + "' is not a number");
+    // OSU prints times, bandwidths and counts: never negative, never NaN or infinite.
+    if (!std::isfinite(*value) || *value < 0) {
+      fail(source_.path, line.number,
+           "'" + std::string(ws[i]) + "' in column '" + columns[i] +
+               "' is not a time, bandwidth or count (negative, NaN or infinite)");
+    }
     if (i == 1) row.value = *value;
     if (columns[i] == "max") row.maxLatency = *value;
-    if (columns[i] == "iterations") row.iterations = static_cast<int64_t>(*value);
+    if (columns[i] == "iterations") {
+      if (*value > 1e15 || *value != std::floor(*value)) {
+        fail(source_.path, line.number, "iterations '" + std::string(ws[i]) + "' is not a count");
+      }
+      row.iterations = static_cast<int64_t>(*value);
+    }
   }
   current_->rows.push_back(row);
 }

@@ -84,6 +84,16 @@ TEST(ImportOsu, MalformedAndUnsupported) {
                              "2                       abc\n"),
                    4);
   expectUsageError(writeTemp("osu-scatter.txt", "\n# OSU MPI Scatter Latency Test v7.4\n"), 2);
+  // Impossible values are refused, never stored: negative, NaN and infinite times.
+  for (const char* value : {"-1.00", "nan", "inf", "1e999"}) {
+    const std::string message = expectUsageError(
+        writeTemp("osu-odd.txt", std::string("# OSU MPI Latency Test v7.4\n# Size       Avg "
+                                             "Latency(us)\n1                       1.00\n"
+                                             "2                       ") +
+                                     value + "\n"),
+        4);
+    EXPECT_NE(message.find(value), std::string::npos) << message;
+  }
 }
 
 RunHeader sampleHeader(const std::string& id) {
