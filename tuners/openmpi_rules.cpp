@@ -1,6 +1,8 @@
 #include "tuners/openmpi_rules.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -66,13 +68,29 @@ class Numbers {
           throw usageError("rules file line " + std::to_string(number) + ": '" + w +
                            "' is not a whole number");
         }
-        values_.push_back({std::stoull(w), number});
+        uint64_t value = 0;
+        const auto [end, error] = std::from_chars(w.data(), w.data() + w.size(), value);
+        if (error != std::errc() || end != w.data() + w.size()) {
+          throw usageError("rules file line " + std::to_string(number) + ": '" + w +
+                           "' is too large");
+        }
+        values_.push_back({value, number});
       }
     }
   }
   uint64_t next(const char* what) {
     if (at_ >= values_.size()) throw usageError(std::string("rules file ends before ") + what);
     return values_[at_++].first;
+  }
+  /// The next number as an int no larger than `most`.
+  int small(const char* what, uint64_t most) {
+    const uint64_t value = next(what);
+    if (value > most) {
+      throw usageError("rules file line " + std::to_string(line()) + ": " + what + " " +
+                       std::to_string(value) + " is out of range (at most " +
+                       std::to_string(most) + ")");
+    }
+    return static_cast<int>(value);
   }
   std::size_t line() const { return at_ == 0 ? 0 : values_[at_ - 1].second; }
   bool done() const { return at_ == values_.size(); }
@@ -95,12 +113,11 @@ RulesFile parseRules(const std::string& text) {
   if (collectives > 64) bad(n, "more collectives than Open MPI has");
   for (uint64_t i = 0; i < collectives; ++i) {
     RulesCollective c;
-    c.id = static_cast<int>(n.next("a collective id"));
-    if (c.id > 64) bad(n, "collective id " + std::to_string(c.id) + " does not exist");
+    c.id = n.small("collective id", 64);
     const uint64_t sizes = n.next("the number of communicator sizes");
     for (uint64_t k = 0; k < sizes; ++k) {
       RulesCommSize s;
-      s.ranks = static_cast<int>(n.next("a communicator size"));
+      s.ranks = n.small("communicator size", std::numeric_limits<int>::max());
       if (!c.commSizes.empty() && s.ranks <= c.commSizes.back().ranks) {
         bad(n, "communicator sizes must ascend");
       }
@@ -112,8 +129,8 @@ RulesFile parseRules(const std::string& text) {
         if (m > 0 && l.messageBytes <= s.lines.back().messageBytes) {
           bad(n, "message sizes must ascend");
         }
-        l.algorithm = static_cast<int>(n.next("an algorithm"));
-        l.faninout = static_cast<int>(n.next("a fan-in/out"));
+        l.algorithm = n.small("algorithm", 64);
+        l.faninout = n.small("fan-in/out", std::numeric_limits<int>::max());
         l.segmentBytes = n.next("a segment size");
         s.lines.push_back(l);
       }

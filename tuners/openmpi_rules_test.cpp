@@ -77,6 +77,10 @@ TEST(OpenMpiRules, MalformedFilesAreRefusedWithTheLine) {
   expectRefused("1\n2\n1\n2\n2\n0 0 0 0\n", "ends before");
   expectRefused("1\n2\n1\n2\n1\n0 0 0 0\n7\n", "numbers after the last collective");
   expectRefused("", "ends before the number of collectives");
+  // Numbers no type holds, and values that would wrap an int (found by fuzz_openmpi_rules).
+  expectRefused("1\n2\n1\n2\n1\n0 0 0 99999999999999999999\n", "is too large");
+  expectRefused("1\n4294967298\n1\n2\n1\n0 0 0 0\n", "collective id 4294967298 is out of range");
+  expectRefused("1\n2\n1\n2\n1\n0 4294967300 0 0\n", "algorithm 4294967300 is out of range");
 }
 
 }  // namespace

@@ -97,6 +97,10 @@ std::vector<ParsedRun> parseCclbenchJsonl(const std::string& path, const std::st
       std::string what = e.what();
       if (const std::size_t at = what.find("] "); at != std::string::npos) what.erase(0, at + 2);
       fail(path, number, "not valid JSON: " + what);
+    } catch (const json::exception& e) {
+      std::string what = e.what();  // a number too large for any type (out_of_range 406)
+      if (const std::size_t at = what.find("] "); at != std::string::npos) what.erase(0, at + 2);
+      fail(path, number, "not valid JSON: " + what);
     }
     try {
       reader.record(j, number);

@@ -254,6 +254,11 @@ json parseDocument(const std::string& path, const std::string& content, Imported
     std::string what = e.what();
     if (const std::size_t at = what.find("] "); at != std::string::npos) what = what.substr(at + 2);
     fail(path, lineOfByte(content, e.byte), "not valid JSON: " + what);
+  } catch (const json::exception& e) {
+    // A number too large for any type (out_of_range 406), and nlohmann's other refusals.
+    std::string what = e.what();
+    if (const std::size_t at = what.find("] "); at != std::string::npos) what = what.substr(at + 2);
+    fail(path, 1, "not valid JSON: " + what);
   }
 }
 

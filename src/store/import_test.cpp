@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <numeric>
 
 #include "core/error.hpp"
@@ -294,6 +295,33 @@ TEST(ImportRealOutput, OsuBiBandwidth) {
   EXPECT_NEAR(algorithmBytes(Collective::kBiBandwidth, 1048576) / mib.timeUs.median / 1e3,
               mib.algBandwidthGBps, 1e-9);
   EXPECT_DOUBLE_EQ(caseAt(run, 4194304, Placement::kOutOfPlace).algBandwidthGBps, 24.46077);
+}
+
+}  // namespace
+}  // namespace cclbench
+
+namespace cclbench {
+namespace {
+
+// Every input a fuzzer once broke an importer with (tests/fuzz/regressions): now read or refused
+// with the one-line usage error, in the normal build too.
+TEST(ImportFuzzRegressions, EveryFoundInputIsReadOrRefused) {
+  const std::filesystem::path root = std::filesystem::path(CCLBENCH_SOURCE_DIR) / "tests/fuzz/regressions";
+  std::size_t inputs = 0;
+  for (const char* target : {"fuzz_nccl_tests_text", "fuzz_nccl_tests_json", "fuzz_osu", "fuzz_jsonl"}) {
+    if (!std::filesystem::is_directory(root / target)) continue;
+    for (const auto& entry : std::filesystem::directory_iterator(root / target)) {
+      ++inputs;
+      try {
+        readResultsFile(entry.path().string());
+      } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ExitCode::kInvalidUsage) << entry.path() << ": " << e.what();
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << entry.path() << ": escaped " << e.what();
+      }
+    }
+  }
+  EXPECT_GT(inputs, 0u);
 }
 
 }  // namespace

@@ -1,0 +1,18 @@
+// NCCL INFO/WARN logs (NCCL_DEBUG=INFO, any subsystem mix), as `cclbench inspect-log` and the
+// fabric verification read them, with the summaries built from what was parsed.
+#include <sstream>
+
+#include "fuzz_target.hpp"
+#include "inspect/nccl_log.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
+  using namespace cclbench;
+  fuzz::expectParsedOrRefused([&] {
+    std::istringstream in(fuzz::text(data, size));
+    const NcclLogSummary log = parseNcclLog(in);
+    peerTransports(log);
+    algorithmRanges(log);
+    (void)toJson(log).dump();
+  });
+  return 0;
+}
