@@ -7,6 +7,7 @@
 
 #include "core/environment.hpp"
 #include "core/error.hpp"
+#include "core/input_file.hpp"
 #include "core/record.hpp"
 #include "core/sizes.hpp"
 #include "launch/launch_env.hpp"
@@ -143,6 +144,8 @@ int runTune(const TuneOptions& o, const std::string& executable) {
                        "gather)");
     }
   }
+  // Read once and kept in --out: every launch needs it, and a pipe (<(...)) is read only once.
+  const std::string hostfileText = o.hostfile.empty() ? "" : readInputFile(o.hostfile);
   const std::vector<uint64_t> sizes = sweepSizes(o.sweep);
   TuneResult result;
   result.tuneId = "tune-" + newRunId();
@@ -154,11 +157,18 @@ int runTune(const TuneOptions& o, const std::string& executable) {
   fs::create_directories(folder, ec);
   if (ec) throw usageError("cannot create " + folder.string() + ": " + ec.message());
 
+  std::string hostfile;
+  if (!o.hostfile.empty()) {
+    hostfile = (folder / "hostfile").string();
+    std::ofstream out(hostfile, std::ios::binary);
+    out << hostfileText;
+    if (!out.flush()) throw usageError("cannot write " + hostfile);
+  }
   RunnerOptions ro;
   ro.executable = executable;
   ro.folder = folder.string();
   ro.tuneId = result.tuneId;
-  ro.placement = {o.np, o.hosts, o.hostfile,
+  ro.placement = {o.np, o.hosts, hostfile,
                   env.count("SLURM_JOB_ID") && o.hosts.empty() && o.hostfile.empty()};
   ro.dtype = o.dtype;
   ro.op = o.op;

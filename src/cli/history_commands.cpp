@@ -14,6 +14,7 @@
 #include "cli/parse_args.hpp"
 #include "session/run_sources.hpp"
 #include "core/error.hpp"
+#include "core/input_file.hpp"
 #include "core/output_path.hpp"
 #include "core/run_config.hpp"
 #include "store/import.hpp"
@@ -254,7 +255,11 @@ int importCommand(int*, char***, const std::vector<std::string>& args) {
     meta.labels[l.substr(0, eq)] = l.substr(eq + 1);
   }
   std::vector<std::vector<ImportedRun>> parsed;
-  for (const auto& f : files) parsed.push_back(readResultsFile(f));  // throws before any write
+  std::vector<std::string> contents;  // each file read once: a pipe cannot be read twice
+  for (const auto& f : files) {
+    contents.push_back(readInputFile(f));
+    parsed.push_back(readResultsText(f, contents.back()));  // throws before any write
+  }
 
   ResultStore store(resultsDatabasePath(db));
   nlohmann::json report = nlohmann::json::array();
@@ -263,11 +268,9 @@ int importCommand(int*, char***, const std::vector<std::string>& args) {
     for (std::size_t k = 0; k < parsed[i].size(); ++k) {
       ImportedRun& r = parsed[i][k];
       if (r.header.runId.empty()) {  // stable per file content: importing twice is detected
-        std::ifstream in(files[i], std::ios::binary);
-        const std::string content((std::istreambuf_iterator<char>(in)), {});
         char id[64];
         std::snprintf(id, sizeof id, "import-%016llx-%zu",
-                      static_cast<unsigned long long>(fnv1a(content)), k);
+                      static_cast<unsigned long long>(fnv1a(contents[i])), k);
         r.header.runId = id;
       }
       if (const auto existing = store.findRun(r.header.runId)) {

@@ -90,7 +90,7 @@ TEST(InspectLogCommand, MissingFileIsOneLineAndExit6) {
   const auto [code, out, err] = inspectLog({"/nonexistent/nccl.log"});
   EXPECT_EQ(code, 6);
   EXPECT_EQ(out, "");
-  EXPECT_THAT(err, StartsWith("cclbench: error: cannot open /nonexistent/nccl.log: "));
+  EXPECT_THAT(err, StartsWith("cclbench: error: /nonexistent/nccl.log: cannot read: "));
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1);
 }
 

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "core/error.hpp"
+#include "core/input_file.hpp"
 #include "inspect/nccl_log_lines.hpp"
 
 namespace cclbench {
@@ -284,14 +285,8 @@ NcclLogSummary parseNcclLog(std::istream& in) {
 }
 
 void NcclLogParser::addFile(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw usageError("cannot read " + path + ": it is a directory");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw usageError("cannot open " + path + ": " + std::strerror(errno));
+  InputStream in(path);  // streams any size; never hangs on a FIFO or a device
   addStream(in);
-  if (in.bad()) throw usageError("cannot read " + path + ": " + std::strerror(errno));
 }
 
 NcclLogSummary parseNcclLogFile(const std::string& path) {

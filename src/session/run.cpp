@@ -8,10 +8,12 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include "backends/registry.hpp"
 #include "core/error.hpp"
+#include "core/input_file.hpp"
 #include "engine/heartbeat.hpp"
 #include "engine/watchdog.hpp"
 #include "launch/launch_env.hpp"
@@ -253,7 +255,10 @@ int selfLaunchMpi(const RunOptions& options, const Environment& env, const char*
   request.args.insert(request.args.end(), options.argsWithoutNp.begin(),
                       options.argsWithoutNp.end());
   request.hosts = options.hosts;
-  request.hostfile = options.hostfile;
+  // mpirun reads a hostfile several times: a pipe (--hostfile <(...)) gets a regular copy.
+  std::optional<RereadableFile> hostfile;
+  if (!options.hostfile.empty()) hostfile.emplace(options.hostfile);
+  request.hostfile = hostfile ? hostfile->path() : "";
   const bool local = request.hosts.empty() && request.hostfile.empty();
   if (local && request.ranks > request.cores && !env.count("OMPI_MCA_mpi_yield_when_idle")) {
     request.yieldWhenIdle = true;

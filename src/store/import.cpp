@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/input_file.hpp"
 #include "store/import_detail.hpp"
 
 namespace cclbench {
@@ -15,14 +16,7 @@ namespace {
 
 using namespace import_detail;
 
-std::string readWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw usageError(path + ": cannot read: " + std::strerror(errno));
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) throw usageError(path + ": cannot read: " + std::strerror(errno));
-  return out.str();
-}
+std::string readWhole(const std::string& path) { return readInputFile(path); }
 
 /// A short, stable name for a file's content, so importing the same file twice gives the same
 /// run id (FNV-1a, 64 bits).

@@ -248,6 +248,21 @@ void CaseList::add(const CaseKey& k, Measurement m) {
   cases_.push_back(std::move(r));
 }
 
+int settingCount(const nlohmann::json& settings, const char* key, int fallback,
+                 const std::string& path, std::size_t line) {
+  if (!settings.is_object()) return fallback;
+  const auto it = settings.find(key);
+  if (it == settings.end() || it->is_null()) return fallback;
+  const bool whole = it->is_number_unsigned() || it->is_number_integer() ||
+                     (it->is_number_float() && std::isfinite(it->get<double>()) &&
+                      it->get<double>() == std::floor(it->get<double>()));
+  const double value = whole ? it->get<double>() : -1;
+  if (!whole || value < 0 || value > 1e9) {
+    fail(path, line, std::string("setting '") + key + "' is not a count: " + it->dump());
+  }
+  return static_cast<int>(value);
+}
+
 std::vector<std::string> CaseList::notes() const {
   std::vector<std::string> out;
   if (leftOut_ > 0) {

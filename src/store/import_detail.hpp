@@ -101,6 +101,12 @@ class CaseList {
 };
 
 
+/// A count among a run's settings (nccl-tests' iterations, threads, GPUs; a record's schema
+/// version): `fallback` when absent; anything but a whole number from 0 to 10^9 is refused
+/// ("PATH:LINE: setting KEY ..."), so no value from a file reaches an int unchecked.
+int settingCount(const nlohmann::json& settings, const char* key, int fallback,
+                 const std::string& path, std::size_t line);
+
 /// Fills the trailer from the cases: counts, wrong total, status (complete or incomplete) and
 /// the exit code cclbench would give (7 when any element was wrong or `failed` is set).
 void finishTrailer(ImportedRun& run, bool failed, const std::string& failure);

@@ -24,7 +24,7 @@ void JsonlReader::record(const json& j, std::size_t line) {
     fail(path, line,
          std::string("not a cclbench record (no \"schema\":\"") + kRecordSchemaName + "\")");
   }
-  const int version = j.value("schema_version", 0);
+  const int version = settingCount(j, "schema_version", 0, path, line);
   if (version > kRecordSchemaVersion) {
     fail(path, line,
          "written by a newer cclbench (schema_version " + std::to_string(version) +

@@ -147,8 +147,9 @@ void readResult(const JsonReader& in, const json& r, std::size_t index, Collecti
 void readDevices(const JsonReader& in, const json& config, RunHeader& h) {
   const auto devices = config.find("devices");
   if (devices == config.end() || !devices->is_array()) return;
-  const int64_t perProcess = std::max<int64_t>(1, config.value("nthreads", 1)) *
-                             std::max<int64_t>(1, config.value("ngpus", 1));
+  const int64_t perProcess =
+      std::max<int64_t>(1, settingCount(config, "nthreads", 1, in.path, 1)) *
+      std::max<int64_t>(1, settingCount(config, "ngpus", 1, in.path, 1));
   for (std::size_t i = 0; i < devices->size(); ++i) {
     const json& d = (*devices)[i];
     const std::string where = "config.devices[" + std::to_string(i) + "]";
@@ -284,9 +285,13 @@ void readDocument(const std::string& path, const json& doc, ImportedRun& run) {
          "*_perf binary and the file name names no collective");
   }
   if (collective) run.header.config["collective"] = name(*collective);
-  const int iterations = run.header.config.value("iterations", 0) *
-                         std::max(1, run.header.config.value("aggregated_iterations", 1));
-  CaseList cases(run.header.ranks, Aggregation::kMean, iterations);
+  const int64_t iterations =
+      int64_t{settingCount(run.header.config, "iterations", 0, path, 1)} *
+      std::max(1, settingCount(run.header.config, "aggregated_iterations", 1, path, 1));
+  if (iterations > std::numeric_limits<int>::max()) {
+    fail(path, 1, "iterations x aggregated iterations is out of range");
+  }
+  CaseList cases(run.header.ranks, Aggregation::kMean, static_cast<int>(iterations));
   for (std::size_t i = 0; i < results.size(); ++i) {
     readResult(in, results[i], i, *collective, cases);
   }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <limits>
 #include <set>
 
 #include "store/import_detail.hpp"
@@ -204,8 +205,8 @@ bool ConsoleParser::row(const SourceLine& line, std::string_view text) {
          "table row has only its out-of-place columns, yet more rows follow");
   }
   if (r.cutRowLine != 0) fail(source_.path, r.cutRowLine, r.cutRowError + ", yet more rows follow");
-  const int iterations = r.config.value("iterations", 0);
-  const int skipped = r.config.value("per_iter_skip", 0);
+  const int iterations = settingCount(r.config, "iterations", 0, source_.path, r.firstLine);
+  const int skipped = settingCount(r.config, "per_iter_skip", 0, source_.path, r.firstLine);
   if (ws.size() != r.layout->fullWidth() && ws.size() != r.layout->outOfPlaceWidth()) {
     // Kept aside: only the end of the table (more rows or a footer) tells a cut from an error.
     r.cutRowLine = line.number;
@@ -329,9 +330,13 @@ ParsedRun ConsoleParser::build(ConsoleRun& r, std::size_t nextRunLine) {
   const auto collective = collectiveOf(r);
   if (collective) r.config["collective"] = name(*collective);
   fillHeader(r, run);
-  const int iterations = r.config.value("iterations", 0);
-  const int aggregated = std::max(1, r.config.value("aggregated_iterations", 1));
-  CaseList cases(run.header.ranks, Aggregation::kMean, iterations * aggregated);
+  const int64_t iterations =
+      int64_t{settingCount(r.config, "iterations", 0, source_.path, r.firstLine)} *
+      std::max(1, settingCount(r.config, "aggregated_iterations", 1, source_.path, r.firstLine));
+  if (iterations > std::numeric_limits<int>::max()) {
+    fail(source_.path, r.firstLine, "iterations x aggregated iterations is out of range");
+  }
+  CaseList cases(run.header.ranks, Aggregation::kMean, static_cast<int>(iterations));
   for (const TableRow& row : r.rows) {
     // cclbench records "none" for operations that do not reduce (nccl-tests prints "sum" there).
     const RedOp op = info(*collective).reduces ? row.op : RedOp::kNone;

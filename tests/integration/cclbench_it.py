@@ -149,7 +149,7 @@ FAST = ["-n", "3", "--samples", "3", "--no-progress"]
 # --------------------------------------------------------------------------------------------
 # Every collective at 2 and 4 ranks, several types and ops, checked.
 
-@test(180)
+@test(180, "mpi,asan")
 def collectives_np2():
     r = expect_ok(run(ALL + ["-b", "1K", "-e", "64K", "-f", "8", "-d", "int8,uint32,half,float,bfloat16,double",
                              "-o", "sum,prod,min,max,avg", "--np", "2"] + FAST))
@@ -189,7 +189,7 @@ def point_to_point():
           "bibw algbw counts both directions")
 
 
-@test(120)
+@test(120, "mpi,asan")
 def adaptive_defaults_and_aggregation():
     for code, name in [(0, "rank0"), (1, "mean"), (2, "min"), (3, "max")]:
         r = expect_ok(run(["allreduce", "-b", "64K", "-e", "64K", "-a", str(code), "--np", "2",
@@ -204,7 +204,7 @@ def adaptive_defaults_and_aggregation():
                   f"a calibrated batch fell short of the target: {cal}, {c['iterations_per_batch']} iterations")
 
 
-@test(120)
+@test(120, "mpi,asan")
 def fixed_iterations_are_exact():
     r = expect_ok(run(["allreduce", "-b", "1K", "-e", "4K", "-n", "7", "--samples", "4", "--np", "2",
                        "--no-progress", "-I", "1", "--per-iteration-count", "20", "--per-rank-times",
@@ -251,7 +251,7 @@ def normalise_table(text):
     return "\n".join(out) + "\n"
 
 
-@test(120)
+@test(120, "mpi,asan")
 def golden_console_table():
     r = expect_ok(run(["allreduce", "sendrecv", "-b", "8", "-e", "1K", "-f", "4", "-d", "float", "-n", "5",
                        "--samples", "3", "--np", "2", "--no-progress", "--no-jsonl"]))
@@ -270,7 +270,7 @@ def golden_console_table():
 # --------------------------------------------------------------------------------------------
 # Failures: wrong data, floors, bad input, divergent ranks, hangs, no GPU.
 
-@test(120)
+@test(120, "mpi,asan")
 def corrupted_rank_fails_with_7():
     for how in ("np", "mpirun"):
         args = ["allreduce", "allgather", "-b", "1K", "-e", "4K", "--test-corrupt-rank", "1"] + FAST
@@ -284,7 +284,7 @@ def corrupted_rank_fails_with_7():
         check(sum(c["wrong"] for c in cases) > 0 and recs[-1]["exit_code"] == 7, "records show the failure")
 
 
-@test(120)
+@test(120, "mpi,asan")
 def busbw_floor_fails_with_7():
     r = run(["allreduce", "-b", "1K", "-e", "8K", "--min-busbw", "1e9", "--np", "2", "--no-jsonl"] + FAST)
     check(r.rc == 7 and "under the floor" in r.err, "--min-busbw: " + r.describe())
@@ -311,7 +311,7 @@ BAD_INPUTS = [
 ]
 
 
-@test(300)
+@test(300, "mpi,asan")
 def bad_input_exits_6_everywhere():
     """Every bad input, each both ways: all of them are tried and every failure is reported."""
     failures = []
@@ -361,7 +361,7 @@ def rank_pids(rank):
     return pids
 
 
-@test(90)
+@test(90, "mpi,asan")
 def stopped_rank_times_out_with_4():
     timeout_s = 4
     for how in ("np", "mpirun"):
@@ -803,6 +803,49 @@ def first_difference(got, want):
 
 
 @test(120, "mpi")
+def inputs_that_can_block_never_hang():
+    """A FIFO without a writer, a device, and pipes from process substitution: imports and log
+    inspections end (error or result) instead of waiting for ever; --hostfile <(...) works."""
+    folder = tempfile.mkdtemp(prefix="cclbench-it-")
+    fifo, db = os.path.join(folder, "fifo"), os.path.join(folder, "h.db")
+    os.mkfifo(fifo)
+    env = mpi_env({"CCLBENCH_INPUT_TIMEOUT": "2"})
+    for args in (["import", fifo, "--db", db], ["inspect-log", fifo], ["compare", fifo, fifo]):
+        start = time.monotonic()
+        p = cclbench(args, timeout=30, env=env)
+        lines = p.stderr.strip().splitlines()
+        said = "no file" if args[0] == "compare" else "nothing written to this pipe"  # compare: files only
+        check(p.returncode == 6 and len(lines) == 1 and said in lines[0]
+              and time.monotonic() - start < 20, f"{args[0]} of a silent FIFO: {p.returncode} {p.stderr!r}")
+    for device in ("/dev/zero", "/dev/null"):
+        p = cclbench(["import", device, "--db", db], timeout=30, env=env)
+        check(p.returncode == 6 and "is a device" in p.stderr, f"import {device}: {p.returncode} {p.stderr!r}")
+    # A pipe with a writer (what <(...) gives): read as it comes.
+    osu = os.path.join(os.path.dirname(GOLDEN), "fixtures", "real-output", "osu-latency-ib-v5.3.2.txt")
+    read_end, write_end = os.pipe()
+    writer = subprocess.Popen(["cat", osu], stdout=write_end)
+    os.close(write_end)
+    p = subprocess.run([BINARY, "import", f"/dev/fd/{read_end}", "--db", db], capture_output=True,
+                       text=True, timeout=60, env=env, pass_fds=(read_end,), stdin=subprocess.DEVNULL)
+    os.close(read_end)
+    writer.wait(timeout=10)
+    check(p.returncode == 0 and "24 cases" in p.stdout, f"import of a pipe: {p.returncode} {p.stdout!r} {p.stderr!r}")
+    # mpirun alone reads a hostfile more than once and finds no nodes in a pipe; cclbench gives
+    # it a copy, removed afterwards.
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"localhost slots=2\n")
+    os.close(write_end)
+    tmp = os.path.join(folder, "tmp")
+    os.makedirs(tmp)
+    p = subprocess.run([BINARY, "run", "--np", "2", "--hostfile", f"/dev/fd/{read_end}", "-b", "8", "-e", "64",
+                        "--no-db", "--no-progress"], capture_output=True, text=True, timeout=120,
+                       env=mpi_env({"TMPDIR": tmp}), pass_fds=(read_end,), cwd=folder, stdin=subprocess.DEVNULL)
+    os.close(read_end)
+    check(p.returncode == 0 and "Result: OK" in p.stdout, f"--hostfile from a pipe: {p.returncode} {p.stderr[-600:]!r}")
+    check(not [f for f in os.listdir(tmp) if f.startswith("cclbench-input-")], "the hostfile copy is removed")
+
+
+@test(120, "mpi,asan")
 def export_of_a_stored_run_is_what_run_wrote():
     """No field lost between run and history: the database gives back the JSONL file exactly,
     and so does a second database the file is imported into."""
