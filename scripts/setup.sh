@@ -15,6 +15,7 @@ PACKAGES=(
   chromium                          # the HTML report's browser test (headless)
   procps                            # ps/pgrep for integration tests
   slurm-wlm munge                   # a real one-node Slurm for the srun and nightly tests
+  clang libclang-rt-14-dev          # libFuzzer targets (the runtimes are only "recommended")
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
