@@ -14,7 +14,13 @@
 namespace cclbench {
 namespace {
 
-using Factory = std::unique_ptr<Reporter> (*)(const std::string& target, const std::string& runId);
+/// `records` is the run's JSON Lines file ("" when none): where a failing database sends readers.
+using Factory = std::unique_ptr<Reporter> (*)(const std::string& target, const std::string& runId,
+                                              const std::string& records);
+
+std::string recordsPath(const std::string& target, const std::string& runId) {
+  return target.empty() ? defaultRecordsPath(runId) : target;
+}
 
 struct ReporterKind {
   const char* name;
@@ -22,17 +28,23 @@ struct ReporterKind {
 };
 
 const ReporterKind kReporters[] = {
-    {"console", [](const std::string&, const std::string&) { return createConsoleReporter(stdout); }},
-    {"jsonl",
-     [](const std::string& target, const std::string& runId) {
-       return createJsonlReporter(target.empty() ? defaultRecordsPath(runId) : target);
+    {"console",
+     [](const std::string&, const std::string&, const std::string&) {
+       return createConsoleReporter(stdout);
      }},
-    {"csv", [](const std::string& target, const std::string&) { return createCsvReporter(target); }},
+    {"jsonl",
+     [](const std::string& target, const std::string& runId, const std::string&) {
+       return createJsonlReporter(recordsPath(target, runId));
+     }},
+    {"csv",
+     [](const std::string& target, const std::string&, const std::string&) {
+       return createCsvReporter(target);
+     }},
 #if defined(CCLBENCH_HAVE_STORE)
     // The header carries the run's tags and labels; the store files them from there.
     {"store",
-     [](const std::string& target, const std::string&) {
-       return createStoreReporter(resultsDatabasePath(target), RunMeta{});
+     [](const std::string& target, const std::string&, const std::string& records) {
+       return createStoreReporter(resultsDatabasePath(target), RunMeta{}, records);
      }},
 #endif
 };
@@ -42,6 +54,10 @@ const ReporterKind kReporters[] = {
 std::unique_ptr<ReporterList> createReporters(const std::vector<ReporterSpec>& specs,
                                               const std::string& runId) {
   auto list = std::make_unique<ReporterList>();
+  std::string records;
+  for (const ReporterSpec& spec : specs) {
+    if (spec.name == "jsonl") records = recordsPath(spec.target, runId);
+  }
   for (const ReporterSpec& spec : specs) {
     const ReporterKind* kind = nullptr;
     for (const ReporterKind& k : kReporters) {
@@ -51,7 +67,7 @@ std::unique_ptr<ReporterList> createReporters(const std::vector<ReporterSpec>& s
       if (spec.name == "store") continue;  // a build without SQLite keeps no history
       throw usageError("unknown output '" + spec.name + "'");
     }
-    list->add(kind->create(spec.target, runId));
+    list->add(kind->create(spec.target, runId, records));
   }
   return list;
 }

@@ -1,5 +1,8 @@
 #include "session/run_options.hpp"
 
+#include <algorithm>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -73,6 +76,15 @@ void validateRunOptions(const RunOptions& o, const std::string& backend, RankMod
     throw usageError("give --hosts or --hostfile, not both");
   }
   if (!o.hostfile.empty() && !o.np) throw usageError("--hostfile needs --np (the rank count)");
+  // Local ranks beyond 8 per core measure the scheduler, and start-up alone takes minutes.
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  if (o.np && mode == RankMode::kSelfLaunch && o.hosts.empty() && o.hostfile.empty() &&
+      *o.np > static_cast<int>(kMaxLocalRanksPerCore * cores)) {
+    throw usageError("--np " + std::to_string(*o.np) + " on a host with " + std::to_string(cores) +
+                     " cores: at most " + std::to_string(kMaxLocalRanksPerCore * cores) +
+                     " local ranks (" + std::to_string(kMaxLocalRanksPerCore) +
+                     " per core); spread more over hosts with --hosts or --hostfile");
+  }
   validateOutputs(o);
 }
 

@@ -17,6 +17,9 @@
 
 namespace cclbench {
 
+/// Self-launched local ranks allowed per core: more measures the scheduler, not the library.
+inline constexpr unsigned kMaxLocalRanksPerCore = 8;
+
 /// NCCL runs: path forcing and verification, and NCCL's algorithm choices.
 struct NcclSessionSettings {
   std::string fabric;               ///< nvlink, pcie, shm, ib, roce, socket ("" = NCCL's choice)

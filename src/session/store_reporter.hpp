@@ -12,7 +12,10 @@
 namespace cclbench {
 
 /// Opens (creating or migrating) the database now, so a bad path fails before measuring.
-/// A network filesystem warning goes to stderr once.
-std::unique_ptr<Reporter> createStoreReporter(const std::string& path, RunMeta meta);
+/// A network filesystem warning goes to stderr once. A write that fails later (a full disk)
+/// is said once on stderr, naming `recordsFile` (the run's JSON Lines file, "" when none) as
+/// where the run is still kept and how to import it; the measurement goes on.
+std::unique_ptr<Reporter> createStoreReporter(const std::string& path, RunMeta meta,
+                                              const std::string& recordsFile);
 
 }  // namespace cclbench

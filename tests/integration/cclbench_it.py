@@ -327,6 +327,11 @@ def bad_input_exits_6_everywhere():
                 failures.append(f"{args} via {how}: a results file was left behind")
             if r.out.strip():
                 failures.append(f"{args} via {how}: nothing should be measured: {r.out[:200]}")
+    # More local ranks than 8 per core: refused at once, before mpirun starts any of them.
+    start = time.monotonic()
+    r = run(["allreduce", "--np", "1000"], timeout=60)
+    if r.rc != 6 or "local ranks" not in r.err or time.monotonic() - start > 10:
+        failures.append("--np 1000: expected exit 6 at once naming local ranks, " + r.describe())
     check(not failures, f"{len(failures)} of {2 * len(BAD_INPUTS)} failed:\n" + "\n".join(failures))
 
 
@@ -800,6 +805,37 @@ def first_difference(got, want):
             keys = sorted(k for k in set(g) | set(w) if g.get(k) != w.get(k))
             return f"line {i + 1} differs in {keys}"
     return f"{len(got)} lines against {len(want)}"
+
+
+@test(180, "mpi")
+def full_disk_database_keeps_measuring_into_jsonl():
+    """The database on a filesystem that fills mid-sweep (a 256 KiB tmpfs in a private mount
+    namespace): one warning naming the JSONL file and how to import it, the sweep finishes, exit
+    0, and the JSONL file imports whole later."""
+    if not shutil.which("unshare"):
+        raise Skip("no unshare")
+    folder = tempfile.mkdtemp(prefix="cclbench-it-")
+    small, jsonl, db2 = os.path.join(folder, "small"), os.path.join(folder, "run.jsonl"), os.path.join(folder, "later.db")
+    os.makedirs(small)
+    script = ('mount -t tmpfs -o size=256k cclbench-full "$1" || exit 77; shift; exec "$@"')
+    cmd = ["unshare", "-m", "sh", "-c", script, "sh", small, BINARY, "run", "allreduce", "--np", "2",
+           "-b", "8", "-e", "4M", "--db", os.path.join(small, "h.db"), "--jsonl", jsonl, "--no-progress"]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=150, env=mpi_env(), cwd=folder,
+                       stdin=subprocess.DEVNULL)
+    if p.returncode == 77 or "Operation not permitted" in p.stderr:
+        raise Skip("cannot mount a tmpfs here (no CAP_SYS_ADMIN)")
+    warnings = [l for l in p.stderr.splitlines() if "stopped taking this run" in l]
+    check(p.returncode == 0 and "Result: OK" in p.stdout, f"full disk: exit {p.returncode}: {p.stderr[-800:]!r}")
+    check(len(warnings) == 1 and f"cclbench import {jsonl}" in warnings[0] and "full" in warnings[0],
+          f"one warning naming the import: {p.stderr[-800:]!r}")
+    records = [json.loads(l) for l in open(jsonl)]
+    check(records[-1]["type"] == "end" and records[-1]["status"] == "complete",
+          f"the JSONL file is whole: {records[-1]}")
+    q = cclbench(["import", jsonl, "--db", db2], timeout=60)
+    check(q.returncode == 0, f"import later: {q.returncode} {q.stderr!r}")
+    r = cclbench(["runs", "--db", db2, "--json"], timeout=60)
+    stored = json.loads(r.stdout)
+    check(len(stored) == 1 and stored[0]["status"] == "complete", f"imported run: {r.stdout[:400]}")
 
 
 @test(120, "mpi")
