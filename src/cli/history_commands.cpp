@@ -24,9 +24,18 @@ namespace cclbench {
 namespace {
 
 /// 2026-11-01, 2026-11-01T12:00, 2026-11-01T12:00:00Z: what started_utc can be compared with.
+/// A UTC date or time that exists: 2026-11-01, 2026-11-01T12, ...T12:00, ...T12:00:00Z.
 bool isIsoTime(const std::string& text) {
-  static const std::regex iso(R"(\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2})?)?Z?)?)");
-  return std::regex_match(text, iso);
+  static const std::regex iso(R"((\d{4})-(\d{2})-(\d{2})(T(\d{2})(:(\d{2})(:(\d{2}))?)?Z?)?)");
+  std::smatch m;
+  if (!std::regex_match(text, m, iso)) return false;
+  const auto number = [&](int group) { return m[group].matched ? std::stoi(m[group].str()) : 0; };
+  const int year = number(1), month = number(2), day = number(3);
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1) return false;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > kDays[month - 1] + (month == 2 && leap ? 1 : 0)) return false;
+  return number(5) < 24 && number(7) < 60 && number(9) < 60;
 }
 
 

@@ -807,6 +807,28 @@ def first_difference(got, want):
     return f"{len(got)} lines against {len(want)}"
 
 
+@test(60, "history")
+def runs_filters_are_validated():
+    """Every filter of `runs` that cannot match anything real is refused, not silently empty."""
+    folder = tempfile.mkdtemp(prefix="cclbench-it-")
+    db = os.path.join(folder, "h.db")
+    osu = os.path.join(os.path.dirname(GOLDEN), "fixtures", "real-output", "osu-latency-ib-v5.3.2.txt")
+    check(cclbench(["import", osu, "--db", db]).returncode == 0, "import a fixture")
+    failures = []
+    for args in (["--since", "garbage"], ["--since", "2026-13-01"], ["--since", "2026-02-30"],
+                 ["--until", "2026-11-01T25:00"], ["--until", "2026-11-01T12:61"], ["--limit", "-1"],
+                 ["--limit", "nan"], ["--status", "weird"], ["--label", "noequals"], ["--frobnicate"]):
+        p = cclbench(["runs", "--db", db] + args)
+        lines = p.stderr.strip().splitlines()
+        if p.returncode != 6 or len(lines) != 1 or not lines[0].startswith("cclbench: error:"):
+            failures.append(f"{args}: exit {p.returncode} {p.stderr!r}")
+    for args in (["--since", "2024-02-29"], ["--until", "2030-01-01T00:00:00Z"], ["--limit", "0"]):
+        p = cclbench(["runs", "--db", db] + args)
+        if p.returncode != 0:
+            failures.append(f"{args} is valid: exit {p.returncode} {p.stderr!r}")
+    check(not failures, "\n".join(failures))
+
+
 @test(180, "mpi")
 def full_disk_database_keeps_measuring_into_jsonl():
     """The database on a filesystem that fills mid-sweep (a 256 KiB tmpfs in a private mount
