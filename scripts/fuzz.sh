@@ -66,7 +66,8 @@ run_target() {
 
 mode=${1:-smoke}
 case $mode in
-  smoke) for t in "${TARGETS[@]}"; do run_target "$t" -max_total_time="${CCLBENCH_FUZZ_SECONDS:-20}"; done ;;
+  # The smoke uses a fixed seed: CI is repeatable; longer runs explore with fresh seeds.
+  smoke) for t in "${TARGETS[@]}"; do run_target "$t" -seed=1 -max_total_time="${CCLBENCH_FUZZ_SECONDS:-20}"; done ;;
   runs) for t in "${TARGETS[@]}"; do run_target "$t" -runs="${2:?runs N}"; done ;;
   fuzz_*) t=$1; shift; run_target "$t" "$@" ;;
   *) echo "usage: scripts/fuzz.sh smoke | runs N | TARGET [libFuzzer args]" >&2; exit 6 ;;

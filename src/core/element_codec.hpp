@@ -88,8 +88,19 @@ CCLBENCH_HD inline uint64_t encode(DType type, double value) {
     case DType::kInt32:
     case DType::kUint32:
     case DType::kInt64:
-    case DType::kUint64:
-      return static_cast<uint64_t>(static_cast<int64_t>(value));
+    case DType::kUint64: {
+      // The integer part modulo 2^64, with no conversion outside its type's range (a product
+      // over many ranks can pass 2^63; converting that to int64_t directly is undefined).
+      const double whole = std::trunc(value);
+      if (whole >= -9223372036854775808.0 && whole < 9223372036854775808.0) {
+        return static_cast<uint64_t>(static_cast<int64_t>(whole));
+      }
+      if (!std::isfinite(whole)) return 0;
+      constexpr double kTwo64 = 18446744073709551616.0;
+      double m = std::fmod(whole, kTwo64);  // exact, in (-2^64, 2^64)
+      if (m < 0) m += kTwo64;
+      return m >= kTwo64 ? 0 : static_cast<uint64_t>(m);
+    }
     case DType::kFloat: {
       const float f = static_cast<float>(value);
       uint32_t bits;

@@ -367,3 +367,24 @@ TEST(UlpDistance, CountsRepresentableStepsAcrossZero) {
 
 }  // namespace
 }  // namespace cclbench::pattern
+
+namespace cclbench {
+namespace {
+
+// Integer encodings wrap modulo 2^64 like the hardware, without an undefined conversion for
+// values past int64's range (a product over many ranks; found by clang's UBSan).
+TEST(ElementCodec, IntegersWrapModulo2To64WithoutUndefinedConversions) {
+  EXPECT_EQ(codec::encode(DType::kInt64, -1.0), UINT64_MAX);
+  EXPECT_EQ(codec::encode(DType::kUint64, 9223372036854775808.0), uint64_t{1} << 63);
+  EXPECT_EQ(codec::encode(DType::kUint64, 13835058055282163712.0), uint64_t{3} << 62);
+  EXPECT_EQ(codec::encode(DType::kUint64, 18446744073709551616.0), 0u);  // 2^64
+  EXPECT_EQ(codec::encode(DType::kUint64, 18446744073709551616.0 + 8192.0), 8192u);
+  EXPECT_EQ(codec::encode(DType::kInt64, -18446744073709551616.0 - 8192.0),
+            uint64_t(0) - 8192u);
+  EXPECT_EQ(codec::encode(DType::kUint32, 1e300), 0u);
+  EXPECT_EQ(codec::encode(DType::kUint32, INFINITY), 0u);
+  EXPECT_EQ(codec::encode(DType::kInt8, -2.5), uint64_t(0) - 2u);
+}
+
+}  // namespace
+}  // namespace cclbench
