@@ -11,6 +11,7 @@
 #include "core/record.hpp"
 #include "core/sizes.hpp"
 #include "launch/launch_env.hpp"
+#include "launch/self_launch.hpp"
 #include "session/provenance.hpp"
 #include "tuners/launch_runner.hpp"
 #include "tuners/openmpi_rules.hpp"
@@ -136,6 +137,7 @@ int runTune(const TuneOptions& o, const std::string& executable) {
                 "tuning NCCL needs cclbench's NCCL tuner plugin, which this cclbench does not "
                 "have yet: --backend mpi tunes Open MPI's coll/tuned");
   }
+  if (env.count("SLURM_JOB_ID") == 0) checkLauncherTmpdir();
   const std::unique_ptr<OpenMpiSpace> space = installedOpenMpiSpace();
   for (Collective c : o.collectives) {
     if (!space->tunes(c)) {

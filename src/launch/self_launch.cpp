@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -104,6 +105,20 @@ std::vector<std::string> LauncherNoiseFilter::finish() {
   std::vector<std::string> out;
   out.swap(block_);
   return out;
+}
+
+void checkLauncherTmpdir() {
+  const char* tmpdir = std::getenv("TMPDIR");
+  if (tmpdir == nullptr || *tmpdir == '\0') return;
+  struct stat st {};
+  if (::stat(tmpdir, &st) != 0) return;
+  if (!S_ISDIR(st.st_mode) || ::access(tmpdir, W_OK | X_OK) != 0) {
+    throw usageError(std::string("TMPDIR=") + tmpdir +
+                     (S_ISDIR(st.st_mode) ? " is a folder this user cannot write"
+                                          : " is not a folder") +
+                     ": mpirun keeps its session files there (point TMPDIR at a writable "
+                     "folder, or unset it)");
+  }
 }
 
 std::string findMpirun() {

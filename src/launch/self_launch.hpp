@@ -68,4 +68,9 @@ LaunchOutcome runLauncher(const std::vector<std::string>& command, const LaunchI
 /// The mpirun to use: $CCLBENCH_MPIRUN, then `mpirun` on PATH, then the one found at build time.
 std::string findMpirun();
 
+/// mpirun keeps its session files under $TMPDIR and, when that is a file or a folder it cannot
+/// write, fails with a page of boilerplate and exit 1: refuse first with one line (exit 6).
+/// A TMPDIR that does not exist is left to Open MPI (it falls back to /tmp).
+void checkLauncherTmpdir();
+
 }  // namespace cclbench

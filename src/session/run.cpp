@@ -244,6 +244,7 @@ int runRank(Bootstrap& bootstrap, const RankInputs& in, Watchdog& watchdog) {
 /// Outside any launcher, MPI backend: start the ranks through mpirun and pass their verdict on.
 int selfLaunchMpi(const RunOptions& options, const Environment& env, const char* argv0) {
 #if defined(CCLBENCH_HAVE_MPI)
+  checkLauncherTmpdir();
   SelfLaunchRequest request;
   request.mpirun = findMpirun();
   request.ranks = options.np.value_or(options.hosts.empty() ? defaultLocalRanks()

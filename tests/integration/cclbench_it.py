@@ -332,6 +332,10 @@ def bad_input_exits_6_everywhere():
     r = run(["allreduce", "--np", "1000"], timeout=60)
     if r.rc != 6 or "local ranks" not in r.err or time.monotonic() - start > 10:
         failures.append("--np 1000: expected exit 6 at once naming local ranks, " + r.describe())
+    # A TMPDIR mpirun cannot use: one line before mpirun's page of boilerplate.
+    r = run(["allreduce", "--np", "2"], timeout=60, env=mpi_env({"TMPDIR": "/etc/passwd"}))
+    if r.rc != 6 or len(r.err.strip().splitlines()) != 1 or "TMPDIR=/etc/passwd is not a folder" not in r.err:
+        failures.append("TMPDIR a file: expected one line and exit 6, " + r.describe())
     check(not failures, f"{len(failures)} of {2 * len(BAD_INPUTS)} failed:\n" + "\n".join(failures))
 
 
