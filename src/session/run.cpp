@@ -269,6 +269,9 @@ int selfLaunchMpi(const RunOptions& options, const Environment& env, const char*
   request.exports["CCLBENCH_RUN_ID"] = runId;
   if (progressTerminal(env)) request.exports["CCLBENCH_PROGRESS"] = "1";
   const LaunchOutcome outcome = runLauncher(mpirunCommand(request));
+  // mpirun failing (or killed) before any rank said why is the MPI runtime's failure (exit 3),
+  // said in one line by runLauncher; an exit the ranks agreed on is passed on as it is.
+  if (!outcome.signal && outcome.status != 0 && !outcome.spoke) return code(ExitCode::kLibraryError);
   if (!outcome.signal) return outcome.status;
   finishInterruptedRun(options, runId, outcome.signal);
   return 128 + outcome.signal;

@@ -766,38 +766,38 @@ def two_transport_runs(db, args):
         check("Avg bus bandwidth" in r.out, "no table printed: " + r.describe())
 
 
-@test(120, "mpi")
+@test(180, "mpi")
 def compare_flags_tcp_slower_than_shared_memory():
     folder = tempfile.mkdtemp(prefix="cclbench-it-")
     db = os.path.join(folder, "history.db")
-    # On these VMs a process runs at one of two speeds for its life, and in the slow one shared
-    # memory is no faster than TCP: three shared-memory runs (ids 1-3), the fastest compared.
-    args = ["allreduce", "-b", "64K", "-e", "4M", "-f", "4", "-n", "5", "--samples", "20",
+    # On these VMs a process runs at one of two speeds for its life, and a loaded machine slows
+    # shared memory's polling more than TCP: three runs of each (ids 1-3 shared memory, 4-6 TCP),
+    # the fastest of each compared, at 64 and 256 KiB where TCP is 1.4-1.8x slower even then.
+    args = ["allreduce", "-b", "64K", "-e", "256K", "-f", "4", "-n", "5", "--samples", "20",
             "--np", "2", "--no-progress", "--db", db, "--no-jsonl"]
-    for extra in (SHARED_MEMORY, SHARED_MEMORY, SHARED_MEMORY, TCP_LOOPBACK):
+    for extra in [SHARED_MEMORY] * 3 + [TCP_LOOPBACK] * 3:
         expect_ok(run(args, env=mpi_env(extra), timeout=60))
-    def median_at(run_id, size):
+    def total_time(run_id):
         p = cclbench(["export", str(run_id), "--db", db])
-        times = [json.loads(l)["time_us"]["median"] for l in p.stdout.splitlines()
-                 if json.loads(l)["type"] == "case" and json.loads(l)["size_bytes"] == size]
-        return min(times)
-    shm = min((1, 2, 3), key=lambda i: median_at(i, 1 << 20))
-    p = cclbench(["compare", str(shm), "4", "--db", db, "--json"])
+        return sum(json.loads(l)["time_us"]["median"] for l in p.stdout.splitlines()
+                   if json.loads(l)["type"] == "case")
+    shm = min((1, 2, 3), key=total_time)
+    tcp = str(min((4, 5, 6), key=total_time))
+    p = cclbench(["compare", str(shm), tcp, "--db", db, "--json"])
     check(p.returncode == 0, f"compare --json: exit {p.returncode}: {p.stderr}")
     cases = json.loads(p.stdout)["comparisons"][0]["cases"]
-    check(len(cases) == 8, f"expected 4 sizes x 2 places compared, got {len(cases)}")
+    check(len(cases) == 4, f"expected 2 sizes x 2 places compared, got {len(cases)}")
     summary = ", ".join(f"{c['size_bytes']}/{c['placement']}: {c['time_ratio']:.2f} {c['verdict']}"
                         for c in cases)
-    larger = [c for c in cases if c["size_bytes"] >= 256 * 1024]
-    slower = [c for c in larger if c["verdict"] == "slower"]
-    check(len(slower) > len(larger) / 2, f"TCP should be flagged slower at most sizes >= 256 KiB: {summary}")
+    slower = [c for c in cases if c["verdict"] == "slower"]
+    check(len(slower) >= 3, f"TCP should be flagged slower at 3 of 4 cases or more: {summary}")
     check(not any(c["verdict"] == "faster" for c in cases), f"TCP flagged faster: {summary}")
     check(all(c["time_ratio"] > 1 for c in slower), f"a slower verdict with a ratio under 1: {summary}")
-    p = cclbench(["compare", str(shm), "4", "--db", db, "--fail-on-regression"])
+    p = cclbench(["compare", str(shm), tcp, "--db", db, "--fail-on-regression"])
     check(p.returncode == 8, f"--fail-on-regression: expected exit 8, got {p.returncode}: {p.stderr}")
     check("regression" in p.stderr and "slower" in p.stdout, "the slowdown should be named: " + p.stderr)
     # The other way round nothing got slower: shared memory against a TCP baseline.
-    p = cclbench(["compare", "4", str(shm), "--db", db, "--fail-on-regression"])
+    p = cclbench(["compare", tcp, str(shm), "--db", db, "--fail-on-regression"])
     check(p.returncode == 0, f"shared memory against TCP: expected exit 0, got {p.returncode}: {p.stdout}")
     print(summary)
 
@@ -809,6 +809,43 @@ def first_difference(got, want):
             keys = sorted(k for k in set(g) | set(w) if g.get(k) != w.get(k))
             return f"line {i + 1} differs in {keys}"
     return f"{len(got)} lines against {len(want)}"
+
+
+@test(120, "mpi")
+def launcher_failures_are_one_line_and_exit_3():
+    """A $CCLBENCH_MPIRUN that fails, and mpirun killed with SIGKILL mid-sweep: one line, exit 3,
+    and no rank outlives the command."""
+    folder = tempfile.mkdtemp(prefix="cclbench-it-")
+    p = subprocess.run([BINARY, "run", "allreduce", "--np", "2", "--no-db", "--no-jsonl"], capture_output=True,
+                       text=True, timeout=60, env=mpi_env({"CCLBENCH_MPIRUN": "/bin/false"}), cwd=folder,
+                       stdin=subprocess.DEVNULL)
+    lines = p.stderr.strip().splitlines()
+    check(p.returncode == 3 and len(lines) == 1 and "/bin/false ended with status 1 before any rank said why" in lines[0],
+          f"failing CCLBENCH_MPIRUN: {p.returncode} {p.stderr!r}")
+    marker = os.path.join(folder, "marker.jsonl")  # in every rank's command line
+    proc = subprocess.Popen([BINARY, "run", "allreduce", "--np", "2", "-b", "8", "-e", "256M", "--no-db",
+                             "--jsonl", marker, "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=mpi_env(), cwd=folder, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        mpirun = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and mpirun is None:
+            time.sleep(0.2)
+            if os.path.exists(marker + ".partial") or os.path.exists(marker):
+                found = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+                mpirun = int(found[0]) if found else None
+        check(mpirun is not None, "mpirun never started measuring")
+        os.kill(mpirun, signal.SIGKILL)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    lines = [l for l in err.strip().splitlines() if l.startswith("cclbench:")]
+    check(proc.returncode == 3 and len(lines) == 1 and "ended with signal 9" in lines[0],
+          f"SIGKILL of mpirun: exit {proc.returncode}: {err[-600:]!r}")
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
+    check(not left, f"ranks outlived the command: {left}")
 
 
 @test(60, "history")
@@ -848,8 +885,10 @@ def full_disk_database_keeps_measuring_into_jsonl():
            "-b", "8", "-e", "4M", "--db", os.path.join(small, "h.db"), "--jsonl", jsonl, "--no-progress"]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=150, env=mpi_env(), cwd=folder,
                        stdin=subprocess.DEVNULL)
-    if p.returncode == 77 or "Operation not permitted" in p.stderr:
-        raise Skip("cannot mount a tmpfs here (no CAP_SYS_ADMIN)")
+    if p.returncode == 77 or p.stderr.startswith("unshare:"):
+        # No private mount namespace here (no CAP_SYS_ADMIN, or a chroot whose root is no mount
+        # point, as in fresh-ci): a shared one would leak the tmpfs to the host.
+        raise Skip("cannot mount a private tmpfs here: " + p.stderr.strip()[:120])
     warnings = [l for l in p.stderr.splitlines() if "stopped taking this run" in l]
     check(p.returncode == 0 and "Result: OK" in p.stdout, f"full disk: exit {p.returncode}: {p.stderr[-800:]!r}")
     check(len(warnings) == 1 and f"cclbench import {jsonl}" in warnings[0] and "full" in warnings[0],
