@@ -766,38 +766,34 @@ def two_transport_runs(db, args):
         check("Avg bus bandwidth" in r.out, "no table printed: " + r.describe())
 
 
+# TCP loopback with 2 KiB socket buffers and fragments (a misconfigured fabric): 50-100x slower
+# than shared memory at 64-256 KiB here, so the comparison cannot flip with this VM's two speed
+# modes or a loaded machine (plain TCP loopback is only 1.0-1.8x slower and did flip).
+DEGRADED_TCP = dict(TCP_LOOPBACK, OMPI_MCA_btl_tcp_sndbuf="2048", OMPI_MCA_btl_tcp_rcvbuf="2048",
+                    OMPI_MCA_btl_tcp_max_send_size="2048", OMPI_MCA_btl_tcp_eager_limit="2048")
+
+
 @test(180, "mpi")
 def compare_flags_tcp_slower_than_shared_memory():
     folder = tempfile.mkdtemp(prefix="cclbench-it-")
     db = os.path.join(folder, "history.db")
-    # On these VMs a process runs at one of two speeds for its life, and a loaded machine slows
-    # shared memory's polling more than TCP: three runs of each (ids 1-3 shared memory, 4-6 TCP),
-    # the fastest of each compared, at 64 and 256 KiB where TCP is 1.4-1.8x slower even then.
     args = ["allreduce", "-b", "64K", "-e", "256K", "-f", "4", "-n", "5", "--samples", "20",
             "--np", "2", "--no-progress", "--db", db, "--no-jsonl"]
-    for extra in [SHARED_MEMORY] * 3 + [TCP_LOOPBACK] * 3:
-        expect_ok(run(args, env=mpi_env(extra), timeout=60))
-    def total_time(run_id):
-        p = cclbench(["export", str(run_id), "--db", db])
-        return sum(json.loads(l)["time_us"]["median"] for l in p.stdout.splitlines()
-                   if json.loads(l)["type"] == "case")
-    shm = min((1, 2, 3), key=total_time)
-    tcp = str(min((4, 5, 6), key=total_time))
-    p = cclbench(["compare", str(shm), tcp, "--db", db, "--json"])
+    for extra in (SHARED_MEMORY, DEGRADED_TCP):  # run 1, run 2
+        expect_ok(run(args, env=mpi_env(extra), timeout=90))
+    p = cclbench(["compare", "1", "2", "--db", db, "--json"])
     check(p.returncode == 0, f"compare --json: exit {p.returncode}: {p.stderr}")
     cases = json.loads(p.stdout)["comparisons"][0]["cases"]
     check(len(cases) == 4, f"expected 2 sizes x 2 places compared, got {len(cases)}")
     summary = ", ".join(f"{c['size_bytes']}/{c['placement']}: {c['time_ratio']:.2f} {c['verdict']}"
                         for c in cases)
-    slower = [c for c in cases if c["verdict"] == "slower"]
-    check(len(slower) >= 3, f"TCP should be flagged slower at 3 of 4 cases or more: {summary}")
-    check(not any(c["verdict"] == "faster" for c in cases), f"TCP flagged faster: {summary}")
-    check(all(c["time_ratio"] > 1 for c in slower), f"a slower verdict with a ratio under 1: {summary}")
-    p = cclbench(["compare", str(shm), tcp, "--db", db, "--fail-on-regression"])
+    check(all(c["verdict"] == "slower" and c["time_ratio"] > 1 for c in cases),
+          f"the degraded TCP run should be flagged slower at every case: {summary}")
+    p = cclbench(["compare", "1", "2", "--db", db, "--fail-on-regression"])
     check(p.returncode == 8, f"--fail-on-regression: expected exit 8, got {p.returncode}: {p.stderr}")
     check("regression" in p.stderr and "slower" in p.stdout, "the slowdown should be named: " + p.stderr)
-    # The other way round nothing got slower: shared memory against a TCP baseline.
-    p = cclbench(["compare", tcp, str(shm), "--db", db, "--fail-on-regression"])
+    # The other way round nothing got slower: shared memory against the TCP baseline.
+    p = cclbench(["compare", "2", "1", "--db", db, "--fail-on-regression"])
     check(p.returncode == 0, f"shared memory against TCP: expected exit 0, got {p.returncode}: {p.stdout}")
     print(summary)
 
