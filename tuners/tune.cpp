@@ -8,6 +8,7 @@
 #include "core/environment.hpp"
 #include "core/error.hpp"
 #include "core/input_file.hpp"
+#include "core/json_text.hpp"
 #include "core/record.hpp"
 #include "core/sizes.hpp"
 #include "launch/launch_env.hpp"
@@ -262,7 +263,7 @@ int runTune(const TuneOptions& o, const std::string& executable) {
     }
     result.files["summary"] = fs::absolute(folder / "summary.md").string();
     result.files["tune_json"] = fs::absolute(folder / "tune.json").string();
-    writeWhole(folder / "tune.json", toJson(result).dump(2) + "\n");
+    writeWhole(folder / "tune.json", jsonText(toJson(result), 2) + "\n");
     writeWhole(folder / "summary.md", summaryMarkdown(result));
   } catch (const Interrupted& e) {
     std::fprintf(stderr,

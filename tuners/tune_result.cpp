@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/json_text.hpp"
 #include "core/sizes.hpp"
 
 namespace cclbench::tune {
@@ -48,7 +49,7 @@ json ruleJson(const Rule& r, const TuneResult& t) {
 Rule ruleFromJson(const json& j) {
   Rule r;
   const auto c = parseCollective(j.at("collective").get<std::string>());
-  if (!c) throw usageError("tune.json: unknown collective " + j.at("collective").dump());
+  if (!c) throw usageError("tune.json: unknown collective " + jsonText(j.at("collective")));
   r.collective = *c;
   r.candidate.knobs = j.at("candidate").get<std::map<std::string, std::string>>();
   r.description = j.value("description", "");
@@ -170,7 +171,7 @@ TuneResult tuneResultFromJson(const json& j) {
   }
   if (j.value("schema_version", 0) > kTuneSchemaVersion) {
     throw usageError("tune.json written by a newer cclbench (schema_version " +
-                     j["schema_version"].dump() + ")");
+                     jsonText(j["schema_version"]) + ")");
   }
   try {
     TuneResult t;
@@ -200,7 +201,7 @@ TuneResult tuneResultFromJson(const json& j) {
     for (const json& c : j.at("collectives")) {
       CollectiveTune ct;
       const auto coll = parseCollective(c.at("collective").get<std::string>());
-      if (!coll) throw usageError("tune.json: unknown collective " + c.at("collective").dump());
+      if (!coll) throw usageError("tune.json: unknown collective " + jsonText(c.at("collective")));
       ct.collective = *coll;
       for (const json& s : c.value("candidates", json::array())) {
         CandidateSummary cs{s.value("description", ""),

@@ -24,6 +24,7 @@
 #include "cli/commands.hpp"
 #include "session/run_sources.hpp"
 #include "core/error.hpp"
+#include "core/json_text.hpp"
 
 namespace cclbench {
 namespace {
@@ -154,7 +155,7 @@ void print(const CompareFlags& f, const std::vector<analysis::Comparison>& compa
       doc["fingerprints"].push_back(
           {{"operand", n.operand}, {"fingerprint", n.fingerprint}, {"origin", n.origin}});
     }
-    std::cout << doc.dump(2) << "\n";
+    std::cout << jsonText(doc, 2) << "\n";
     return;
   }
   const char* prefix = f.markdown ? "" : "# ";

@@ -15,6 +15,7 @@
 #include "session/run_sources.hpp"
 #include "core/error.hpp"
 #include "core/input_file.hpp"
+#include "core/json_text.hpp"
 #include "core/output_path.hpp"
 #include "core/run_config.hpp"
 #include "store/import.hpp"
@@ -122,7 +123,7 @@ int runsCommand(int*, char***, const std::vector<std::string>& args) {
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : runs) out.push_back(runJson(r));
-    std::cout << out.dump(2) << "\n";
+    std::cout << jsonText(out, 2) << "\n";
     return 0;
   }
   std::printf("%6s  %-20s  %-10s  %-15s  %-7s  %5s  %5s  %5s  %-16s  %s\n", "id", "start (UTC)",
@@ -218,16 +219,16 @@ int exportCommand(int*, char***, const std::vector<std::string>& args) {
   std::ostream& os = out.empty() ? std::cout : file;
   const std::string& uid = records.header.runId;
   if (gbench) {
-    os << gbenchJson(*run, records.cases).dump(2) << "\n";
+    os << jsonText(gbenchJson(*run, records.cases), 2) << "\n";
   } else if (json) {
     nlohmann::json doc = {{"run", toJson(records.header)}, {"cases", nlohmann::json::array()}};
     for (const auto& c : records.cases) doc["cases"].push_back(toJson(c, uid));
     if (records.trailer) doc["end"] = toJson(*records.trailer);
-    os << doc.dump(2) << "\n";
+    os << jsonText(doc, 2) << "\n";
   } else {
-    os << toJson(records.header).dump() << "\n";
-    for (const auto& c : records.cases) os << toJson(c, uid).dump() << "\n";
-    if (records.trailer) os << toJson(*records.trailer).dump() << "\n";
+    os << jsonText(toJson(records.header)) << "\n";
+    for (const auto& c : records.cases) os << jsonText(toJson(c, uid)) << "\n";
+    if (records.trailer) os << jsonText(toJson(*records.trailer)) << "\n";
   }
   if (!out.empty()) {
     file.close();
@@ -304,7 +305,7 @@ int importCommand(int*, char***, const std::vector<std::string>& args) {
       }
     }
   }
-  if (json) std::cout << report.dump(2) << "\n";
+  if (json) std::cout << jsonText(report, 2) << "\n";
   return 0;
 }
 

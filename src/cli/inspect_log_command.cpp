@@ -10,6 +10,7 @@
 #include "cli/parse_args.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "core/json_text.hpp"
 #include "inspect/nccl_log.hpp"
 
 namespace cclbench {
@@ -180,7 +181,7 @@ int inspectLogCommand(int*, char***, const std::vector<std::string>& args) {
     const NcclLogSummary log = parseNcclLogFile(options.path);
     if (log.ncclLines == 0) throw usageError("no NCCL INFO lines found in " + options.path);
     if (options.json)
-      std::cout << toJson(log).dump(2) << '\n';
+      std::cout << jsonText(toJson(log), 2) << '\n';
     else
       printReport(log, options.path, std::cout);
     std::cout << std::flush;

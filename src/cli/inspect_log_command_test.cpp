@@ -94,6 +94,16 @@ TEST(InspectLogCommand, MissingFileIsOneLineAndExit6) {
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1);
 }
 
+// A connection line whose transport holds bytes that are not UTF-8 (the input fuzz_nccl_log
+// found: nlohmann's dump threw): --json replaces them with U+FFFD and writes the report.
+TEST(InspectLogCommand, JsonOfALogWithInvalidUtf8IsWritten) {
+  const auto [code, out, err] = inspectLog(
+      {"--json", std::string(CCLBENCH_FIXTURES) + "/../fuzz/regressions/fuzz_nccl_log/invalid-utf8.log"});
+  EXPECT_EQ(code, 0) << err;
+  EXPECT_THAT(out, HasSubstr("\xEF\xBF\xBD"));
+  EXPECT_NO_THROW((void)nlohmann::json::parse(out));
+}
+
 TEST(InspectLogCommand, NoFileOrBadOptionIsUsage) {
   EXPECT_EQ(std::get<0>(inspectLog({})), 6);
   EXPECT_EQ(std::get<0>(inspectLog({"--bogus", kLogs + "/shm-2rank-1node.log"})), 6);

@@ -15,6 +15,7 @@
 #include "cli/parse_args.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "core/json_text.hpp"
 #include "inspect/topology.hpp"
 
 namespace cclbench {
@@ -135,7 +136,7 @@ int topoCommand(int*, char***, const std::vector<std::string>& args) {
                                      {"fingerprint", fingerprint({host})},
                                      {"nodes", 1},
                                      {"host", toJson(host)}};
-    std::cout << document.dump(2) << "\n";
+    std::cout << jsonText(document, 2) << "\n";
   } else {
     printText(host, std::cout);
   }

@@ -1,3 +1,4 @@
+#include "core/json_text.hpp"
 #include "core/record.hpp"
 
 #include <chrono>
@@ -131,21 +132,21 @@ class FieldReader {
 
   int64_t integerValue(const json& v, const char* key, int64_t low, int64_t high) const {
     if (!v.is_number_integer() && !v.is_number_unsigned()) {
-      fail(key, "must be a whole number, got " + v.dump());
+      fail(key, "must be a whole number, got " + jsonText(v));
     }
     if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(high)) {
-      fail(key, "is out of range: " + v.dump());
+      fail(key, "is out of range: " + jsonText(v));
     }
     const int64_t value = v.get<int64_t>();
-    if (value < low || value > high) fail(key, "is out of range: " + v.dump());
+    if (value < low || value > high) fail(key, "is out of range: " + jsonText(v));
     return value;
   }
 
   double numberValue(const json& v, const char* key, bool nonNegative) const {
-    if (!v.is_number()) fail(key, "must be a number, got " + v.dump());
+    if (!v.is_number()) fail(key, "must be a number, got " + jsonText(v));
     const double value = v.get<double>();
-    if (!std::isfinite(value)) fail(key, "must be a finite number, got " + v.dump());
-    if (nonNegative && value < 0) fail(key, "must not be negative, got " + v.dump());
+    if (!std::isfinite(value)) fail(key, "must be a finite number, got " + jsonText(v));
+    if (nonNegative && value < 0) fail(key, "must not be negative, got " + jsonText(v));
     return value;
   }
 

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.hpp"
 #include "core/run_config.hpp"
 #include "inspect/topology_internal.hpp"
 
@@ -53,7 +54,7 @@ namespace {
 
 json sortedArray(std::vector<json> items) {
   std::sort(items.begin(), items.end(),
-            [](const json& a, const json& b) { return a.dump() < b.dump(); });
+            [](const json& a, const json& b) { return jsonText(a) < jsonText(b); });
   return json(items);
 }
 
@@ -85,7 +86,7 @@ json hardwareJson(const HostTopology& host) {
 }
 
 uint64_t hostHash(const HostTopology& host) {
-  const uint64_t hash = fnv1a(hardwareJson(host).dump());
+  const uint64_t hash = fnv1a(jsonText(hardwareJson(host)));
   return hash == 0 ? 1 : hash;
 }
 
@@ -101,7 +102,7 @@ std::string combineHostHashes(std::vector<uint64_t> perNode) {
   json hosts = json::array();
   for (uint64_t h : perNode) hosts.push_back(hex64(h));
   const json canonical = {{"schema", 1}, {"nodes", perNode.size()}, {"hosts", hosts}};
-  return hex64(fnv1a(canonical.dump()));
+  return hex64(fnv1a(jsonText(canonical)));
 }
 
 std::string fingerprint(const std::vector<HostTopology>& hosts) {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/json_text.hpp"
 
 namespace cclbench {
 namespace {
@@ -49,7 +50,7 @@ class JsonlReporter final : public Reporter {
 
  private:
   void write(const nlohmann::json& j) {
-    const std::string line = j.dump() + "\n";
+    const std::string line = jsonText(j) + "\n";
     if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
       throw Error(ExitCode::kInternal, "cannot write " + path_ + ": " + std::strerror(errno));
     }

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/json_text.hpp"
 #include "engine/operation.hpp"
 #include "engine/plan.hpp"
 
@@ -26,7 +27,7 @@ void writeChoices(const AlgorithmChoices& choices, const std::string& path) {
   const std::string partial = path + ".partial";
   {
     std::ofstream out(partial, std::ios::trunc);
-    if (!(out << j.dump(1) << "\n")) throw usageError("cannot write " + path);
+    if (!(out << jsonText(j, 1) << "\n")) throw usageError("cannot write " + path);
   }
   if (std::rename(partial.c_str(), path.c_str()) != 0) throw usageError("cannot write " + path);
 }

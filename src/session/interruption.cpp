@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/json_text.hpp"
 #include "core/record.hpp"
 #include "session/provenance.hpp"
 #include "session/run_sources.hpp"
@@ -73,7 +74,7 @@ long endRecordsFile(const std::string& path, Trailer trailer) {
   {
     std::ofstream out(partial, std::ios::trunc);
     for (const auto& l : lines) out << l << "\n";
-    out << toJson(trailer).dump() << "\n";
+    out << jsonText(toJson(trailer)) << "\n";
     if (!out) throw std::runtime_error("cannot write " + partial);
   }
   if (std::rename(partial.c_str(), path.c_str()) != 0) {

@@ -14,6 +14,7 @@
 #include "backends/registry.hpp"
 #include "core/error.hpp"
 #include "core/input_file.hpp"
+#include "core/json_text.hpp"
 #include "engine/heartbeat.hpp"
 #include "engine/watchdog.hpp"
 #include "launch/launch_env.hpp"
@@ -169,7 +170,7 @@ int runRank(Bootstrap& bootstrap, const RankInputs& in, Watchdog& watchdog) {
   watchdog.arm("start-up (comparing arguments across ranks)");
   if (Verdict v = agreeOn(bootstrap, *in.optionsError); !v.ok()) return finish(v);
   const RunOptions& options = *in.options;
-  const uint64_t hash = fnv1a(configJson(options).dump());
+  const uint64_t hash = fnv1a(jsonText(configJson(options)));
   if (Verdict v = agreeOn(bootstrap, compareWithRankZero(bootstrap, hash)); !v.ok()) {
     return finish(v);
   }

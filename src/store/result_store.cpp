@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "core/json_text.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
 
@@ -44,7 +45,7 @@ std::vector<HostEntry> hostsFromColumn(const std::string& text) {
 std::string hostsColumn(const std::vector<HostEntry>& hosts) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& h : hosts) out.push_back(toJson(h));
-  return out.dump();
+  return jsonText(out);
 }
 
 constexpr const char* kRunColumns =
@@ -242,17 +243,17 @@ int64_t ResultStore::insertRun(const RunHeader& h, const RunMeta& meta, const st
   s.bind(3, std::string_view(source)).bind(4, std::string_view(sourceFile));
   s.bind(5, std::string_view(h.startUtc)).bind(6, std::string_view(h.toolVersion));
   s.bind(7, std::string_view(h.gitRevision));
-  s.bind(8, std::string_view(nlohmann::json(h.commandLine).dump()));
+  s.bind(8, std::string_view(jsonText(nlohmann::json(h.commandLine))));
   s.bind(9, std::string_view(h.launcher)).bind(10, static_cast<int64_t>(h.ranks));
   s.bind(11, std::string_view(hostsColumn(h.hosts))).bind(12, std::string_view(h.backend));
-  s.bind(13, std::string_view(nlohmann::json(h.libraryVersions).dump()));
-  s.bind(14, std::string_view(nlohmann::json(h.environment).dump()));
-  s.bind(15, std::string_view(h.config.dump()));
+  s.bind(13, std::string_view(jsonText(nlohmann::json(h.libraryVersions))));
+  s.bind(14, std::string_view(jsonText(nlohmann::json(h.environment))));
+  s.bind(15, std::string_view(jsonText(h.config)));
   s.bind(16, std::string_view(name(h.aggregation))).bind(17, std::string_view(fingerprint));
   s.bind(18, std::string_view(localHost())).bind(19, static_cast<int64_t>(getpid()));
   if (h.topology.is_null()) s.bindNull(20);
-  else s.bind(20, std::string_view(h.topology.dump()));
-  s.bind(21, std::string_view(toJson(h).dump()));
+  else s.bind(20, std::string_view(jsonText(h.topology)));
+  s.bind(21, std::string_view(jsonText(toJson(h))));
   s.run();
   const int64_t id = db_->lastInsertId();
   // The header's own tags and labels, then those given now (an import's --tag, --label).
@@ -299,7 +300,7 @@ void ResultStore::insertCases(int64_t run, const std::vector<CaseRecord>& cases)
     }
     const std::vector<char> blob = packSamples(c.samplesUs);
     s.bindBlob(27, blob.data(), blob.size());
-    s.bind(28, std::string_view(record.dump()));
+    s.bind(28, std::string_view(jsonText(record)));
     s.run();
   }
 }
@@ -322,7 +323,7 @@ void ResultStore::updateFinish(int64_t run, const Trailer& t, RunStatus status) 
                    "end_record = ? WHERE id = ?");
   s.bind(1, std::string_view(name(status))).bind(2, std::string_view(t.endUtc));
   s.bind(3, static_cast<int64_t>(t.exitCode)).bind(4, std::string_view(t.message));
-  s.bind(5, std::string_view(toJson(t).dump())).bind(6, run);
+  s.bind(5, std::string_view(jsonText(toJson(t)))).bind(6, run);
   s.run();
 }
 

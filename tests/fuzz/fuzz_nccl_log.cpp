@@ -2,6 +2,7 @@
 // fabric verification read them, with the summaries built from what was parsed.
 #include <sstream>
 
+#include "core/json_text.hpp"
 #include "fuzz_target.hpp"
 #include "inspect/nccl_log.hpp"
 
@@ -12,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     const NcclLogSummary log = parseNcclLog(in);
     peerTransports(log);
     algorithmRanges(log);
-    (void)toJson(log).dump();
+    (void)jsonText(toJson(log));  // as inspect-log --json writes it
   });
   return 0;
 }
