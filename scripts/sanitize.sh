@@ -17,6 +17,14 @@ cmake --build "$BUILD"
 # Full stacks at allocation (fast unwinding stops inside Open MPI, which keeps no frame
 # pointers, so its allocations would not match the suppressions).
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:strict_string_checks=1"
+# Reports name file:line through llvm-symbolizer (package llvm-14). Without one, ASan would
+# print a warning into every process's stderr (tests compare stderr): symbolize=0 then.
+SYMBOLIZER=$(command -v llvm-symbolizer || ls /usr/lib/llvm-*/bin/llvm-symbolizer 2>/dev/null | tail -1 || true)
+if [ -n "$SYMBOLIZER" ]; then
+  export ASAN_SYMBOLIZER_PATH=$SYMBOLIZER
+else
+  ASAN_OPTIONS="$ASAN_OPTIONS:symbolize=0"
+fi
 export LSAN_OPTIONS="suppressions=$ROOT/tests/sanitizers/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$ROOT/tests/sanitizers/ubsan.supp"
 cd "$BUILD"

@@ -16,6 +16,7 @@ PACKAGES=(
   procps                            # ps/pgrep for integration tests
   slurm-wlm munge                   # a real one-node Slurm for the srun and nightly tests
   clang libclang-rt-14-dev          # libFuzzer targets (the runtimes are only "recommended")
+  llvm-14                           # llvm-symbolizer: sanitizer reports with file:line
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -10,4 +10,4 @@ ctest -L unit --output-on-failure -j "$(nproc)"
 ctest -L integration --output-on-failure -j 1
 cd ..
 scripts/sanitize.sh
-CCLBENCH_FUZZ_SECONDS=${CCLBENCH_FUZZ_SECONDS:-10} scripts/fuzz.sh smoke
+CCLBENCH_FUZZ_SECONDS=${CCLBENCH_FUZZ_SECONDS:-5} scripts/fuzz.sh smoke
