@@ -163,9 +163,7 @@ int runTune(const TuneOptions& o, const std::string& executable) {
   std::string hostfile;
   if (!o.hostfile.empty()) {
     hostfile = (folder / "hostfile").string();
-    std::ofstream out(hostfile, std::ios::binary);
-    out << hostfileText;
-    if (!out.flush()) throw usageError("cannot write " + hostfile);
+    writeWhole(hostfile, hostfileText);
   }
   RunnerOptions ro;
   ro.executable = executable;

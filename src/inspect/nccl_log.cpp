@@ -1,9 +1,5 @@
 #include "inspect/nccl_log.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <set>
 #include <tuple>
 

@@ -2,10 +2,6 @@
 #include "store/import.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "core/error.hpp"
 #include "core/input_file.hpp"
@@ -16,7 +12,6 @@ namespace {
 
 using namespace import_detail;
 
-std::string readWhole(const std::string& path) { return readInputFile(path); }
 
 /// A short, stable name for a file's content, so importing the same file twice gives the same
 /// run id (FNV-1a, 64 bits).
@@ -68,7 +63,7 @@ std::vector<ParsedRun> parseText(const std::string& path, const std::string& con
 }  // namespace
 
 std::vector<ImportedRun> readResultsFile(const std::string& path) {
-  return readResultsText(path, readWhole(path));
+  return readResultsText(path, readInputFile(path));
 }
 
 std::vector<ImportedRun> readResultsText(const std::string& path, std::string content) {

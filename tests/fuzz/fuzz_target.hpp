@@ -42,4 +42,8 @@ inline void require(bool holds, const char* what) {
   std::abort();
 }
 
+/// What `cclbench import` does with a file of this name and content; every number it keeps is
+/// finite and not negative.
+void importAndCheck(const char* fileName, const uint8_t* data, std::size_t size);
+
 }  // namespace cclbench::fuzz
