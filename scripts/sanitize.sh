@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds cclbench with AddressSanitizer + UndefinedBehaviorSanitizer (clang, -O0: a third of
-# GCC -O1's build time; no NCCL backend: nvcc takes none of these flags) in build-asan/ and runs the unit tests and the 2-rank
-# integration subset (ctest label "asan") under it. Any report fails the run: ASan and UBSan
-# halt on the first error; LeakSanitizer checks every process at exit with Open MPI's own
-# lifetime allocations suppressed (tests/sanitizers/lsan.supp).
+# Builds cclbench with AddressSanitizer + UndefinedBehaviorSanitizer (clang -O0: a third of GCC
+# -O1's compile time on a heavy file; no NCCL backend: nvcc takes none of these flags) in
+# build-asan/ and runs the unit tests and the 2-rank integration subset (ctest label "asan")
+# under it. Any report fails the run: ASan and UBSan halt on the first error; LeakSanitizer
+# checks every process at exit with Open MPI's own lifetime allocations suppressed
+# (tests/sanitizers/lsan.supp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
