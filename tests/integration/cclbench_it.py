@@ -1035,13 +1035,16 @@ def tune_finds_the_allreduce_cliff_and_its_rules_hold():
             check(d / t >= 0.8 * s["speedup_ci"][0],
                   f"{size}: fresh speedup {d / t:.2f} against validated {s['speedup']:.2f} "
                   f"[{s['speedup_ci'][0]:.2f}, {s['speedup_ci'][1]:.2f}]")
-        elif size in covered:
-            # A marginal rule (validated under 2x) is inside this VM's 2x launch-to-launch noise:
-            # a fresh 4 MiB check once read 0.66 against a validated 1.23 [1.19, 1.27]. Known
-            # weakness (issue 7): validation pools samples and ignores launch-to-launch variance.
-            check(t / d <= 2.0, f"{size}: a marginal rule made it {t / d:.2f}x slower on fresh launches")
         else:
-            check(t / d <= 1.3, f"{size}: no rule there, yet the tuned flags made it {t / d:.2f}x slower")
+            # A marginal rule (validated under 2x), or no rule at all, is inside this VM's 2x
+            # launch-to-launch noise: a fresh 4 MiB check once read 0.66 against a validated 1.23
+            # [1.19, 1.27], and fresh-ci once read the fastest of four tuned launches 1.83x slower
+            # than the fastest default one at 4 MiB with no rule there (four launches per side by
+            # hand: 1386-2519 us default, 1076-1519 us tuned). That the file leaves such sizes to
+            # Open MPI is proved exactly by the unit tests of its lookup; here only a gross
+            # slowdown can be told from noise.
+            what = "a marginal rule" if size in covered else "with no rule there, the tuned flags"
+            check(t / d <= 2.0, f"{size}: {what} made it {t / d:.2f}x slower on fresh launches")
     # Every launch is in the database, labelled with the tune.
     q = cclbench(["runs", "--db", db, "--label", "tune=" + result["tune_id"], "--json"])
     check(q.returncode == 0 and len(json.loads(q.stdout)) >= 3 + 6, f"runs --label: {q.stdout[-300:]}")
