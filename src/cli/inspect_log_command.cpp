@@ -104,7 +104,7 @@ void printTransports(const NcclLogSummary& log, std::ostream& out) {
     out << "\nno channel connection lines (one rank, or NCCL_DEBUG_SUBSYS without INIT/NET)\n";
     return;
   }
-  out << "\ntransports (" << log.connections.size() << " connection lines):\n";
+  out << "\ntransports (" << log.connectionLines() << " connection lines):\n";
   for (const auto& [kind, count] : log.transportCounts()) {
     if (count > 0) out << "  " << name(kind) << ": " << count << '\n';
   }

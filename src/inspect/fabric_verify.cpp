@@ -26,6 +26,13 @@ bool isNet(TransportKind k) {
          k == TransportKind::kNetOther;
 }
 
+/// Connection lines of `connections` (each collapses its identical lines).
+std::size_t lines(const std::vector<const NcclConnection*>& connections) {
+  std::size_t n = 0;
+  for (const NcclConnection* c : connections) n += c->count;
+  return n;
+}
+
 std::string join(const std::vector<std::string>& parts) {
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
@@ -112,14 +119,14 @@ std::string usedText(const NcclLogSummary& log, const LinkLayers& links) {
                                 : "network " + join(log.networks) + " (no connection lines)";
   }
   std::map<std::string, std::size_t> counts;
-  for (const NcclConnection& c : log.connections) ++counts[pathLabel(c, links)];
+  for (const NcclConnection& c : log.connections) counts[pathLabel(c, links)] += c.count;
   std::vector<std::pair<std::string, std::size_t>> sorted(counts.begin(), counts.end());
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   std::string out;
   for (const auto& [label, count] : sorted) {
     out += out.empty() ? label + " on " + std::to_string(count) + " of " +
-                             std::to_string(log.connections.size()) + " connections"
+                             std::to_string(log.connectionLines()) + " connections"
                        : ", " + label + " on " + std::to_string(count);
   }
   return out;
@@ -244,7 +251,7 @@ void verifyNetwork(Fabric asked, const NcclLogSummary& log, const LinkLayers& li
     return;
   }
   if (!bad.empty()) {
-    v.detail = std::to_string(bad.size()) + " of " + std::to_string(network.size()) +
+    v.detail = std::to_string(lines(bad)) + " of " + std::to_string(lines(network)) +
                " network connections used " + join({badLabels.begin(), badLabels.end()}) +
                " instead of " + wantedLabel(asked);
     addNetworkEvidence(log, asked, evidence);
@@ -323,7 +330,7 @@ void verifyLocal(Fabric asked, const NcclLogSummary& log, const LinkLayers& link
     return;
   }
   if (!bad.empty()) {
-    v.detail = std::to_string(bad.size()) + " of " + std::to_string(local.size()) +
+    v.detail = std::to_string(lines(bad)) + " of " + std::to_string(lines(local)) +
                " same-host connections used " + join({badLabels.begin(), badLabels.end()}) +
                " instead of " + name(kind);
     evidence.addConnections(bad);

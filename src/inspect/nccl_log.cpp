@@ -2,6 +2,8 @@
 
 #include <set>
 #include <tuple>
+#include <unordered_map>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/input_file.hpp"
@@ -15,6 +17,30 @@ namespace {
 
 /// Distinct warnings kept; a log full of varying WARN lines must not grow without bound.
 constexpr std::size_t kMaxWarnings = 100;
+
+/// Everything that tells one connection from another (all but its line and count).
+auto connectionKey(const NcclConnection& c) {
+  return std::tie(c.source.launcherRank, c.source.host, c.source.pid, c.source.device, c.channel,
+                  c.connIndex, c.fromRank, c.toRank, c.fromDevice, c.toDevice, c.direction,
+                  c.kind, c.transport, c.netName, c.netDevice, c.proxyRank, c.gdrdma);
+}
+
+bool sameConnection(const NcclConnection& a, const NcclConnection& b) {
+  return connectionKey(a) == connectionKey(b);
+}
+
+std::size_t connectionHash(const NcclConnection& c) {
+  std::size_t h = std::hash<std::string>()(c.transport);
+  const auto mix = [&h](std::size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
+  mix(std::hash<std::string>()(c.source.host));
+  mix(static_cast<std::size_t>(c.source.pid.value_or(-1)));
+  mix(static_cast<std::size_t>(c.channel));
+  mix(static_cast<std::size_t>(c.connIndex.value_or(-1)));
+  mix(static_cast<std::size_t>(c.fromRank));
+  mix(static_cast<std::size_t>(c.toRank));
+  mix(static_cast<std::size_t>(c.direction));
+  return h;
+}
 
 template <typename Key>
 std::size_t indexOf(std::map<Key, std::size_t>& index, const Key& key, std::size_t next) {
@@ -48,6 +74,12 @@ struct NcclLogParser::State {
   bool notice(std::string_view message, std::string_view line);
   void version(std::string_view text);
   void warn(NcclWarningKind kind, std::string message, std::string_view line);
+  void addDerivedWarnings(NcclLogSummary& log) const;
+
+  /// Connections by the hash of what identifies them (connectionHash), to collapse repeats.
+  std::unordered_multimap<std::size_t, std::size_t> connectionsByHash;
+  /// Lines kept so far per (label, host): NcclConnection::line.
+  std::map<std::pair<std::string, std::string>, std::size_t> linesKept;
 };
 
 void NcclLogParser::State::addLine(std::string_view line) {
@@ -124,7 +156,19 @@ bool NcclLogParser::State::connection(const SplitLine& split, std::string_view l
   auto conn = parseConnection(split.message);
   if (!conn) return true;  // ring listings ("Channel 00/04 : 0 3 6 5") and the like
   conn->source = split.source;
-  conn->line = std::string(line);
+  const std::size_t hash = connectionHash(*conn);
+  const auto [first, last] = connectionsByHash.equal_range(hash);
+  for (auto it = first; it != last; ++it) {
+    NcclConnection& seen = log.connections[it->second];
+    if (sameConnection(seen, *conn)) {
+      ++seen.count;
+      return true;
+    }
+  }
+  if (++linesKept[{conn->label(), conn->source.host}] <= kConnectionLinesKept) {
+    conn->line = std::string(line);
+  }
+  connectionsByHash.emplace(hash, log.connections.size());
   log.connections.push_back(std::move(*conn));
   return true;
 }
@@ -258,26 +302,36 @@ void NcclLogParser::addStream(std::istream& in) {
   while (std::getline(in, line)) state_->addLine(line);
 }
 
-NcclLogSummary NcclLogParser::summary() const {
+NcclLogSummary NcclLogParser::summary() const& {
   NcclLogSummary log = state_->log;
+  state_->addDerivedWarnings(log);
+  return log;
+}
+
+NcclLogSummary NcclLogParser::summary() && {
+  NcclLogSummary log = std::move(state_->log);
+  state_->addDerivedWarnings(log);
+  return log;
+}
+
+void NcclLogParser::State::addDerivedWarnings(NcclLogSummary& log) const {
   bool ibFailed = false;
   for (const NcclWarning& w : log.warnings) {
     ibFailed = ibFailed || w.kind == NcclWarningKind::kIbUnavailable ||
                (w.kind == NcclWarningKind::kNetPluginFailed && contains(w.message, "plugin IB "));
   }
   for (std::size_t i = 0; i < log.networks.size(); ++i) {
-    if (log.networks[i] != "Socket" || !ibFailed || state_->socketRequested) continue;
+    if (log.networks[i] != "Socket" || !ibFailed || socketRequested) continue;
     log.warnings.push_back({NcclWarningKind::kFellBackToSockets,
                             "fell back to sockets: no usable InfiniBand/RoCE device",
                             log.networkLines[i], 1});
   }
-  return log;
 }
 
 NcclLogSummary parseNcclLog(std::istream& in) {
   NcclLogParser parser;
   parser.addStream(in);
-  return parser.summary();
+  return std::move(parser).summary();
 }
 
 void NcclLogParser::addFile(const std::string& path) {
@@ -288,7 +342,7 @@ void NcclLogParser::addFile(const std::string& path) {
 NcclLogSummary parseNcclLogFile(const std::string& path) {
   NcclLogParser parser;
   parser.addFile(path);
-  return parser.summary();
+  return std::move(parser).summary();
 }
 
 }  // namespace cclbench

@@ -19,7 +19,8 @@
 
 namespace cclbench {
 
-inline constexpr int kNcclLogSchemaVersion = 1;
+/// 2: identical connection lines are one connection with a line count ("lines").
+inline constexpr int kNcclLogSchemaVersion = 2;
 inline constexpr const char* kNcclLogSchemaName = "cclbench.nccl-log";
 
 /// How two ranks' buffers are connected on one channel.
@@ -53,6 +54,9 @@ struct NcclLineSource {
   std::optional<int> device;  ///< the "[dev]" of the header: the CUDA device of the thread
 };
 
+/// Connections of one (label, host) whose line is kept (NcclConnection::line).
+inline constexpr std::size_t kConnectionLinesKept = 5;  ///< as many as a fabric verdict shows
+
 /// One "Channel NN/K : A[x] -> B[y] [send] via ..." (or CollNet) line.
 struct NcclConnection {
   NcclLineSource source;
@@ -68,7 +72,13 @@ struct NcclConnection {
   std::optional<int> netDevice;  ///< NET/<name>/<dev>
   std::optional<int> proxyRank;  ///< NET/<name>/<dev>(<proxy rank>): PXN
   bool gdrdma = false;           ///< "/GDRDMA": the NIC reads and writes GPU memory directly
-  std::string line;              ///< the line as logged (launcher prefix included)
+  /// How many lines listed this very connection (same source, channel, ranks and transport): a
+  /// log of many communicator inits, or one file fed twice, keeps one entry per connection.
+  std::size_t count = 1;
+  /// The first line that listed it (launcher prefix included), as evidence. Kept for the first
+  /// kConnectionLinesKept connections of each (label, host) only, empty for later ones: a log of
+  /// a million connections keeps the lines of a few per host, not a million lines.
+  std::string line;
 
   /// The NCCL rank that printed the line: the receiver for [receive], else the sender.
   int loggingRank() const;
@@ -166,7 +176,7 @@ struct NcclLogSummary {
   std::vector<std::string> networkLines;  ///< the first line naming each network
   std::vector<NcclNic> nics;
   std::string ofiProvider;  ///< "NET/OFI Selected Provider is efa"
-  std::vector<NcclConnection> connections;
+  std::vector<NcclConnection> connections;  ///< distinct connections, each with its line count
   std::vector<NcclGraph> graphs;  ///< distinct graphs
   std::vector<NcclAlgoChoice> algorithms;
   std::vector<NcclTuningCell> tuning;  ///< the latest value of every cell present
@@ -178,6 +188,8 @@ struct NcclLogSummary {
   std::string version() const;
   /// The largest nranks announced, else the number of distinct ranks in connection lines.
   int rankCount() const;
+  /// Connection lines read (the sum of the connections' counts).
+  std::size_t connectionLines() const;
   /// Connection lines per kind (every kind present, zeros included).
   std::map<TransportKind, std::size_t> transportCounts() const;
   /// Connection lines per label ("P2P/IPC" -> 256).
@@ -218,7 +230,9 @@ class NcclLogParser {
   /// Adds a whole file; throws Error(kInvalidUsage) when it cannot be opened or read.
   void addFile(const std::string& path);
   /// The summary so far (derived warnings included).
-  NcclLogSummary summary() const;
+  NcclLogSummary summary() const&;
+  /// The summary, moved out of a parser that is done (no copy of a large log's connections).
+  NcclLogSummary summary() &&;
 
  private:
   struct State;

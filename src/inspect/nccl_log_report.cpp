@@ -92,7 +92,8 @@ nlohmann::json connectionJson(const NcclConnection& c) {
           {"gdrdma", c.gdrdma},
           {"logging_rank", c.loggingRank()},
           {"launcher_rank", optionalJson(c.source.launcherRank)},
-          {"host", c.source.host}};
+          {"host", c.source.host},
+          {"lines", c.count}};
 }
 
 nlohmann::json detailsJson(const NcclLogSummary& log) {
@@ -264,16 +265,22 @@ int NcclLogSummary::rankCount() const {
   return static_cast<int>(seen.size());
 }
 
+std::size_t NcclLogSummary::connectionLines() const {
+  std::size_t lines = 0;
+  for (const NcclConnection& c : connections) lines += c.count;
+  return lines;
+}
+
 std::map<TransportKind, std::size_t> NcclLogSummary::transportCounts() const {
   std::map<TransportKind, std::size_t> counts;
   for (TransportKind k : allTransportKinds()) counts[k] = 0;
-  for (const NcclConnection& c : connections) ++counts[c.kind];
+  for (const NcclConnection& c : connections) counts[c.kind] += c.count;
   return counts;
 }
 
 std::map<std::string, std::size_t> NcclLogSummary::labelCounts() const {
   std::map<std::string, std::size_t> counts;
-  for (const NcclConnection& c : connections) ++counts[c.label()];
+  for (const NcclConnection& c : connections) counts[c.label()] += c.count;
   return counts;
 }
 
@@ -289,9 +296,10 @@ std::string NcclLogSummary::oneLine() const {
   std::vector<std::string> parts;
   parts.reserve(sorted.size());
   for (const auto& [label, count] : sorted) parts.push_back(label + " " + std::to_string(count));
+  const std::size_t lines = connectionLines();
   out += connections.empty() ? std::string("; no connection lines")
-                             : "; " + std::to_string(connections.size()) + " connection" +
-                                   (connections.size() == 1 ? "" : "s") + ": " + join(parts, ", ");
+                             : "; " + std::to_string(lines) + " connection" +
+                                   (lines == 1 ? "" : "s") + ": " + join(parts, ", ");
   const std::string warned = warningsText(*this);
   if (!warned.empty()) out += "; warnings: " + warned;
   return out;

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -318,6 +320,35 @@ TEST(NcclLogFile, SeveralFilesIntoOneSummary) {  // one NCCL_DEBUG_FILE per rank
   EXPECT_THAT(log.versions, ElementsAre("2.21.5+cuda12.4", "2.23.4+cuda12.6"));
   EXPECT_THAT(log.networks, ElementsAre("IB", "Socket"));
   EXPECT_THROW(parser.addFile("/nonexistent/rank1.log"), Error);
+}
+
+TEST(NcclLogFile, RepeatedConnectionLinesAreCountedNotKept) {
+  // The same log twice (as a job that re-creates its communicators logs it): every connection
+  // once, with a line count of 2; the counts are of lines; lines are kept for a few per host.
+  const std::string file =
+      std::string(CCLBENCH_REAL_OUTPUT) + "/nccl-info-allreduce-a100-16rank-efa-p2pipc-gdrdma-tagged.log";
+  NcclLogParser parser;
+  parser.addFile(file);
+  parser.addFile(file);
+  const auto once = parseNcclLogFile(file);
+  const auto twice = std::move(parser).summary();
+  ASSERT_EQ(twice.connections.size(), once.connections.size());
+  EXPECT_EQ(once.connectionLines(), 320u);
+  EXPECT_EQ(twice.connectionLines(), 640u);
+  EXPECT_EQ(twice.labelCounts().at("P2P/IPC"), 512u);
+  EXPECT_EQ(twice.transportCounts().at(TransportKind::kNetOther), 128u);
+  EXPECT_THAT(twice.oneLine(), HasSubstr("640 connections"));
+  EXPECT_EQ(toJson(twice)["connections"][0]["lines"], 2);
+  std::map<std::pair<std::string, std::string>, std::size_t> kept;
+  for (std::size_t i = 0; i < twice.connections.size(); ++i) {
+    const NcclConnection& c = twice.connections[i];
+    EXPECT_EQ(c.count, 2u);
+    EXPECT_EQ(once.connections[i].count, 1u);
+    if (!c.line.empty()) ++kept[{c.label(), c.source.host}];
+  }
+  // 2 hosts, labels P2P/IPC and NET/AWS Libfabric GDRDMA on each: the first lines of each pair.
+  ASSERT_EQ(kept.size(), 4u);
+  for (const auto& [key, n] : kept) EXPECT_EQ(n, kConnectionLinesKept) << key.first << " " << key.second;
 }
 
 TEST(NcclLogJson, CarriesSchemaCountsAndConnections) {

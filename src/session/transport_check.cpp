@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <utility>
 
 #include "backends/backend.hpp"
 #include "core/error.hpp"
@@ -67,7 +68,7 @@ TransportCheck checkTransport(const TransportSetup& setup) {
         check.logFound = true;
       }
     }
-    check.log = parser.summary();
+    check.log = std::move(parser).summary();
   }
   if (setup.fabric) check.verification = verifyFabric(*setup.fabric, check.log);
   return check;
