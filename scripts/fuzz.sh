@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD=${CCLBENCH_FUZZ_BUILD:-$ROOT/build-fuzz}
 TARGETS=(fuzz_nccl_tests_text fuzz_nccl_tests_json fuzz_osu fuzz_jsonl fuzz_nccl_log
-         fuzz_openmpi_rules)
+         fuzz_openmpi_rules fuzz_tuner_config)
 
 if ! command -v clang++ >/dev/null; then
   echo "fuzz: clang++ is missing (scripts/setup.sh installs clang and libclang-rt-14-dev)" >&2
@@ -33,6 +33,7 @@ seeds() {
     fuzz_jsonl) ls "$F"/db/*.jsonl ;;
     fuzz_nccl_log) ls "$F"/real-output/nccl-info-*.log "$F"/nccl-logs/*.log "$F"/h200-1gpu/*.log ;;
     fuzz_openmpi_rules) ls "$ROOT"/tests/fuzz/seeds/openmpi_rules/* ;;
+    fuzz_tuner_config) ls "$ROOT"/tests/fuzz/seeds/tuner_config/* ;;
   esac
 }
 

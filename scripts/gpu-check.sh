@@ -102,6 +102,21 @@ run graph allreduce -b 8 -e 64K -f 2 --place out -n 200 --samples 10 -w 20 --cud
 run periter allreduce -b 64K -e 16M -f 16 -I 1 --place out
 run bandwidth allreduce allgather broadcast -b 64M -e 1G -f 4 --place out
 
+step "NCCL tuner plugin: real NCCL loads libnccl-tuner-cclbench.so (issue 8)"
+PLUGIN=$PWD/$BUILD/tuners/nccl-plugin/libnccl-tuner-cclbench.so
+printf '%s\n' "# gpu-check: ring/simple for every all-reduce, 2 channels from 1 MiB" \
+  "allreduce,0,1048575,ring,simple,-1,-1,-1" "allreduce,1048576,-1,ring,simple,2,-1,-1" \
+  >"$OUT/tuner.conf"
+NCCL_TUNER_PLUGIN=$PLUGIN CCLBENCH_TUNER_CONFIG=$OUT/tuner.conf NCCL_DEBUG=INFO \
+  NCCL_DEBUG_SUBSYS=INIT,TUNING NCCL_DEBUG_FILE="$OUT/tuner-nccl.%h.%p.log" \
+  timeout 120 $CCL run allreduce --backend nccl --np "$GPUS" --no-progress --jsonl "$OUT/tuner.jsonl" \
+  -b 1K -e 16M -f 16 -n 5 --samples 3 >"$OUT/tuner.log" 2>&1
+rc=$?; echo "exit code: $rc (expected 0: data checks passed with the plugin loaded)"; [ $rc -eq 0 ] || status=1
+grep -h -E "tuner plugin|TUNER/Plugin|cclbench tuner" "$OUT"/tuner-nccl.*.log | sort | uniq -c | head
+grep -q "Successfully loaded external tuner plugin" "$OUT"/tuner-nccl.*.log || { echo "plugin NOT loaded"; status=1; }
+# With one rank NCCL never calls getCollInfo (a local copy): decisions show only with 2+ GPUs.
+[ "$GPUS" -ge 2 ] && grep -h -E "AllReduce.*(Algo|algorithm)" "$OUT"/tuner-nccl.*.log | head -5
+
 step "summary"
 python3 - "$OUT" <<'PY'
 import json, sys, glob, os
