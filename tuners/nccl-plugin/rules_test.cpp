@@ -79,7 +79,7 @@ TEST(TunerRules, ALineThatDoesNotParseIsSkippedWithItsReason) {
       {"allreduce,0,10,ring,simple,-1,0,-1", "line 1: nNodes and nRanks must be -1 or a count"},
       {"allreduce,0,10,ring,simple,-1,-1,-1,1,2", "line 1: regBuff is not -1, 0 or 1 '2'"},
       {"allreduce,0,10,ring,simple,-1,-1,-1,0", "line 1: numPipeOps is not -1 or a count '0'"},
-      {"allreduce\x01\xff,0,10,ring,simple,-1,-1,-1", "line 1: unknown collective 'allreduce??'"},
+      {"allreduce\x01\xff,0,10,ring,simple,-1,-1,-1", "line 1: unknown collective 'allreduce?\?'"},
   };
   for (const auto& c : cases) {
     Parsed p(std::string(c.line) + "\nallreduce,0,10,ring,simple,-1,-1,-1\n");
