@@ -75,7 +75,8 @@ std::string ncclEnvironmentFile(const std::vector<NcclRule>& rules,
   std::ostringstream out;
   for (const std::string& c : comments) out << "# " << c << "\n";
   std::vector<std::string> algos, protos;
-  for (const auto& [collective, sizes] : tunedSizes) {
+  for (const auto& [tuned, sizes] : tunedSizes) {
+    const Collective collective = tuned;  // a lambda below captures it (not a structured binding)
     const auto f = ncclFunction(collective);
     if (!f || sizes.empty()) continue;
     std::set<std::pair<std::string, std::string>> pairs;

@@ -37,7 +37,8 @@ std::vector<uint64_t> sweep() {
 
 TEST(NcclEmit, ThePluginLoadsTheConfigAndForcesExactlyTheWinners) {
   const std::string path = "/tmp/cclbench-nccl-emit-" + std::to_string(getpid()) + ".conf";
-  std::ofstream(path) << ncclTunerConfig(winners(), 16, 2, {"tune tune-test, fingerprint abc"});
+  const std::vector<NcclRule> rules = winners();
+  std::ofstream(path) << ncclTunerConfig(rules, 16, 2, {"tune tune-test, fingerprint abc"});
   setenv("CCLBENCH_TUNER_CONFIG", path.c_str(), 1);
   void* handle = dlopen(CCLBENCH_TUNER_PLUGIN, RTLD_NOW | RTLD_LOCAL);
   ASSERT_NE(handle, nullptr) << dlerror();
@@ -58,7 +59,7 @@ TEST(NcclEmit, ThePluginLoadsTheConfigAndForcesExactlyTheWinners) {
         int channels = 0;
         ASSERT_EQ(v5->getCollInfo(ctx, f, bytes, 1, reinterpret_cast<float**>(cost), 7, 3, 0, &channels), 0);
         const NcclRule* want = nullptr;
-        for (const NcclRule& r : winners()) {
+        for (const NcclRule& r : rules) {
           if (!want && r.collective == collectives[f] && r.minBytes <= bytes && bytes <= r.maxBytes) want = &r;
         }
         if (!applies) want = nullptr;
