@@ -13,8 +13,11 @@ BIN=$PWD/build/cclbench
 [ -x "$BIN" ] || scripts/build.sh
 OUT=$(mktemp -d /tmp/cclbench-bench-tune.XXXXXX)
 start=$(date +%s.%N)
-"$BIN" tune --np "$RANKS" -b 8 -e 256M --out "$OUT/tune" --db "$OUT/tune.db" | tee "$OUT/tune.log" | grep -v "^#   " || true
+rc=0
+"$BIN" tune --np "$RANKS" -b 8 -e 256M --out "$OUT/tune" --db "$OUT/tune.db" >"$OUT/tune.log" 2>&1 || rc=$?
 end=$(date +%s.%N)
+cat "$OUT/tune.log"
+[ $rc -eq 0 ] || { echo "bench-tune: the tune failed (exit $rc); everything in $OUT" >&2; exit $rc; }
 wall=$(python3 -c "print(f'{$end - $start:.0f}')")
 rules=$(python3 -c "import json; print(json.load(open('$OUT/tune/tune.json'))['files'].get('openmpi_rules', ''))")
 echo "host: $(hostname) cores: $(nproc) ranks: $RANKS; tune wall time: $wall s; rules file: ${rules:-none}"

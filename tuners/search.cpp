@@ -86,19 +86,46 @@ class Search {
       }
       return true;
     }
+    std::vector<uint64_t> missing;
+    for (uint64_t size : std::vector<uint64_t>(sizes)) {  // a copy: `sizes` may be out_.sizes
+      if (!result.sizes.count(size)) missing.push_back(size);
+    }
+    const bool firstOfDefault = index == 0 && record.sizes.empty();
+    if (!missing.empty() && !firstOfDefault) {
+      record.failed = true;
+      record.failure = "the launch measured " + std::to_string(result.sizes.size()) + " of " +
+                       std::to_string(missing.size() + result.sizes.size()) + " sizes";
+      for (auto& [size, alive] : alive_) alive.erase(index);
+      return true;
+    }
     for (const auto& [size, m] : result.sizes) {
       std::vector<double> pooled = record.sizes[size].samplesUs;
       pooled.insert(pooled.end(), m.samplesUs.begin(), m.samplesUs.end());
       record.sizes[size] = measuredOf(std::move(pooled));
     }
+    if (!missing.empty()) dropUnmeasurable(missing);
     return true;
+  }
+
+  /// Sizes the default's first launch did not measure (a run skips a size that rounds down to 0
+  /// elements per rank at this rank count, e.g. an 8 B all-gather on 2 ranks): they leave the
+  /// search, with no rule; a search with no size left has nothing to tune.
+  void dropUnmeasurable(const std::vector<uint64_t>& missing) {
+    for (uint64_t size : missing) {
+      out_.sizes.erase(std::remove(out_.sizes.begin(), out_.sizes.end(), size), out_.sizes.end());
+      out_.unmeasured.push_back(size);
+    }
+    if (out_.sizes.empty()) {
+      throw Error(ExitCode::kInvalidUsage, std::string("no size of the range can be measured for ") +
+                                               name(out_.collective) + " at this rank count");
+    }
   }
 
   void exhaustive() {
     std::vector<std::size_t> all;
     for (const Candidate& c : space_.candidates(out_.collective)) all.push_back(recordOf(c));
     for (std::size_t i : all) {
-      if (!trial(i, out_.sizes, options_.full)) return;
+      if (!trial(i, std::vector<uint64_t>(out_.sizes), options_.full)) return;
     }
   }
 
@@ -243,7 +270,7 @@ class Search {
     const std::vector<uint64_t>& sizes = out_.sizes;
     // The default first: every decision compares against it, and its times say which sizes are
     // dear. Three batches; the last round adds more only where a decision needs them.
-    if (!trial(0, sizes, options_.first)) return;
+    if (!trial(0, std::vector<uint64_t>(sizes), options_.first)) return;
     // Sizes are screened by every seed where they are cheap (a launch measures all of a
     // candidate's sizes, and a candidate that wins only where two others cross is not lost
     // between them); where one iteration takes more than kDearSeconds, every other size (and the

@@ -58,6 +58,9 @@ struct SearchOutcome {
   std::vector<uint64_t> sizes;
   std::vector<CandidateRecord> candidates;  ///< the default first
   std::map<uint64_t, std::size_t> best;     ///< per size: lowest median among those measured
+  /// Sizes asked for that the default's launch did not measure (they round down to 0 elements
+  /// per rank at this rank count): left out of `sizes` and of every rule.
+  std::vector<uint64_t> unmeasured;
   double trialSeconds = 0;
   int trials = 0;
   bool cutShort = false;  ///< the budget ran out

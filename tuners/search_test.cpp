@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <fstream>
 #include <random>
 
@@ -205,6 +206,56 @@ TEST(Search, AFailingCandidateIsExcludedAndTheSearchGoesOn) {
     EXPECT_TRUE(sawFailure) << name(strategy);
     EXPECT_EQ(o.best.size(), w.sizes.size());
   }
+}
+
+/// What `cclbench run` does with a size that rounds down to 0 elements per rank (an 8 B
+/// all-gather on 2 ranks): it skips it and exits 0. Such sizes leave the search; a candidate that
+/// misses a size the default measured is a failure.
+class SkippingRunner final : public TrialRunner {
+ public:
+  SkippingRunner(TrialRunner& inner, uint64_t below) : inner_(inner), below_(below) {}
+  std::function<bool(const Candidate&)> missesOneMore = [](const Candidate&) { return false; };
+  TrialResult run(const TrialRequest& r) override {
+    TrialResult out = inner_.run(r);
+    for (auto it = out.sizes.begin(); it != out.sizes.end();) {
+      it = it->first < below_ ? out.sizes.erase(it) : std::next(it);
+    }
+    if (missesOneMore(r.candidate) && !out.sizes.empty()) out.sizes.erase(std::prev(out.sizes.end()));
+    return out;
+  }
+
+ private:
+  TrialRunner& inner_;
+  uint64_t below_;
+};
+
+TEST(Search, SizesTheDefaultCannotMeasureLeaveTheSearchAndAShortCandidateFails) {
+  const World w = makeWorld(6, 4, sizesFrom(8, 1 << 20));
+  const OracleSpace space(4, kSegments);
+  for (Strategy strategy : {Strategy::kRace, Strategy::kExhaustive}) {
+    OracleRunner oracle(w.truth, 0.02, 5);
+    SkippingRunner runner(oracle, 32);
+    runner.missesOneMore = [](const Candidate& c) {
+      return c.knobs.count("algorithm") && c.knobs.at("algorithm") == "3";
+    };
+    SearchOptions options;
+    options.strategy = strategy;
+    const SearchOutcome o = search(space, runner, Collective::kAllGather, w.sizes, options);
+    EXPECT_EQ(o.unmeasured, (std::vector<uint64_t>{8, 16})) << name(strategy);
+    EXPECT_EQ(o.sizes.front(), 32u);
+    EXPECT_EQ(o.best.size(), w.sizes.size() - 2);
+    EXPECT_FALSE(o.best.count(8));
+    bool shortFailed = false;
+    for (const CandidateRecord& c : o.candidates) {
+      if (c.candidate.knobs.count("algorithm") && c.candidate.knobs.at("algorithm") == "3") {
+        shortFailed = c.failed && c.failure.find("measured") != std::string::npos;
+      }
+    }
+    EXPECT_TRUE(shortFailed) << name(strategy);
+  }
+  OracleRunner oracle(w.truth, 0.02, 5);
+  SkippingRunner nothing(oracle, uint64_t{1} << 40);
+  EXPECT_THROW(search(space, nothing, Collective::kAllGather, w.sizes, {}), Error);
 }
 
 TEST(Search, WithoutAWorkingDefaultThereIsNothingToTune) {

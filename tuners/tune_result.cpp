@@ -106,6 +106,7 @@ CollectiveTune collectiveTuneOf(const SearchOutcome& outcome, const KnobSpace& s
   t.trialSeconds = outcome.trialSeconds;
   t.trials = outcome.trials;
   t.cutShort = outcome.cutShort;
+  t.unmeasured = outcome.unmeasured;
   for (const CandidateRecord& r : outcome.candidates) {
     CandidateSummary s{space.describe(outcome.collective, r.candidate), r.candidate.knobs,
                        r.failed, r.failure, {}};
@@ -137,6 +138,7 @@ json toJson(const TuneResult& t) {
     for (const Rule& r : c.dropped) dropped.push_back(ruleJson(r, t));
     collectives.push_back({{"collective", name(c.collective)}, {"candidates", candidates},
                            {"best", best}, {"rules", rules}, {"dropped", dropped},
+                           {"unmeasured_sizes", c.unmeasured},
                            {"trial_seconds", c.trialSeconds}, {"trials", c.trials},
                            {"cut_short", c.cutShort}});
   }
@@ -224,6 +226,7 @@ TuneResult tuneResultFromJson(const json& j) {
       ct.trialSeconds = c.value("trial_seconds", 0.0);
       ct.trials = c.value("trials", 0);
       ct.cutShort = c.value("cut_short", false);
+      ct.unmeasured = c.value("unmeasured_sizes", std::vector<uint64_t>{});
       t.collectives.push_back(std::move(ct));
     }
     t.files = j.value("files", std::map<std::string, std::string>{});
@@ -234,12 +237,25 @@ TuneResult tuneResultFromJson(const json& j) {
   }
 }
 
+namespace {
+
+/// "8 B, 16 B not measured: they round down to 0 elements per rank at this rank count".
+std::string unmeasuredText(const CollectiveTune& c) {
+  std::string sizes;
+  for (uint64_t b : c.unmeasured) sizes += (sizes.empty() ? "" : ", ") + formatBytes(b);
+  return sizes + " not measured: " + (c.unmeasured.size() == 1 ? "it rounds" : "they round") +
+         " down to 0 elements per rank at this rank count (no rule there)";
+}
+
+}  // namespace
+
 std::string consoleSummary(const TuneResult& t) {
   std::ostringstream out;
   for (const CollectiveTune& c : t.collectives) {
     out << "# " << name(c.collective) << ": " << c.trials << " trials, "
         << fixed(c.trialSeconds, 1) << " s" << (c.cutShort ? " (cut short by --budget)" : "")
         << "\n";
+    if (!c.unmeasured.empty()) out << "#   " << unmeasuredText(c) << "\n";
     if (c.rules.empty() && c.dropped.empty()) {
       out << "#   the defaults are best here: no candidate beat them by "
           << fixed(100 * t.threshold, 0) << "% with non-overlapping intervals\n";
@@ -285,6 +301,7 @@ std::string summaryMarkdown(const TuneResult& t) {
     out << c.candidates.size() << " candidates, " << c.trials << " trials, "
         << fixed(c.trialSeconds, 1) << " s of trials" << (c.cutShort ? " (cut short)" : "")
         << ".\n\n";
+    if (!c.unmeasured.empty()) out << unmeasuredText(c) << ".\n\n";
     if (c.rules.empty()) out << "No rule: the defaults are best here.\n\n";
     if (!c.rules.empty() || !c.dropped.empty()) {
       out << "| sizes | winner | validated speedup [95% CI] | status |\n|---|---|---|---|\n";

@@ -34,6 +34,7 @@ struct CollectiveTune {
   std::map<uint64_t, std::string> best;      ///< bytes -> the search's best candidate
   std::vector<Rule> rules;                   ///< kept after validation
   std::vector<Rule> dropped;                 ///< proposed, then not confirmed by validation
+  std::vector<uint64_t> unmeasured;  ///< sizes that round down to 0 elements per rank here
   double trialSeconds = 0;
   int trials = 0;
   bool cutShort = false;

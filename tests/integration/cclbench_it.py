@@ -1106,6 +1106,24 @@ def tune_keeps_going_past_a_failing_candidate_and_honours_the_budget():
     check(json.load(open(os.path.join(out2, "tune.json")))["search"]["cut_short"], "tune.json says cut short")
 
 
+@test(120, "mpi,tune")
+def tune_leaves_out_sizes_that_round_to_zero_elements():
+    """tune allgather -b 8 on 2 ranks: run skips 8 and 16 B (0 floats per rank), and the tune
+    leaves them out instead of failing the default (it did, on the default 8 B to 256 MiB)."""
+    folder = tempfile.mkdtemp(prefix="cclbench-it-")
+    out = os.path.join(folder, "tune")
+    p = subprocess.run([BINARY, "tune", "allgather", "--backend", "mpi", "-b", "8", "-e", "64",
+                        "--np", "2", "--out", out, "--no-db"], capture_output=True, text=True,
+                       timeout=100, env=mpi_env(), cwd=folder, stdin=subprocess.DEVNULL)
+    check(p.returncode == 0, f"tune: exit {p.returncode}: {p.stderr[-1500:]}")
+    result = json.load(open(os.path.join(out, "tune.json")))
+    c = result["collectives"][0]
+    check(c["unmeasured_sizes"] == [8, 16], f"unmeasured_sizes {c['unmeasured_sizes']}")
+    check(sorted(int(b) for b in c["best"]) == [32, 64], f"best at {sorted(c['best'])}")
+    check(not any(x["failed"] for x in c["candidates"]), "no candidate failed for the skipped sizes")
+    check("8 B, 16 B not measured" in p.stdout, f"the console says so: {p.stdout[-800:]}")
+
+
 @test(300, "mpi,tune")
 def tune_bad_input_and_interruption():
     for args, text in [(["tune", "sendrecv"], "no knobs"), (["tune", "allscatter"], "unknown collective"),
