@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "tuner_abi.h"
 #include "tuner_rules.h"
 
 namespace cclbench::tune {
@@ -30,8 +31,9 @@ int indexOf(const std::string& name, const char* (*nameOf)(int), int count, cons
 }
 
 /// NCCL_ALGO / NCCL_PROTO spellings of the config's names.
-const char* const kAlgoEnv[] = {"Tree", "Ring", "CollNetDirect", "CollNetChain", "NVLS", "NVLSTree", "PAT"};
-const char* const kProtoEnv[] = {"LL", "LL128", "Simple"};
+const char* const kAlgoEnv[CCLT_NUM_ALGORITHMS] = {"Tree", "Ring", "CollNetDirect", "CollNetChain",
+                                                   "NVLS", "NVLSTree", "PAT"};
+const char* const kProtoEnv[CCLT_NUM_PROTOCOLS] = {"LL", "LL128", "Simple"};
 
 }  // namespace
 
@@ -59,8 +61,8 @@ std::string ncclTunerConfig(const std::vector<NcclRule>& rules, int ranks, int n
   for (const NcclRule& r : rules) {
     const auto f = ncclFunction(r.collective);
     if (!f) throw usageError(std::string("NCCL's tuner is not asked about ") + name(r.collective));
-    indexOf(r.algorithm, cclt_algorithm_name, 7, "algorithm");
-    indexOf(r.protocol, cclt_protocol_name, 3, "protocol");
+    indexOf(r.algorithm, cclt_algorithm_name, CCLT_NUM_ALGORITHMS, "algorithm");
+    indexOf(r.protocol, cclt_protocol_name, CCLT_NUM_PROTOCOLS, "protocol");
     out << cclt_collective_name(*f) << "," << r.minBytes << "," << r.maxBytes << "," << r.algorithm
         << "," << r.protocol << "," << (r.channels > 0 ? r.channels : -1) << "," << nodes << ","
         << ranks << "\n";
@@ -93,8 +95,8 @@ std::string ncclEnvironmentFile(const std::vector<NcclRule>& rules,
     }
     if (!everySize || pairs.size() != 1) continue;
     const std::string prefix = std::string(cclt_collective_name(*f)) + ":";
-    algos.push_back(prefix + kAlgoEnv[indexOf(pairs.begin()->first, cclt_algorithm_name, 7, "algorithm")]);
-    protos.push_back(prefix + kProtoEnv[indexOf(pairs.begin()->second, cclt_protocol_name, 3, "protocol")]);
+    algos.push_back(prefix + kAlgoEnv[indexOf(pairs.begin()->first, cclt_algorithm_name, CCLT_NUM_ALGORITHMS, "algorithm")]);
+    protos.push_back(prefix + kProtoEnv[indexOf(pairs.begin()->second, cclt_protocol_name, CCLT_NUM_PROTOCOLS, "protocol")]);
   }
   if (!algos.empty()) {
     std::string a, p;
@@ -111,10 +113,6 @@ std::string ncclEnvironmentFile(const std::vector<NcclRule>& rules,
   for (const auto& [knob, value] : processKnobs) out << "export " << knob << "=" << value << "\n";
   return out.str();
 }
-
-}  // namespace cclbench::tune
-
-namespace cclbench::tune {
 
 std::string ncclPluginLines(const std::string& pluginPath, const std::string& configPath) {
   return "export NCCL_TUNER_PLUGIN=" + pluginPath + " CCLBENCH_TUNER_CONFIG=" + configPath + "\n";

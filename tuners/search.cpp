@@ -75,28 +75,15 @@ class Search {
     ++out_.trials;
     CandidateRecord& record = out_.candidates[index];
     if (!result.runId.empty()) record.runIds.push_back(result.runId);
-    if (!result.ok) {
-      record.failed = true;
-      record.failure = result.failure;
-      for (auto& [size, alive] : alive_) alive.erase(index);
-      if (index == 0) {
-        throw Error(ExitCode::kLibraryError,
-                    std::string("the default could not be measured, so nothing can be tuned: ") +
-                        result.failure);
-      }
-      return true;
-    }
+    if (!result.ok) return fail(index, result.failure);
     std::vector<uint64_t> missing;
-    for (uint64_t size : std::vector<uint64_t>(sizes)) {  // a copy: `sizes` may be out_.sizes
+    for (uint64_t size : sizes) {
       if (!result.sizes.count(size)) missing.push_back(size);
     }
     const bool firstOfDefault = index == 0 && record.sizes.empty();
     if (!missing.empty() && !firstOfDefault) {
-      record.failed = true;
-      record.failure = "the launch measured " + std::to_string(result.sizes.size()) + " of " +
-                       std::to_string(missing.size() + result.sizes.size()) + " sizes";
-      for (auto& [size, alive] : alive_) alive.erase(index);
-      return true;
+      return fail(index, "the launch measured " + std::to_string(result.sizes.size()) + " of " +
+                             std::to_string(sizes.size()) + " sizes");
     }
     for (const auto& [size, m] : result.sizes) {
       std::vector<double> pooled = record.sizes[size].samplesUs;
@@ -104,6 +91,19 @@ class Search {
       record.sizes[size] = measuredOf(std::move(pooled));
     }
     if (!missing.empty()) dropUnmeasurable(missing);
+    return true;
+  }
+
+  /// Marks candidate `index` failed and out of every race; a failing default ends the search.
+  bool fail(std::size_t index, const std::string& failure) {
+    CandidateRecord& record = out_.candidates[index];
+    record.failed = true;
+    record.failure = failure;
+    for (auto& [size, alive] : alive_) alive.erase(index);
+    if (index == 0) {
+      throw Error(ExitCode::kLibraryError,
+                  "the default could not be measured, so nothing can be tuned: " + failure);
+    }
     return true;
   }
 
@@ -125,7 +125,7 @@ class Search {
     std::vector<std::size_t> all;
     for (const Candidate& c : space_.candidates(out_.collective)) all.push_back(recordOf(c));
     for (std::size_t i : all) {
-      if (!trial(i, std::vector<uint64_t>(out_.sizes), options_.full)) return;
+      if (!trial(i, out_.sizes, options_.full)) return;
     }
   }
 
@@ -270,7 +270,7 @@ class Search {
     const std::vector<uint64_t>& sizes = out_.sizes;
     // The default first: every decision compares against it, and its times say which sizes are
     // dear. Three batches; the last round adds more only where a decision needs them.
-    if (!trial(0, std::vector<uint64_t>(sizes), options_.first)) return;
+    if (!trial(0, sizes, options_.first)) return;
     // Sizes are screened by every seed where they are cheap (a launch measures all of a
     // candidate's sizes, and a candidate that wins only where two others cross is not lost
     // between them); where one iteration takes more than kDearSeconds, every other size (and the
