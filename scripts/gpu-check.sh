@@ -5,11 +5,15 @@
 # launches, per-iteration timing, and print a short summary table last.
 #
 # Needs third_party/include (scripts/vendor-headers.sh on a development machine; the device tool
-# carries it). Writes logs and records under $OUT (default ./gpu-out).
+# carries it). Logs and records go to a work folder; $OUT (default ./gpu-out) gets two files:
+# summary.txt (the console) and gpu-check-out.tgz (everything), since the device tool brings
+# back only a few files.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-OUT=${OUT:-$PWD/gpu-out}
-mkdir -p "$OUT"
+FINAL=${OUT:-$PWD/gpu-out}
+mkdir -p "$FINAL"
+OUT=$(mktemp -d /tmp/gpu-check.XXXXXX)
+exec > >(tee "$FINAL/summary.txt") 2>&1
 JOBS=$(nproc)
 step() { echo; echo "=== $* ($(date -u +%H:%M:%S))"; }
 
@@ -153,5 +157,5 @@ for c in pi:
 PY
 echo "gpu-check status: $status"
 # The device tool brings back only a few files: pack everything into one.
-tar -C "$OUT" -czf "$OUT/../gpu-check-out.tgz" --exclude=gpu-check-out.tgz . 2>/dev/null && mv "$OUT/../gpu-check-out.tgz" "$OUT/"
+tar -C "$OUT" -czf "$FINAL/gpu-check-out.tgz" . 2>/dev/null
 exit $status
