@@ -23,6 +23,15 @@ if(NOT TARGET CLI11::CLI11 OR NOT TARGET nlohmann_json::nlohmann_json)
   target_include_directories(cclbench_third_party SYSTEM INTERFACE ${CCLBENCH_THIRD_PARTY_INCLUDE})
 endif()
 
+# toml++ (topology descriptions, header-only mode: one file compiles it): Debian's
+# libtomlplusplus-dev, or toml++/ under third_party/include.
+find_path(CCLBENCH_TOML_INCLUDE toml++/toml.h HINTS ${CCLBENCH_THIRD_PARTY_INCLUDE})
+if(NOT CCLBENCH_TOML_INCLUDE)
+  message(FATAL_ERROR "toml++ not found: run scripts/setup.sh (libtomlplusplus-dev) or put toml++/ under third_party/include")
+endif()
+add_library(cclbench_toml INTERFACE)
+target_include_directories(cclbench_toml SYSTEM INTERFACE ${CCLBENCH_TOML_INCLUDE})
+
 # --- MPI ----------------------------------------------------------------------------------------
 set(CCLBENCH_HAVE_MPI OFF)
 if(NOT CCLBENCH_WITH_MPI STREQUAL "OFF")

@@ -8,6 +8,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin        # MPI backend, bootstrap and self-launch
   libucx-dev                        # UCX (Open MPI's fast transport; UCX backend later)
   libcli11-dev nlohmann-json3-dev   # command line, records
+  libtomlplusplus-dev               # topology descriptions (TOML) for the NCCL model
   libgtest-dev libgmock-dev         # unit tests
   libbenchmark-dev                  # bench/
   libsqlite3-dev sqlite3            # results history

@@ -28,6 +28,10 @@ int importCommand(int* argc, char*** argv, const std::vector<std::string>& args)
 /// `cclbench report RUN... --out FILE.html` (report_command.cpp).
 int reportCommand(int* argc, char*** argv, const std::vector<std::string>& args);
 
+/// `cclbench predict --topology PRESET|FILE ...`: NCCL's cost model for a described topology,
+/// modelled (predict_command.cpp).
+int predictCommand(int* argc, char*** argv, const std::vector<std::string>& args);
+
 /// `cclbench tune ...`: search, validate and emit a library's collective settings.
 int tuneCommand(int* argc, char*** argv, const std::vector<std::string>& args);
 

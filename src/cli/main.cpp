@@ -30,6 +30,8 @@ constexpr Subcommand kSubcommands[] = {
      &cclbench::runCommand},
     {"tune", "search a library's collective settings per size, validate, emit configs",
      &cclbench::tuneCommand},
+    {"predict", "what NCCL's cost model expects for a described topology (modelled)",
+     &cclbench::predictCommand},
     {"topo", "describe this host's GPUs, NICs and CPUs, with the topology fingerprint",
      &cclbench::topoCommand},
     {"inspect-log", "read an NCCL INFO log: transports per peer, network, algorithms, warnings",
