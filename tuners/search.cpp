@@ -326,7 +326,10 @@ class Search {
         alive_[s].erase(0);
       }
     }
-    const bool measured = contested.empty() || measureAlive(options_.last, contested);
+    // Where candidates are switched per call in one process, a batch costs no launch: the last
+    // round then measures like exhaustive (to the precision of the full effort), not a fixed five.
+    const Effort& last = space_.application() == Application::kPerCase ? options_.full : options_.last;
+    const bool measured = contested.empty() || measureAlive(last, contested);
     for (uint64_t s : decided) alive_[s].insert(0);
     if (!measured) return;
     for (uint64_t s : contested) prune(s);

@@ -12,7 +12,8 @@
 /// measured like the screening where it was proposed; the last round tops every survivor up to
 /// five batches with the data check (the default too, unless the best is already decisively
 /// faster) wherever something other than the default leads or a contender is unmeasured, one
-/// launch per candidate. Its intervals decide the rules; validation then re-measures them. The
+/// launch per candidate; where the space switches candidates per call (NCCL's plugin, the
+/// model), batches cost no launch and the last round measures to the full effort's precision. Its intervals decide the rules; validation then re-measures them. The
 /// default is never dropped.
 
 #include <optional>

@@ -18,6 +18,7 @@
 #include "tuners/openmpi_rules.hpp"
 #include "tuners/openmpi_space.hpp"
 #include "tuners/tune_result.hpp"
+#include "tuners/tune_steps.hpp"
 
 #include "build_info.hpp"
 
@@ -25,24 +26,8 @@ namespace cclbench::tune {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// Writes `text` whole: a .partial file renamed into place, so no half file looks complete.
-void writeWhole(const fs::path& path, const std::string& text) {
-  const fs::path partial = path.string() + ".partial";
-  {
-    std::ofstream out(partial, std::ios::trunc);
-    out << text;
-    if (!out) throw usageError("cannot write " + partial.string());
-  }
-  std::error_code ec;
-  fs::rename(partial, path, ec);
-  if (ec) throw usageError("cannot write " + path.string() + ": " + ec.message());
-}
-
-std::string readWhole(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using steps::readWhole;
+using steps::writeWhole;
 
 /// The Open MPI rules file of `rules` for `ranks`, written and read back with our own parser.
 RulesFile writeRulesFile(const fs::path& path, const std::vector<Rule>& rules, int ranks,
@@ -120,14 +105,20 @@ void validateTuneOptions(const TuneOptions& o) {
   if (o.np && *o.np < 1) throw usageError("--np must be 1 or more");
   if (!o.hosts.empty() && !o.hostfile.empty()) throw usageError("give --hosts or --hostfile, not both");
   if (!o.hostfile.empty() && !o.np) throw usageError("--hostfile needs --np (the rank count)");
-  if (o.backend != "mpi" && o.backend != "nccl") {
-    throw usageError("unknown backend '" + o.backend + "' for tune (mpi or nccl)");
+  if (o.backend != "mpi" && o.backend != "nccl" && o.backend != "model") {
+    throw usageError("unknown backend '" + o.backend + "' for tune (mpi, nccl or model)");
   }
+  if ((o.backend == "model") != !o.topology.empty()) {
+    throw usageError(o.backend == "model" ? "--backend model needs --topology PRESET|FILE"
+                                          : "--topology describes the model: give --backend model");
+  }
+  if (o.nodes < 0) throw usageError("--nodes must be 1 or more");
   sweepSizes(o.sweep);
 }
 
 int runTune(const TuneOptions& o, const std::string& executable) {
   validateTuneOptions(o);
+  if (o.backend == "model") return runModelTune(o, executable);
   const Environment env = processEnvironment();
   if (detectLaunch(env).launcher != Launcher::kNone || env.count("CCLBENCH_SELF_LAUNCHED")) {
     throw usageError("cclbench tune starts every launch itself: run it outside mpirun and srun "
@@ -152,13 +143,7 @@ int runTune(const TuneOptions& o, const std::string& executable) {
   const std::vector<uint64_t> sizes = sweepSizes(o.sweep);
   TuneResult result;
   result.tuneId = "tune-" + newRunId();
-  const fs::path folder = o.folder.empty() ? fs::path("results") / result.tuneId : fs::path(o.folder);
-  std::error_code ec;
-  if (fs::exists(folder, ec) && !fs::is_empty(folder, ec)) {
-    throw usageError("--out " + folder.string() + " is not empty: give a new folder");
-  }
-  fs::create_directories(folder, ec);
-  if (ec) throw usageError("cannot create " + folder.string() + ": " + ec.message());
+  const fs::path folder = steps::prepareFolder(o.folder, result.tuneId);
 
   std::string hostfile;
   if (!o.hostfile.empty()) {
@@ -181,13 +166,7 @@ int runTune(const TuneOptions& o, const std::string& executable) {
   result.backend = o.backend;
   result.space = space->name();
   result.spaceSource = space->source();
-  result.strategy = name(o.strategy);
-  result.threshold = o.threshold;
-  result.budgetSeconds = o.budgetSeconds;
-  result.dtype = o.dtype;
-  result.op = o.op;
-  result.placement = o.placement;
-  result.sizes = sizes;
+  steps::describeOptions(o, sizes, result);
   std::printf("# cclbench tune %s: %zu collective(s), %s to %s (%zu sizes), %s, %s (%s); every "
               "launch in %s\n",
               result.tuneId.c_str(), o.collectives.size(), formatBytes(sizes.front()).c_str(),
@@ -196,22 +175,7 @@ int runTune(const TuneOptions& o, const std::string& executable) {
   std::fflush(stdout);
 
   try {
-    std::vector<Rule> proposed;
-    double spent = 0;
-    for (Collective c : o.collectives) {
-      SearchOptions so;
-      so.strategy = o.strategy;
-      so.full = o.full;
-      so.threshold = o.threshold;
-      if (o.budgetSeconds > 0) so.budgetSeconds = std::max(1e-9, o.budgetSeconds - spent);
-      std::printf("# searching %s ...\n", name(c));
-      std::fflush(stdout);
-      const SearchOutcome outcome = search(*space, runner, c, sizes, so);
-      spent += outcome.trialSeconds;
-      std::vector<Rule> rules = decide(outcome, *space, o.threshold);
-      proposed.insert(proposed.end(), rules.begin(), rules.end());
-      result.collectives.push_back(collectiveTuneOf(outcome, *space));
-    }
+    const std::vector<Rule> proposed = steps::searchAll(o, *space, runner, sizes, result);
     result.trialRunIds = runner.runIds();
     fillProvenance(result, runner.firstHeader());
 
@@ -223,12 +187,7 @@ int runTune(const TuneOptions& o, const std::string& executable) {
       std::fflush(stdout);
       const fs::path candidateRules = folder / "proposed-rules.conf";
       writeRulesFile(candidateRules, proposed, result.ranks, rulesComments(result, candidateRules));
-      std::vector<Collective> tuned;
-      for (const Rule& r : proposed) {
-        if (std::find(tuned.begin(), tuned.end(), r.collective) == tuned.end()) {
-          tuned.push_back(r.collective);
-        }
-      }
+      const std::vector<Collective> tuned = steps::collectivesOf(proposed);
       std::vector<LaunchMeasurement> launches;
       for (int i = 0; i < o.validationLaunches; ++i) {
         for (bool side : {false, true}) {
@@ -240,14 +199,7 @@ int runTune(const TuneOptions& o, const std::string& executable) {
       }
       kept = validate(proposed, launches, o.threshold, dropped);
     }
-    for (CollectiveTune& ct : result.collectives) {
-      for (const Rule& r : kept) {
-        if (r.collective == ct.collective) ct.rules.push_back(r);
-      }
-      for (const Rule& r : dropped) {
-        if (r.collective == ct.collective) ct.dropped.push_back(r);
-      }
-    }
+    steps::attachRules(result, kept, dropped);
     if (!kept.empty()) {
       const fs::path rules = folder / "openmpi-rules.conf";
       writeRulesFile(rules, kept, result.ranks, rulesComments(result, rules));
@@ -259,10 +211,7 @@ int runTune(const TuneOptions& o, const std::string& executable) {
           "export OMPI_MCA_coll_tuned_use_dynamic_rules=1 "
           "OMPI_MCA_coll_tuned_dynamic_rules_filename=" + path;
     }
-    result.files["summary"] = fs::absolute(folder / "summary.md").string();
-    result.files["tune_json"] = fs::absolute(folder / "tune.json").string();
-    writeWhole(folder / "tune.json", jsonText(toJson(result), 2) + "\n");
-    writeWhole(folder / "summary.md", summaryMarkdown(result));
+    steps::writeResultFiles(folder, result);
   } catch (const Interrupted& e) {
     std::fprintf(stderr,
                  "cclbench: error: tune %s interrupted by signal %d: its launches are kept "
@@ -271,11 +220,7 @@ int runTune(const TuneOptions& o, const std::string& executable) {
     return 128 + e.signal;
   }
 
-  std::printf("%s", consoleSummary(result).c_str());
-  if (result.cutShort()) std::printf("# the search was cut short by --budget: the best found so far was validated\n");
-  for (const auto& [what, how] : result.usage) std::printf("# %s:\n#   %s\n", what.c_str(), how.c_str());
-  if (result.usage.empty()) std::printf("# no configuration written: the defaults are best here\n");
-  std::printf("# tune.json and summary.md in %s\n", folder.string().c_str());
+  steps::printEnd(result, folder);
   return 0;
 }
 

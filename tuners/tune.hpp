@@ -33,6 +33,10 @@ struct TuneOptions {
   int validationLaunches = 3;  ///< per side (default and tuned), interleaved
   double timeoutSeconds = 120;
   Effort full;                 ///< the effort of exhaustive trials and the race's last round
+  // --backend model (model_tune.cpp)
+  std::string topology;        ///< a preset name or a TOML file
+  int nodes = 0;               ///< overrides the topology's node count when > 0
+  uint64_t modelSeed = 1;      ///< the deviation field's and the noise's seed
 };
 
 /// Runs the tune and prints its summary; returns the exit code (0 also when the defaults win;
@@ -41,5 +45,10 @@ int runTune(const TuneOptions& options, const std::string& executable);
 
 /// Checks the options that can be checked before anything runs; throws Error(kInvalidUsage).
 void validateTuneOptions(const TuneOptions& options);
+
+/// `tune --backend model`: the same search, decisions, validation and NCCL emitters against the
+/// model's simulated NCCL for a described topology (model_tune.cpp). Everything it writes is
+/// labelled modelled; nothing reaches the results database.
+int runModelTune(const TuneOptions& options, const std::string& executable);
 
 }  // namespace cclbench::tune

@@ -155,6 +155,7 @@ json toJson(const TuneResult& t) {
              {{"default", t.validationDefaultRunIds}, {"tuned", t.validationTunedRunIds}}}}},
           {"topology", {{"fingerprint", t.fingerprint}, {"ranks", t.ranks}, {"nodes", t.nodes}}},
           {"backend", t.backend},
+          {"modelled", t.modelled},
           {"space", {{"name", t.space}, {"source", t.spaceSource}}},
           {"search", {{"strategy", t.strategy}, {"threshold", t.threshold},
                       {"budget_seconds", t.budgetSeconds}, {"cut_short", t.cutShort()}}},
@@ -191,6 +192,7 @@ TuneResult tuneResultFromJson(const json& j) {
     t.ranks = j.at("topology").value("ranks", 0);
     t.nodes = j.at("topology").value("nodes", 0);
     t.backend = j.value("backend", "");
+    t.modelled = j.value("modelled", false);
     t.space = j.at("space").value("name", "");
     t.spaceSource = j.at("space").value("source", "");
     t.strategy = j.at("search").value("strategy", "");
@@ -251,6 +253,7 @@ std::string unmeasuredText(const CollectiveTune& c) {
 
 std::string consoleSummary(const TuneResult& t) {
   std::ostringstream out;
+  if (t.modelled) out << "# MODELLED, not measured: times and speedups come from the model of NCCL\n";
   for (const CollectiveTune& c : t.collectives) {
     out << "# " << name(c.collective) << ": " << c.trials << " trials, "
         << fixed(c.trialSeconds, 1) << " s" << (c.cutShort ? " (cut short by --budget)" : "")
@@ -286,6 +289,10 @@ std::string consoleSummary(const TuneResult& t) {
 std::string summaryMarkdown(const TuneResult& t) {
   std::ostringstream out;
   out << "# cclbench tune " << t.tuneId << "\n\n";
+  if (t.modelled) {
+    out << "**MODELLED, not measured**: every time below comes from the model of NCCL "
+           "(docs/model.md), not from a GPU.\n\n";
+  }
   out << "- Backend " << t.backend << ", space " << t.space << " (" << t.spaceSource << "), "
       << "strategy " << t.strategy << ", threshold " << fixed(100 * t.threshold, 1) << "%"
       << (t.cutShort() ? ", **cut short by the budget**" : "") << "\n";

@@ -45,7 +45,8 @@ struct TuneResult {
   std::string createdUtc;
   std::string toolVersion;
   std::string gitRevision;
-  std::string backend;      ///< mpi, nccl
+  std::string backend;      ///< mpi, nccl, model
+  bool modelled = false;    ///< the model's simulated NCCL: nothing in it was measured
   std::string space;        ///< openmpi-coll-tuned ...
   std::string spaceSource;  ///< where the space's knobs came from
   std::string strategy;

@@ -17,10 +17,15 @@ constexpr const char* kExamples = R"(Examples:
   cclbench tune --np 4 --strategy exhaustive                the reference search, 4 ranks
   cclbench tune allreduce --hosts n1,n2 --budget 600        on two hosts, at most 10 min of trials
   salloc -N 2 cclbench tune allreduce                       inside an allocation: srun launches
+  cclbench tune --backend model --topology h100-8gpu-ib400 --nodes 64
+                                   NCCL's algorithms, protocols and channels on 512 modelled GPUs
 
 The result: results/tune-<time>/tune.json (every candidate by size, the rules, the validated
 speedups), summary.md, and for Open MPI openmpi-rules.conf with the mpirun flags and
-OMPI_MCA_* variables that load it (printed at the end). Exit 0 also when the defaults are best;
+OMPI_MCA_* variables that load it (printed at the end). --backend model tunes NCCL against its own
+cost model for a described topology (cclbench predict --help) with a seeded deviation field as
+the truth: nccl-tuner.conf and nccl.env as a real NCCL tune writes them, every output labelled
+MODELLED, nothing stored in the database. Exit 0 also when the defaults are best;
 6 for bad options; 128 + N when a signal stopped it (no configuration written).)";
 
 uint64_t bytes(const std::string& text, const char* flag) {
@@ -54,7 +59,11 @@ int tuneCommand(int*, char***, const std::vector<std::string>& args) {
   app.add_option("collectives", collectives,
                  "allreduce allgather reducescatter broadcast reduce alltoall gather (default: "
                  "allreduce allgather reducescatter)");
-  app.add_option("--backend", o.backend, "mpi (Open MPI's coll/tuned) or nccl (default mpi)");
+  app.add_option("--backend", o.backend,
+                 "mpi (Open MPI's coll/tuned), nccl, or model (NCCL's cost model; default mpi)");
+  app.add_option("--topology", o.topology, "--backend model: a preset name or a TOML file");
+  app.add_option("--nodes", o.nodes, "--backend model: node count, overriding the topology's");
+  app.add_option("--model-seed", o.modelSeed, "--backend model: seed of the deviation field (default 1)");
   app.add_option("-b,--minbytes", minBytes, "smallest size (default 8; K/M/G = 1024)");
   app.add_option("-e,--maxbytes", maxBytes, "largest size (default 256M)");
   app.add_option("-f,--stepfactor", factor, "multiply the size by this (default 2)");

@@ -276,8 +276,10 @@ double SimulatedNccl::deviation(Collective c, int a, int p, int channels, uint64
   const double x = std::log2(static_cast<double>(std::max<uint64_t>(bytes, 1)));
   double logFactor = offset + amplitude * std::sin(6.283185307179586 * x / period + phase);
   const int used = channels > 0 ? channels : model_.callChannels(a, p, bytes);
-  const uint64_t chKey = mix(key ^ mix(static_cast<uint64_t>(used) + 977));
-  logFactor += (unit(chKey) - 0.5) * 0.08;  // +-4% per channel count
+  // Up to +-4%, smooth in log2(channels): a count near NCCL's own can be a little better.
+  const double chAmplitude = unit(mix(key + 5)) * 0.04;
+  const double chPhase = unit(mix(key + 6)) * 6.283185307179586;
+  logFactor += chAmplitude * std::sin(1.3 * std::log2(static_cast<double>(used)) + chPhase);
   return std::exp(logFactor);
 }
 

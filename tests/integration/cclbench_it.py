@@ -1124,6 +1124,54 @@ def tune_leaves_out_sizes_that_round_to_zero_elements():
     check("8 B, 16 B not measured" in p.stdout, f"the console says so: {p.stdout[-800:]}")
 
 
+@test(120, "model")
+def predict_and_model_tune_through_the_binary():
+    """cclbench predict and tune --backend model: modelled outputs, labelled so, written whole,
+    never in the results database; bad input is one line and exit 6."""
+    folder = tempfile.mkdtemp(prefix="cclbench-it-")
+    p = cclbench(["predict", "allreduce", "--topology", "h100-8gpu-ib400", "-b", "1K", "-e", "16G", "-f", "1024"],
+                 timeout=60)
+    check(p.returncode == 0 and "MODELLED" in p.stdout, f"predict: {p.returncode} {p.stderr!r}")
+    rows = [l.split() for l in p.stdout.splitlines() if l and not l.startswith("#")]
+    check([int(r[0]) for r in rows] == [1024, 1 << 20, 1 << 30], f"sizes {rows}")
+    check(rows[-1][1] == "nvls/simple" and 440 < float(rows[-1][5]) < 500, f"16 GiB on one H100 node: {rows[-1]}")
+    toml = os.path.join(folder, "rack.toml")
+    with open(toml, "w") as f:
+        f.write('preset = "h100-8gpu-ib400"\nnodes = 64\nnic_Gbps = 200\n')
+    p = cclbench(["predict", "allgather", "--topology", toml, "--json", "-b", "1M", "-e", "1M"], timeout=60)
+    check(p.returncode == 0, f"predict --json: {p.returncode} {p.stderr!r}")
+    doc = json.loads(p.stdout)
+    check(doc["modelled"] is True and doc["topology"]["ranks"] == 512, f"json {doc['topology']}")
+    check(doc["predictions"][0]["collective"] == "allgather", "one prediction")
+
+    db = os.path.join(folder, "h.db")
+    out = os.path.join(folder, "tune")
+    p = subprocess.run([BINARY, "tune", "allreduce", "broadcast", "--backend", "model", "--topology",
+                        "h100-8gpu-ib400", "--nodes", "8", "--model-seed", "3", "-b", "8", "-e", "1G",
+                        "--out", out, "--db", db], capture_output=True, text=True, timeout=100, cwd=folder,
+                       stdin=subprocess.DEVNULL)
+    check(p.returncode == 0, f"tune --backend model: {p.returncode} {p.stderr[-1500:]}")
+    check("MODELLED" in p.stdout, "the console says modelled")
+    result = json.load(open(os.path.join(out, "tune.json")))
+    check(result["modelled"] is True and result["topology"]["ranks"] == 64, "tune.json is labelled modelled")
+    check(not os.path.exists(db), "a modelled tune writes nothing to the results database")
+    check(not [f for f in os.listdir(out) if f.endswith(".partial")], "no partial file")
+    if any(c["rules"] for c in result["collectives"]):
+        conf = open(os.path.join(out, "nccl-tuner.conf")).read()
+        check("MODELLED" in conf and ",8,64" in conf, f"config bounded to 8 nodes, 64 ranks: {conf[:400]}")
+        check("CCLBENCH_TUNER_CONFIG=" in p.stdout, "the job's lines are printed")
+
+    for args, text in [(["predict"], "--topology"), (["predict", "--topology", "dgx-9000"], "neither a preset"),
+                       (["predict", "alltoall", "--topology", "h100-8gpu-ib400"], "not alltoall"),
+                       (["tune", "--backend", "model"], "needs --topology"),
+                       (["tune", "--topology", "h100-8gpu-ib400"], "give --backend model"),
+                       (["tune", "alltoall", "--backend", "model", "--topology", "h100-8gpu-ib400"], "not alltoall"),
+                       (["tune", "--backend", "model", "--topology", toml + ".missing"], "neither a preset")]:
+        p = cclbench(args, timeout=60)
+        lines = p.stderr.strip().splitlines()
+        check(p.returncode == 6 and len(lines) == 1 and text in lines[0], f"{args}: exit {p.returncode}: {p.stderr!r}")
+
+
 @test(300, "mpi,tune")
 def tune_bad_input_and_interruption():
     for args, text in [(["tune", "sendrecv"], "no knobs"), (["tune", "allscatter"], "unknown collective"),
