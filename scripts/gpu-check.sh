@@ -121,6 +121,23 @@ grep -q "Successfully loaded external tuner plugin" "$OUT"/tuner-nccl.*.log || {
 # With one rank NCCL never calls getCollInfo (a local copy): decisions show only with 2+ GPUs.
 [ "$GPUS" -ge 2 ] && grep -h -E "AllReduce.*(Algo|algorithm)" "$OUT"/tuner-nccl.*.log | head -5
 
+step "forcing a candidate through the plugin NCCL loaded (run --nccl-force, issue 8)"
+NCCL_TUNER_PLUGIN=$PLUGIN timeout 120 $CCL run allreduce allgather --backend nccl --np "$GPUS" --no-progress \
+  --nccl-force ring/simple/2 --jsonl "$OUT/force.jsonl" -b 1K -e 16M -f 16 -n 5 --samples 3 >"$OUT/force.log" 2>&1
+rc=$?; echo "exit code: $rc (expected 0)"; [ $rc -eq 0 ] || { status=1; tail -5 "$OUT/force.log"; }
+python3 - "$OUT/force.jsonl" <<'PY'
+import json, sys
+cases = [json.loads(l) for l in open(sys.argv[1]) if '"type":"case"' in l]
+print("cases:", len(cases), "candidate:", cases[0].get("candidate") if cases else None,
+      "honoured:", sorted({str(c.get("candidate_honoured")) for c in cases}), "wrong:", sum(c["wrong"] for c in cases))
+PY
+timeout 60 $CCL run allreduce --backend nccl --np "$GPUS" --no-progress --no-jsonl --nccl-force ring/simple \
+  -b 1K -e 1K -n 1 --samples 1 >"$OUT/force-noplugin.log" 2>&1
+rc=$?; echo "without NCCL_TUNER_PLUGIN: exit $rc (expected 5)"; grep error "$OUT/force-noplugin.log"; [ $rc -eq 5 ] || status=1
+NCCL_TUNER_PLUGIN=/nonexistent/libnccl-tuner-cclbench.so timeout 60 $CCL run allreduce --backend nccl --np "$GPUS" \
+  --no-progress --no-jsonl --nccl-force ring/simple -b 1K -e 1K -n 1 --samples 1 >"$OUT/force-missing.log" 2>&1
+rc=$?; echo "plugin path NCCL cannot load: exit $rc (expected 5)"; grep error "$OUT/force-missing.log"; [ $rc -eq 5 ] || status=1
+
 step "summary"
 python3 - "$OUT" <<'PY'
 import json, sys, glob, os

@@ -121,6 +121,9 @@ class Backend {
   /// Called from the watchdog thread when a step hangs, just before the job is ended: release
   /// what the library holds (NCCL: ncclCommAbort). Must not throw.
   virtual void abortCommunication() noexcept {}
+  /// NCCL with --nccl-force: the tuner plugin's counts of calls where the forced pair was applied
+  /// and where NCCL had marked it unavailable (process-wide); nullopt when nothing is forced.
+  virtual std::optional<std::pair<uint64_t, uint64_t>> forcingCounts() const { return std::nullopt; }
 
   /// Seconds that `iterations` back-to-back calls of `issueOnce` take on this rank, completion
   /// included.

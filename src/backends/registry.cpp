@@ -1,4 +1,5 @@
 #include "backends/registry.hpp"
+#include "backends/tuner_forcing.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -61,6 +62,10 @@ void validate(const BackendSettings& s, const std::string& resolvedName) {
   if (resolvedName != "nccl" && (s.cudaGraph || s.registration != 0)) {
     throw usageError("-G/--cuda-graph and -R/--register apply to the NCCL backend only");
   }
+  if (!s.ncclForce.empty()) {
+    if (resolvedName != "nccl") throw usageError("--nccl-force applies to the NCCL backend only");
+    parseForcedCandidate(s.ncclForce);
+  }
   if (s.registration < 0 || s.registration > 2) {
     throw usageError("-R must be 0 (none), 1 (ncclCommRegister) or 2 (symmetric windows)");
   }
@@ -71,13 +76,14 @@ void addToConfigJson(const BackendSettings& s, nlohmann::json& config) {
   config["cuda_graph"] = s.cudaGraph;
   config["memory"] = s.deviceBuffers ? "device" : "default";
   config["registration"] = s.registration;
+  if (!s.ncclForce.empty()) config["nccl_force"] = s.ncclForce;
 }
 
 std::unique_ptr<Backend> createBackend(const std::string& name, Bootstrap& bootstrap,
                                        const BackendSettings& settings, int device) {
   (void)bootstrap;
   const BackendOptions options{settings.cudaGraph, device, settings.deviceBuffers,
-                               settings.registration};
+                               settings.registration, settings.ncclForce};
   (void)options;
 #if defined(CCLBENCH_HAVE_MPI)
   if (name == "mpi" && options.deviceBuffers) {

@@ -20,6 +20,7 @@ struct BackendSettings {
   bool deviceBuffers = false;  ///< MPI: buffers in CUDA device memory (needs CUDA-aware MPI)
   int registration = 0;        ///< NCCL: 0 plain cudaMalloc, 1 ncclMemAlloc + ncclCommRegister,
                                ///< 2 ncclMemAlloc + symmetric window registration (NCCL >= 2.27)
+  std::string ncclForce;       ///< NCCL: "ALGO/PROTO[/CH]" forced through cclbench's tuner plugin
 };
 
 /// Per-rank settings a backend is created with.
@@ -28,6 +29,7 @@ struct BackendOptions {
   int device = -1;             ///< NCCL: CUDA device; -1 = local rank
   bool deviceBuffers = false;
   int registration = 0;
+  std::string ncclForce;
 };
 
 /// The backends compiled into this binary.

@@ -6,8 +6,10 @@
 #include <iostream>
 #include <sstream>
 
+#include "backends/tuner_forcing.hpp"
 #include "cli/parse_args.hpp"
 #include "core/error.hpp"
+#include "tuner_rules.h"
 
 namespace cclbench {
 namespace {
@@ -210,6 +212,10 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
                  "2 symmetric windows (NCCL >= 2.27), as nccl-tests -R");
   app.add_flag("--cuda-graph", backend.cudaGraph,
                "NCCL: capture each batch's loop in a CUDA graph and time graph launches");
+  app.add_option("--nccl-force", backend.ncclForce,
+                 "NCCL: force ALGO/PROTO[/CHANNELS] (ring/simple, nvls/simple/16) on every "
+                 "collective through cclbench's tuner plugin (NCCL_TUNER_PLUGIN=its absolute "
+                 "path); records say whether NCCL honoured it");
   app.add_option("--jsonl", jsonlPath,
                  "records file (default results/cclbench-<time>.jsonl under the working folder)");
   app.add_flag("--no-jsonl", noJsonl, "write no records file");
@@ -260,6 +266,12 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
       throw usageError("--candidate takes KNOB=VALUE, got '" + item + "'");
     }
     c.candidate[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  if (!backend.ncclForce.empty() && c.candidate.empty()) {  // the records say what was forced
+    const ForcedCandidate f = parseForcedCandidate(backend.ncclForce);
+    c.candidate = {{"algorithm", cclt_algorithm_name(f.algorithm)},
+                   {"protocol", cclt_protocol_name(f.protocol)}};
+    if (f.channels > 0) c.candidate["channels"] = std::to_string(f.channels);
   }
   // Test-only, hidden: a run with this candidate corrupts one element (wrong data, exit 7), so a
   // tune's handling of a failing candidate is tested through the real path.

@@ -328,6 +328,7 @@ json toJson(const CaseRecord& r, const std::string& runId) {
                         {"channels", r.ncclChannels}};
   }
   if (!r.candidate.empty()) j["candidate"] = r.candidate;
+  if (r.candidateHonoured) j["candidate_honoured"] = *r.candidateHonoured;
   putExtra(j, r.extra);
   return j;
 }
@@ -402,6 +403,7 @@ CaseRecord caseRecordFromJson(const json& j) {
     r.ncclChannels = static_cast<int>(choice->integer("channels", false, 0, 0));
   }
   r.candidate = in.textMap("candidate");
+  if (j.contains("candidate_honoured")) r.candidateHonoured = in.flag("candidate_honoured");
   r.extra = in.leftovers();
   return r;
 }

@@ -108,6 +108,10 @@ struct CaseRecord {
   int ncclChannels = 0;
   /// Tuning: the settings this case ran with, knob -> value (empty outside a tune).
   std::map<std::string, std::string> candidate;
+  /// NCCL forced through cclbench's tuner plugin: whether NCCL asked the tuner on this case's
+  /// calls and the forced pair was applied (false: never asked, as with one rank, or marked
+  /// unavailable); unset when nothing was forced.
+  std::optional<bool> candidateHonoured;
   nlohmann::json extra = nlohmann::json::object();  ///< keys this version does not know
   bool operator==(const CaseRecord&) const = default;
 };

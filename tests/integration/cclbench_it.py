@@ -1166,7 +1166,8 @@ def predict_and_model_tune_through_the_binary():
                        (["tune", "--backend", "model"], "needs --topology"),
                        (["tune", "--topology", "h100-8gpu-ib400"], "give --backend model"),
                        (["tune", "alltoall", "--backend", "model", "--topology", "h100-8gpu-ib400"], "not alltoall"),
-                       (["tune", "--backend", "model", "--topology", toml + ".missing"], "neither a preset")]:
+                       (["tune", "--backend", "model", "--topology", toml + ".missing"], "neither a preset"),
+                       (["run", "--backend", "mpi", "--nccl-force", "ring/simple"], "NCCL backend only")]:
         p = cclbench(args, timeout=60)
         lines = p.stderr.strip().splitlines()
         check(p.returncode == 6 and len(lines) == 1 and text in lines[0], f"{args}: exit {p.returncode}: {p.stderr!r}")

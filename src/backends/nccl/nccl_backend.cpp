@@ -4,6 +4,7 @@
 #include <nccl.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "backends/nccl/cuda_handles.hpp"
 #include "backends/nccl/device_patterns.hpp"
 #include "backends/nccl/graph_loop.hpp"
+#include "backends/tuner_forcing.hpp"
 #include "core/element_codec.hpp"
 #include "core/error.hpp"
 
@@ -105,6 +107,11 @@ class NcclBackend final : public Backend {
     comm_.ready();
     rank_ = place.rank;
     size_ = place.size;
+    if (!options.ncclForce.empty()) {  // NCCL loaded its tuner plugin with the communicator
+      const char* plugin = std::getenv("NCCL_TUNER_PLUGIN");
+      forcing_ = std::make_unique<TunerForcing>(plugin ? plugin : "");
+      forcing_->force(parseForcedCandidate(options.ncclForce));
+    }
   }
 
   /// The members release themselves, the communicator (finalized) before the memory, events
@@ -117,6 +124,12 @@ class NcclBackend final : public Backend {
   }
 
   std::string name() const override { return "nccl"; }
+
+  std::optional<std::pair<uint64_t, uint64_t>> forcingCounts() const override {
+    if (!forcing_) return std::nullopt;
+    const cclbench_tuner_counts c = forcing_->counts();
+    return std::pair<uint64_t, uint64_t>{c.forced, c.unavailable};
+  }
 
   std::map<std::string, std::string> libraryVersions() const override {
     int nccl = 0, runtime = 0, driver = 0;
@@ -399,6 +412,8 @@ class NcclBackend final : public Backend {
   int size_ = 1;
   int computeCapability_ = 0;
   std::string deviceName_;
+  /// --nccl-force: keeps the plugin NCCL loaded open; released after the communicator.
+  std::unique_ptr<TunerForcing> forcing_;
   // Released in reverse order: the communicator before what it used.
   cuda::Stream stream_;
   cuda::Event start_;
