@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "core/collective.hpp"
+#include "core/error.hpp"
 #include "core/dtype.hpp"
 #include "core/pattern.hpp"
 #include "core/redop.hpp"
@@ -124,6 +125,14 @@ class Backend {
   /// NCCL with --nccl-force: the tuner plugin's counts of calls where the forced pair was applied
   /// and where NCCL had marked it unavailable (process-wide); nullopt when nothing is forced.
   virtual std::optional<std::pair<uint64_t, uint64_t>> forcingCounts() const { return std::nullopt; }
+  /// Forces a tuning candidate (knob -> value) on the following calls of `c`; empty knobs give
+  /// the library its own choice back. Only NCCL can (through cclbench's tuner plugin).
+  virtual void forceCandidate(Collective c, const std::map<std::string, std::string>& knobs) {
+    (void)c;
+    if (!knobs.empty()) {
+      throw Error(ExitCode::kNotAvailable, name() + " cannot switch candidates per call (NCCL can)");
+    }
+  }
 
   /// Seconds that `iterations` back-to-back calls of `issueOnce` take on this rank, completion
   /// included.

@@ -9,6 +9,7 @@
 #include "backends/tuner_forcing.hpp"
 #include "cli/parse_args.hpp"
 #include "core/error.hpp"
+#include "core/input_file.hpp"
 #include "tuner_rules.h"
 
 namespace cclbench {
@@ -216,6 +217,10 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
                  "NCCL: force ALGO/PROTO[/CHANNELS] (ring/simple, nvls/simple/16) on every "
                  "collective through cclbench's tuner plugin (NCCL_TUNER_PLUGIN=its absolute "
                  "path); records say whether NCCL honoured it");
+  std::string candidatesFile;
+  app.add_option("--nccl-candidates", candidatesFile,
+                 "NCCL: measure each candidate of this JSON file (cclbench tune writes it) in one "
+                 "communicator, forcing each through cclbench's tuner plugin");
   app.add_option("--jsonl", jsonlPath,
                  "records file (default results/cclbench-<time>.jsonl under the working folder)");
   app.add_flag("--no-jsonl", noJsonl, "write no records file");
@@ -266,6 +271,9 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
       throw usageError("--candidate takes KNOB=VALUE, got '" + item + "'");
     }
     c.candidate[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  if (!candidatesFile.empty()) {
+    c.candidateSweeps = parseCandidateSweeps(readInputFile(candidatesFile), candidatesFile);
   }
   if (!backend.ncclForce.empty() && c.candidate.empty()) {  // the records say what was forced
     const ForcedCandidate f = parseForcedCandidate(backend.ncclForce);

@@ -34,6 +34,8 @@ CaseRecord sampleRecord() {
   r.stopReason = "precision";
   r.perIteration = PerIterationStats{100, 12.1, 15.5, 10.9, 19.0};
   r.perRankSamplesUs = {{1, 2}, {3, 4}, {5, 6}, {7, 8}};
+  r.candidate = {{"algorithm", "ring"}, {"protocol", "ll128"}};
+  r.candidateHonoured = false;
   return r;
 }
 
@@ -69,6 +71,13 @@ TEST(CaseRecordJson, RoundTripKeepsEveryField) {
   EXPECT_DOUBLE_EQ(out.perIteration->minUs, 10.9);
   EXPECT_DOUBLE_EQ(out.perIteration->maxUs, 19.0);
   EXPECT_EQ(out.perRankSamplesUs, in.perRankSamplesUs);
+  EXPECT_EQ(out.candidate, in.candidate);
+  EXPECT_EQ(out.candidateHonoured, std::optional<bool>(false));
+  EXPECT_EQ(j.at("candidate_honoured"), false);
+  EXPECT_TRUE(out.extra.empty()) << out.extra.dump();
+  CaseRecord plain = in;
+  plain.candidateHonoured.reset();
+  EXPECT_FALSE(toJson(plain, "run-42").contains("candidate_honoured"));
 }
 
 TEST(CaseRecordJson, RoundTripOfEveryIdentity) {

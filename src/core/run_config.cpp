@@ -120,7 +120,50 @@ nlohmann::json toJson(const RunConfig& c) {
   j["window"] = c.window;
   if (c.testCorruptRank >= 0) j["test_corrupt_rank"] = c.testCorruptRank;
   if (!c.candidate.empty()) j["candidate"] = c.candidate;
+  if (!c.candidateSweeps.empty()) {
+    nlohmann::json sweeps = nlohmann::json::array();
+    for (const auto& s : c.candidateSweeps) {
+      sweeps.push_back({{"collective", name(s.collective)}, {"candidate", s.knobs}, {"sizes", s.sizes}});
+    }
+    j["candidate_sweeps"] = sweeps;
+  }
   return j;
+}
+
+std::vector<RunConfig::CandidateSweep> parseCandidateSweeps(const std::string& text,
+                                                            const std::string& source) {
+  const auto fail = [&](const std::string& what) -> void {
+    throw usageError("--nccl-candidates " + source + ": " + what);
+  };
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_array() || j.empty()) fail("not a JSON array of candidates");
+  std::vector<RunConfig::CandidateSweep> out;
+  for (const nlohmann::json& e : j) {
+    RunConfig::CandidateSweep s;
+    if (!e.is_object() || !e.contains("collective") || !e["collective"].is_string()) {
+      fail("entry " + std::to_string(out.size() + 1) + " has no \"collective\"");
+    }
+    const auto c = parseCollective(e["collective"].get<std::string>());
+    if (!c) fail("unknown collective '" + e["collective"].get<std::string>() + "'");
+    s.collective = *c;
+    if (e.contains("candidate")) {
+      if (!e["candidate"].is_object()) fail("\"candidate\" must be an object of knob: value");
+      for (const auto& [k, v] : e["candidate"].items()) {
+        if (!v.is_string()) fail("knob '" + k + "' must be a string");
+        s.knobs[k] = v.get<std::string>();
+      }
+    }
+    if (!e.contains("sizes") || !e["sizes"].is_array() || e["sizes"].empty()) {
+      fail("entry " + std::to_string(out.size() + 1) + " has no \"sizes\"");
+    }
+    for (const nlohmann::json& b : e["sizes"]) {
+      if (!b.is_number_unsigned() || b.get<uint64_t>() == 0) fail("sizes must be positive byte counts");
+      s.sizes.push_back(b.get<uint64_t>());
+    }
+    std::sort(s.sizes.begin(), s.sizes.end());
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 uint64_t fnv1a(const std::string& text, uint64_t seed) {

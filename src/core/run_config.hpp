@@ -67,7 +67,22 @@ struct RunConfig {
   /// Tuning: the settings this run's launch was made with, knob -> value; stamped into every
   /// case record (the tuner sets it; the settings themselves reach the library by other means).
   std::map<std::string, std::string> candidate;
+  /// Tuning NCCL (--nccl-candidates): one table per entry, each measured with its candidate
+  /// forced through the tuner plugin inside the same communicator (empty knobs: NCCL's own
+  /// choice); the collectives and sizes above are then ignored.
+  struct CandidateSweep {
+    Collective collective = Collective::kAllReduce;
+    std::map<std::string, std::string> knobs;
+    std::vector<uint64_t> sizes;
+    bool operator==(const CandidateSweep&) const = default;
+  };
+  std::vector<CandidateSweep> candidateSweeps;
 };
+
+/// Reads a --nccl-candidates file: a JSON array of {"collective", "candidate": {knob: value},
+/// "sizes": [bytes...]}. Throws Error(kInvalidUsage) naming the file and what is wrong.
+std::vector<RunConfig::CandidateSweep> parseCandidateSweeps(const std::string& text,
+                                                            const std::string& source);
 
 /// Checks what can be checked without knowing the world; throws Error(kInvalidUsage).
 void validate(const RunConfig& config);

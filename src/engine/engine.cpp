@@ -109,7 +109,6 @@ struct Engine::Impl {
     const int reference = referenceRank(spec);
     const double secondsToUs = 1e6 / divisor;
 
-    const auto forcedBefore = backend.forcingCounts();
     step("preparing buffers for " + what);
     Operation op(backend, buffers, spec, config.peerA, config.peerB, config.window);
     op.prepare(config.checkIterations > 0);
@@ -171,10 +170,6 @@ struct Engine::Impl {
     record.slowestRankMedianUs = slowestUs;
     if (config.perRankTimes) gatherPerRank(localUs, record);
     fillIdentity(spec, record);
-    if (const auto after = backend.forcingCounts(); after && forcedBefore) {
-      // Honoured when NCCL asked the tuner on these calls and never found the pair unavailable.
-      record.candidateHonoured = after->first > forcedBefore->first && after->second == forcedBefore->second;
-    }
     if (watchdog) watchdog->disarm();
     return record;
   }

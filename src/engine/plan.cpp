@@ -28,6 +28,20 @@ uint64_t bufferBytesOf(const CaseShape& shape, DType type) {
 
 std::vector<PlanTable> buildPlan(const RunConfig& config, int nranks, const Backend& backend,
                                  std::optional<uint64_t> memoryLimitBytes) {
+  if (!config.candidateSweeps.empty()) {  // one table per candidate, its own sizes
+    std::vector<PlanTable> tables;
+    for (const RunConfig::CandidateSweep& s : config.candidateSweeps) {
+      RunConfig one = config;
+      one.candidateSweeps.clear();
+      one.collectives = {s.collective};
+      one.sweep.sizes = s.sizes;
+      for (PlanTable& t : buildPlan(one, nranks, backend, memoryLimitBytes)) {
+        t.candidate = s.knobs;
+        tables.push_back(std::move(t));
+      }
+    }
+    return tables;
+  }
   const std::vector<uint64_t> sizes = sweepSizes(config.sweep);
   std::vector<PlanTable> tables;
   for (Collective c : config.collectives) {
@@ -35,7 +49,7 @@ std::vector<PlanTable> buildPlan(const RunConfig& config, int nranks, const Back
     if (!config.outOfPlace && !ci.hasInPlace) {
       throw usageError(std::string(ci.name) + " has no in-place variant: use --place out or both");
     }
-    PlanTable table{c, {}, {}, {}};
+    PlanTable table{c, {}, {}, {}, std::nullopt};
     const std::vector<RedOp> ops = ci.reduces ? config.ops : std::vector<RedOp>{RedOp::kNone};
     for (DType type : config.dtypes) {
       for (RedOp op : ops) {

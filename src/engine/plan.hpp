@@ -39,6 +39,8 @@ struct PlanTable {
   std::vector<PlanRow> rows;
   std::vector<uint64_t> skippedBytes;  ///< requested sizes whose count rounds down to 0
   std::vector<std::string> notes;      ///< e.g. sizes dropped because memory is short
+  /// With candidate sweeps: the candidate forced while this table runs (empty: NCCL's own).
+  std::optional<std::map<std::string, std::string>> candidate;
 };
 
 /// Builds the plan; throws Error(kInvalidUsage) when a collective has no size left after

@@ -155,5 +155,42 @@ TEST(BuildPlan, UnsupportedCombinationIsNotAvailable) {
   EXPECT_NO_THROW(plan(c, 4, again));
 }
 
+TEST(BuildPlan, CandidateSweepsGiveOneTablePerCandidateWithItsOwnSizes) {
+  RunConfig c = config({Collective::kBroadcast}, 8, 64);  // ignored when sweeps are given
+  c.candidateSweeps = {
+      {Collective::kAllReduce, {}, {1024, 4096}},
+      {Collective::kAllReduce, {{"algorithm", "ring"}, {"protocol", "ll"}}, {4096}},
+      {Collective::kAllGather, {{"algorithm", "ring"}, {"protocol", "simple"}, {"channels", "4"}}, {8, 65536}}};
+  const auto tables = plan(c, 4);
+  ASSERT_EQ(tables.size(), 3u);
+  EXPECT_EQ(tables[0].collective, Collective::kAllReduce);
+  ASSERT_TRUE(tables[0].candidate);
+  EXPECT_TRUE(tables[0].candidate->empty()) << "the default: NCCL's own choice";
+  EXPECT_THAT(requestedBytes(tables[0]), ElementsAre(1024, 4096));
+  EXPECT_EQ(tables[1].candidate->at("protocol"), "ll");
+  EXPECT_THAT(requestedBytes(tables[1]), ElementsAre(4096));
+  EXPECT_EQ(tables[2].collective, Collective::kAllGather);
+  EXPECT_THAT(requestedBytes(tables[2]), ElementsAre(65536)) << "8 B rounds to 0 elements on 4 ranks";
+  EXPECT_THAT(tables[2].skippedBytes, ElementsAre(8));
+  EXPECT_FALSE(plan(config({Collective::kAllReduce}, 8, 64), 4)[0].candidate);
+}
+
+TEST(CandidateSweeps, ReadTheFileTuneWritesAndRefuseWhatIsWrong) {
+  const auto sweeps = parseCandidateSweeps(
+      R"([{"collective": "allreduce", "candidate": {}, "sizes": [4096, 1024]},
+          {"collective": "all_gather", "candidate": {"algorithm": "ring", "protocol": "ll128"}, "sizes": [8]}])",
+      "c.json");
+  ASSERT_EQ(sweeps.size(), 2u);
+  EXPECT_THAT(sweeps[0].sizes, ElementsAre(1024, 4096));
+  EXPECT_EQ(sweeps[1].collective, Collective::kAllGather);
+  EXPECT_EQ(sweeps[1].knobs.at("protocol"), "ll128");
+  for (const char* bad : {"", "{}", "[]", R"([{"sizes": [8]}])", R"([{"collective": "allscatter", "sizes": [8]}])",
+                          R"([{"collective": "allreduce"}])", R"([{"collective": "allreduce", "sizes": [0]}])",
+                          R"([{"collective": "allreduce", "sizes": [-8]}])",
+                          R"([{"collective": "allreduce", "candidate": {"algorithm": 1}, "sizes": [8]}])"}) {
+    EXPECT_THROW(parseCandidateSweeps(bad, "bad.json"), Error) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace cclbench

@@ -177,11 +177,24 @@ Verdict runSession(const RunOptions& options, Bootstrap& bootstrap, Backend& bac
                          table.notes});
     }
     TableTally tally(table.collective, config.minBusBandwidth);
+    if (table.candidate) backend.forceCandidate(table.collective, *table.candidate);
+    // A forced candidate is honoured when NCCL asked the tuner on the case's calls and never
+    // found the pair unavailable (the plugin's counts, process-wide).
+    const auto measure = [&](const CaseSpec& spec) {
+      const auto before = backend.forcingCounts();
+      CaseRecord r = engine.measure(spec);
+      if (table.candidate) r.candidate = *table.candidate;
+      const auto after = backend.forcingCounts();
+      if (before && after && !r.candidate.empty()) {
+        r.candidateHonoured = after->first > before->first && after->second == before->second;
+      }
+      return r;
+    };
     for (const PlanRow& row : table.rows) {
       if (reporting) progress.show(describe(row.outOfPlace), doneRows, totalRows);
       RowRecords records;
-      if (row.runOutOfPlace) records.outOfPlace = engine.measure(row.outOfPlace);
-      if (row.runInPlace) records.inPlace = engine.measure(row.inPlace());
+      if (row.runOutOfPlace) records.outOfPlace = measure(row.outOfPlace);
+      if (row.runInPlace) records.inPlace = measure(row.inPlace());
       for (auto* r : {&records.outOfPlace, &records.inPlace}) {
         if (*r) attachAlgorithm(algorithms, **r);
       }

@@ -53,6 +53,10 @@ void validateRunOptions(const RunOptions& o, const std::string& backend, RankMod
     throw usageError(
         "--capture-algorithms, --algorithm-probe and --algorithms need the NCCL backend");
   }
+  if (!o.config.candidateSweeps.empty()) {
+    if (backend != "nccl") throw usageError("--nccl-candidates applies to the NCCL backend only");
+    if (!o.backend.ncclForce.empty()) throw usageError("give --nccl-force or --nccl-candidates, not both");
+  }
   if (n.captureAlgorithms && !n.algorithmProbeFile.empty()) {
     throw usageError("give --capture-algorithms or --algorithm-probe, not both");
   }

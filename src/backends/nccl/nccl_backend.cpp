@@ -125,6 +125,24 @@ class NcclBackend final : public Backend {
 
   std::string name() const override { return "nccl"; }
 
+  void forceCandidate(Collective, const std::map<std::string, std::string>& knobs) override {
+    if (knobs.empty()) {
+      if (forcing_) forcing_->force(std::nullopt);
+      return;
+    }
+    const auto a = knobs.find("algorithm"), p = knobs.find("protocol"), ch = knobs.find("channels");
+    if (a == knobs.end() || p == knobs.end()) {
+      throw usageError("an NCCL candidate needs the knobs algorithm and protocol");
+    }
+    const ForcedCandidate c = parseForcedCandidate(a->second + "/" + p->second +
+                                                   (ch == knobs.end() ? "" : "/" + ch->second));
+    if (!forcing_) {
+      const char* plugin = std::getenv("NCCL_TUNER_PLUGIN");
+      forcing_ = std::make_unique<TunerForcing>(plugin ? plugin : "");
+    }
+    forcing_->force(c);
+  }
+
   std::optional<std::pair<uint64_t, uint64_t>> forcingCounts() const override {
     if (!forcing_) return std::nullopt;
     const cclbench_tuner_counts c = forcing_->counts();
