@@ -138,6 +138,25 @@ NCCL_TUNER_PLUGIN=/nonexistent/libnccl-tuner-cclbench.so timeout 60 $CCL run all
   --no-progress --no-jsonl --nccl-force ring/simple -b 1K -e 1K -n 1 --samples 1 >"$OUT/force-missing.log" 2>&1
 rc=$?; echo "plugin path NCCL cannot load: exit $rc (expected 5)"; grep error "$OUT/force-missing.log"; [ $rc -eq 5 ] || status=1
 
+step "tune --backend nccl end to end (one GPU: NCCL never asks the tuner, so no forced candidate can run)"
+timeout 300 $CCL tune allreduce allgather --backend nccl --np "$GPUS" -b 1K -e 1M -f 4 --no-db \
+  --out "$OUT/tune" >"$OUT/tune.log" 2>&1
+rc=$?; echo "exit code: $rc (expected 0)"; [ $rc -eq 0 ] || status=1
+tail -12 "$OUT/tune.log"
+echo "launches: $(ls "$OUT"/tune/launches/*.log 2>/dev/null | wc -l)"
+python3 - "$OUT/tune/tune.json" <<'PY'
+import json, sys, collections
+try:
+    t = json.load(open(sys.argv[1]))
+except Exception as e:
+    print("no tune.json:", e); sys.exit(0)
+for c in t["collectives"]:
+    failed = [x for x in c["candidates"] if x["failed"]]
+    why = collections.Counter(x["failure"][:90] for x in failed)
+    print(c["collective"], "candidates", len(c["candidates"]), "failed", len(failed), "trials", c["trials"],
+          "rules", len(c["rules"]), dict(why))
+PY
+
 step "summary"
 python3 - "$OUT" <<'PY'
 import json, sys, glob, os

@@ -1,8 +1,11 @@
 #include "tuners/launch_runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <set>
 
 #include "core/error.hpp"
 #include "launch/self_launch.hpp"
@@ -45,7 +48,8 @@ LaunchRunner::Launched LaunchRunner::launch(const std::vector<Collective>& colle
                                             const std::vector<uint64_t>& sizes,
                                             const LaunchSettings& settings,
                                             const std::map<std::string, std::string>& candidate,
-                                            const Effort& effort, const std::string& purpose) {
+                                            const Effort& effort, const std::string& purpose,
+                                            const std::vector<TrialRequest>& perCall) {
   const RunnerOptions& o = options_;
   char prefix[16];
   std::snprintf(prefix, sizeof prefix, "%04d", ++launches_);
@@ -59,6 +63,7 @@ LaunchRunner::Launched LaunchRunner::launch(const std::vector<Collective>& colle
     if (p.np) command.insert(command.end(), {"-n", std::to_string(*p.np)});
   }
   command.insert(command.end(), {o.executable, "run"});
+  if (!o.backend.empty()) command.insert(command.end(), {"--backend", o.backend});
   for (Collective c : collectives) command.push_back(name(c));
   command.insert(command.end(),
                  {"--sizes", joined(sizes), "-d", name(o.dtype), "-o", name(o.op), "--place",
@@ -70,6 +75,15 @@ LaunchRunner::Launched LaunchRunner::launch(const std::vector<Collective>& colle
   if (effort.samples > 0) command.insert(command.end(), {"--samples", std::to_string(effort.samples)});
   if (!effort.check) command.insert(command.end(), {"-c", "0"});
   for (const auto& [k, v] : candidate) command.insert(command.end(), {"--candidate", k + "=" + v});
+  if (!perCall.empty()) {  // every candidate in one communicator, each forced in turn
+    nlohmann::json list = nlohmann::json::array();
+    for (const TrialRequest& r : perCall) {
+      list.push_back({{"collective", name(r.collective)}, {"candidate", r.candidate.knobs}, {"sizes", r.sizes}});
+    }
+    const std::string file = base + "-candidates.json";
+    std::ofstream(file) << list.dump(1) << "\n";
+    command.insert(command.end(), {"--nccl-candidates", file});
+  }
   if (!o.writeDatabase) command.push_back("--no-db");
   else if (!o.database.empty()) command.insert(command.end(), {"--db", o.database});
   if (!p.srun) {
@@ -79,6 +93,7 @@ LaunchRunner::Launched LaunchRunner::launch(const std::vector<Collective>& colle
   }
   LaunchIo io;
   io.outputFile = base + ".log";
+  for (const auto& [name, value] : o.environment) io.env[name] = value;
   for (const auto& [name, value] : settings.mca) io.env["OMPI_MCA_" + name] = value;
   for (const auto& [name, value] : settings.environment) io.env[name] = value;
 
@@ -108,7 +123,73 @@ LaunchRunner::Launched LaunchRunner::launch(const std::vector<Collective>& colle
   return result;
 }
 
+std::pair<bool, std::vector<TrialResult>> LaunchRunner::launchPerCall(
+    const std::vector<TrialRequest>& requests) {
+  std::vector<Collective> collectives;
+  std::set<uint64_t> sizes;
+  for (const TrialRequest& r : requests) {
+    if (std::find(collectives.begin(), collectives.end(), r.collective) == collectives.end()) {
+      collectives.push_back(r.collective);
+    }
+    sizes.insert(r.sizes.begin(), r.sizes.end());
+  }
+  const Launched l = launch(collectives, {sizes.begin(), sizes.end()}, {}, {}, requests.front().effort,
+                            requests.size() > 1 ? "trials" : "trial", requests);
+  if (l.status == static_cast<int>(ExitCode::kNotAvailable)) {  // no GPU, no plugin loaded ...
+    throw Error(ExitCode::kNotAvailable, "cannot tune NCCL: " + l.failure);
+  }
+  std::vector<TrialResult> out;
+  for (const TrialRequest& request : requests) {
+    TrialResult r;
+    r.seconds = l.seconds / static_cast<double>(requests.size());
+    r.runId = l.runId;
+    r.exitCode = l.status;
+    r.ok = l.status == 0;
+    r.failure = l.failure;
+    for (const CaseRecord& c : l.cases) {
+      if (c.collective != request.collective || c.candidate != request.candidate.knobs ||
+          !std::binary_search(request.sizes.begin(), request.sizes.end(), c.sizeBytes)) {
+        continue;
+      }
+      if (c.candidateHonoured == false && r.ok) {
+        r.ok = false;
+        r.failure = "NCCL did not run " + space_.describe(request.collective, request.candidate) +
+                    " (it never asked the tuner, or had the pair marked unavailable)";
+      }
+      r.sizes[c.sizeBytes] = measuredOf(c.samplesUs);
+    }
+    out.push_back(std::move(r));
+  }
+  return {l.status == 0, std::move(out)};
+}
+
+void LaunchRunner::prefetch(const std::vector<TrialRequest>& requests) {
+  if (space_.application() != Application::kPerCase) return;
+  std::vector<std::vector<TrialRequest>> byEffort;
+  for (const TrialRequest& r : requests) {
+    auto it = std::find_if(byEffort.begin(), byEffort.end(),
+                           [&](const auto& g) { return g.front().effort == r.effort; });
+    if (it == byEffort.end()) byEffort.push_back({r});
+    else it->push_back(r);
+  }
+  for (const auto& group : byEffort) {
+    auto [ran, results] = launchPerCall(group);
+    if (!ran) continue;  // run() launches each alone: the candidate at fault fails by itself
+    for (std::size_t i = 0; i < group.size(); ++i) prefetched_.emplace_back(group[i], std::move(results[i]));
+  }
+}
+
 TrialResult LaunchRunner::run(const TrialRequest& request) {
+  if (space_.application() == Application::kPerCase) {
+    const auto it = std::find_if(prefetched_.begin(), prefetched_.end(),
+                                 [&](const auto& p) { return p.first == request; });
+    if (it != prefetched_.end()) {
+      TrialResult r = std::move(it->second);
+      prefetched_.erase(it);
+      return r;
+    }
+    return launchPerCall({request}).second.front();
+  }
   const Launched l = launch({request.collective}, request.sizes,
                             space_.launchSettings(request.collective, request.candidate),
                             request.candidate.knobs, request.effort, "trial");

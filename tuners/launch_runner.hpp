@@ -39,6 +39,8 @@ struct RunnerOptions {
   double timeoutSeconds = 120;   ///< -T of every launch
   std::string database;          ///< --db ("" = the default one)
   bool writeDatabase = true;
+  std::string backend;           ///< --backend of every launch ("" = run's default)
+  std::map<std::string, std::string> environment;  ///< for every launch (NCCL_TUNER_PLUGIN ...)
 };
 
 /// A launch was ended by a signal the user sent: the tune stops, writing no config.
@@ -52,8 +54,16 @@ class LaunchRunner final : public TrialRunner {
  public:
   LaunchRunner(const KnobSpace& space, RunnerOptions options);
 
-  /// One trial: the candidate's launch, measuring the collective at the request's sizes.
+  /// One trial: the candidate's launch, measuring the collective at the request's sizes; for a
+  /// space that switches candidates per call, the answer prefetch() got, if it got one.
   TrialResult run(const TrialRequest& request) override;
+
+  /// Where the space switches candidates per call (NCCL): the round's trials of one effort in one
+  /// launch (`run --nccl-candidates`), one communicator for all; a candidate NCCL did not honour
+  /// fails. When the launch fails, nothing is kept and run() launches each trial alone, so the
+  /// candidate at fault is found. Throws Error(kNotAvailable) when a launch exits 5 (no GPU, NCCL
+  /// did not load the plugin ...): nothing could be tuned.
+  void prefetch(const std::vector<TrialRequest>& requests) override;
 
   /// One validation launch: every collective at every size, with the given settings (the
   /// emitted configuration, or none for the default). Throws Error when the launch fails.
@@ -77,13 +87,16 @@ class LaunchRunner final : public TrialRunner {
   Launched launch(const std::vector<Collective>& collectives, const std::vector<uint64_t>& sizes,
                   const LaunchSettings& settings,
                   const std::map<std::string, std::string>& candidate, const Effort& effort,
-                  const std::string& purpose);
+                  const std::string& purpose, const std::vector<TrialRequest>& perCall = {});
+  /// A per-call launch of `requests` (one effort): whether it ran, and one answer per request.
+  std::pair<bool, std::vector<TrialResult>> launchPerCall(const std::vector<TrialRequest>& requests);
 
   const KnobSpace& space_;
   RunnerOptions options_;
   int launches_ = 0;
   std::vector<std::string> runIds_;
   std::optional<RunHeader> firstHeader_;
+  std::vector<std::pair<TrialRequest, TrialResult>> prefetched_;
 };
 
 }  // namespace cclbench::tune

@@ -11,7 +11,7 @@
 #include "session/provenance.hpp"
 #include "tuner_rules.h"
 #include "tuners/model_runner.hpp"
-#include "tuners/nccl_emit.hpp"
+#include "tuners/nccl_config.hpp"
 #include "tuners/nccl_space.hpp"
 #include "tuners/tune.hpp"
 #include "tuners/tune_steps.hpp"
@@ -22,82 +22,6 @@ namespace cclbench::tune {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// A plugin config parsed and indexed by the plugin's own code, for the model's rank counts.
-class ConfigTable {
- public:
-  ConfigTable(const std::string& text, int ranks, int nodes) {
-    if (cclt_parse(text.data(), text.size(), &rules_) != 0) throw std::bad_alloc();
-    table_ = cclt_table_build(&rules_, ranks, nodes);
-    if (!table_) throw std::bad_alloc();
-  }
-  ~ConfigTable() {
-    cclt_table_free(table_);
-    cclt_rules_free(&rules_);
-  }
-  ConfigTable(const ConfigTable&) = delete;
-  ConfigTable& operator=(const ConfigTable&) = delete;
-  const cclt_table* table() const { return table_; }
-  std::size_t skipped() const { return rules_.skippedLines; }
-
- private:
-  cclt_rules rules_{};
-  cclt_table* table_ = nullptr;
-};
-
-std::vector<NcclRule> ncclRules(const std::vector<Rule>& rules) {
-  std::vector<NcclRule> out;
-  for (const Rule& r : rules) {
-    if (const auto n = ncclRuleOf(r)) out.push_back(*n);
-  }
-  return out;
-}
-
-/// Writes the plugin config of `rules` and reads it back with the plugin's parser: every line
-/// parses, and at every size of every rule the lookup gives that rule's pair and channels.
-std::unique_ptr<ConfigTable> writeConfig(const fs::path& path, const std::vector<Rule>& rules,
-                                         const model::NcclModel& model,
-                                         const std::vector<std::string>& comments) {
-  const int ranks = model.topology().ranks(), nodes = model.topology().nodes;
-  steps::writeWhole(path, ncclTunerConfig(ncclRules(rules), ranks, nodes, comments));
-  auto table = std::make_unique<ConfigTable>(steps::readWhole(path), ranks, nodes);
-  const auto fail = [&](const std::string& what) {
-    throw Error(ExitCode::kInternal, "the plugin config " + path.string() + " " + what);
-  };
-  if (table->skipped() > 0) fail("has lines the plugin skips");
-  for (const Rule& r : rules) {
-    const auto n = ncclRuleOf(r);
-    if (!n) continue;
-    const int f = *model::ncclFunction(r.collective);
-    for (const RuleSize& s : r.sizes) {
-      const std::pair<const model::NcclModel*, Collective> env{&model, r.collective};
-      const cclt_rule* hit = cclt_lookup(
-          table->table(), f, s.bytes, 1, 0,
-          [](const void* e, int a, int p) {
-            const auto* ctx = static_cast<const std::pair<const model::NcclModel*, Collective>*>(e);
-            return ctx->first->available(ctx->second, a, p) ? 1 : 0;
-          },
-          &env);
-      if (!hit || n->algorithm != cclt_algorithm_name(hit->algorithm) ||
-          n->protocol != cclt_protocol_name(hit->protocol) ||
-          (n->channels > 0 ? n->channels : -1) != (hit->channels > 0 ? hit->channels : -1)) {
-        fail("does not force " + r.description + " at " + formatBytes(s.bytes));
-      }
-    }
-  }
-  return table;
-}
-
-/// The plugin beside this cclbench: the build tree's, else an installed prefix's.
-std::string pluginPath(const std::string& executable) {
-  const fs::path dir = fs::path(executable).parent_path();
-  for (const fs::path& p : {dir / "tuners/nccl-plugin/libnccl-tuner-cclbench.so",
-                            dir / "../lib/libnccl-tuner-cclbench.so"}) {
-    std::error_code ec;
-    if (fs::exists(p, ec)) return fs::weakly_canonical(p, ec).string();
-  }
-  return "<prefix>/lib/libnccl-tuner-cclbench.so";
-}
 
 std::string fingerprintOf(const model::Topology& t) {
   uint64_t h = 1469598103934665603ull;  // FNV-1a of the description
@@ -161,11 +85,17 @@ int runModelTune(const TuneOptions& o, const std::string& executable) {
           result.gitRevision + "), tune " + result.tuneId + ", " + result.createdUtc,
       space.source() + " (not measured)",
       "topology fingerprint " + result.fingerprint + "; load with libnccl-tuner-cclbench.so"};
+  const PairOffered offered = [&](int f, int a, int p) {
+    static const Collective byFunction[] = {Collective::kBroadcast, Collective::kReduce, Collective::kAllGather,
+                                            Collective::kReduceScatter, Collective::kAllReduce};
+    return model.available(byFunction[f], a, p);
+  };
   std::vector<Rule> kept, dropped;
   if (!proposed.empty()) {
     std::printf("# validating %zu rule(s) (modelled): %d launches each of the default and the "
                 "plugin config, interleaved\n", proposed.size(), o.validationLaunches);
-    const auto config = writeConfig(folder / "proposed-nccl-tuner.conf", proposed, model, comments);
+    const auto config = writeNcclConfig(folder / "proposed-nccl-tuner.conf", proposed, topo.ranks(),
+                                        topo.nodes, comments, offered);
     const std::vector<Collective> tuned = steps::collectivesOf(proposed);
     std::vector<LaunchMeasurement> launches;
     for (int i = 0; i < o.validationLaunches; ++i) {
@@ -177,26 +107,7 @@ int runModelTune(const TuneOptions& o, const std::string& executable) {
     kept = validate(proposed, launches, o.threshold, dropped);
   }
   steps::attachRules(result, kept, dropped);
-  if (!kept.empty()) {
-    const fs::path config = folder / "nccl-tuner.conf";
-    writeConfig(config, kept, model, comments);
-    std::map<Collective, std::vector<uint64_t>> tunedSizes;
-    for (const CollectiveTune& c : result.collectives) {
-      for (uint64_t s : sizes) {
-        if (std::find(c.unmeasured.begin(), c.unmeasured.end(), s) == c.unmeasured.end()) {
-          tunedSizes[c.collective].push_back(s);
-        }
-      }
-    }
-    const fs::path env = folder / "nccl.env";
-    steps::writeWhole(env, ncclEnvironmentFile(ncclRules(kept), tunedSizes, {}, comments));
-    result.files["nccl_tuner_config"] = fs::absolute(config).string();
-    result.files["nccl_env"] = fs::absolute(env).string();
-    result.usage["job environment (the plugin with its config)"] =
-        ncclPluginLines(pluginPath(executable), fs::absolute(config).string());
-    std::string& lines = result.usage["job environment (the plugin with its config)"];
-    while (!lines.empty() && lines.back() == '\n') lines.pop_back();
-  }
+  emitNcclOutputs(folder, kept, result, comments, installedPluginPath(executable), offered);
   steps::writeResultFiles(folder, result);
   steps::printEnd(result, folder);
   return 0;

@@ -96,6 +96,51 @@ INSTANTIATE_TEST_SUITE_P(Issue8, ModelScales,
                          ::testing::Values(Scale{1, 8}, Scale{8, 64}, Scale{512, 4096}),
                          [](const auto& info) { return std::to_string(info.param.gpus) + "gpus"; });
 
+/// A runner that switches candidates per call is told each round before its trials: every trial
+/// after the default's first comes from a prefetched round, asked for in the order announced.
+class RecordingRunner final : public TrialRunner {
+ public:
+  explicit RecordingRunner(TrialRunner& inner) : inner_(inner) {}
+  TrialResult run(const TrialRequest& r) override {
+    if (!announced_.empty() && announced_.front() == r) {
+      announced_.erase(announced_.begin());
+      ++fromRounds;
+    } else {
+      EXPECT_TRUE(announced_.empty()) << "a trial out of the announced order";
+      ++alone;
+    }
+    return inner_.run(r);
+  }
+  void prefetch(const std::vector<TrialRequest>& requests) override {
+    EXPECT_TRUE(announced_.empty()) << "a round announced before the last one was asked for";
+    EXPECT_GT(requests.size(), 1u);
+    announced_ = requests;
+    ++rounds;
+  }
+  int rounds = 0, fromRounds = 0, alone = 0;
+
+ private:
+  TrialRunner& inner_;
+  std::vector<TrialRequest> announced_;
+};
+
+TEST(ModelTune, EveryRoundIsAnnouncedToTheRunnerBeforeItsTrials) {
+  const model::NcclModel m(*model::preset("h100-8gpu-ib400"));
+  const model::SimulatedNccl truth(m, 4);
+  const NcclSpace space = spaceOf(m, {Collective::kAllReduce});
+  for (Strategy strategy : {Strategy::kRace, Strategy::kExhaustive}) {
+    ModelRunner inner(truth, 9);
+    RecordingRunner runner(inner);
+    SearchOptions options;
+    options.strategy = strategy;
+    const SearchOutcome o = search(space, runner, Collective::kAllReduce, sweep(8, 1 << 24), options);
+    EXPECT_EQ(runner.alone + runner.fromRounds, o.trials);
+    EXPECT_LE(runner.alone, strategy == Strategy::kRace ? 1 : 0) << "only the default's first trial";
+    EXPECT_GE(runner.rounds, 1);
+    EXPECT_LT(runner.rounds * 4, o.trials) << "rounds hold several trials each: " << runner.rounds;
+  }
+}
+
 /// The whole `tune --backend model` on 8 modelled GPUs, then its plugin config loaded by the
 /// real plugin (dlopen, NCCL's v5 calling convention, the model's offered pairs as the cost
 /// table): at every size of the sweep it forces the kept rule's pair and channels, and nothing

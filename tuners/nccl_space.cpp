@@ -17,6 +17,32 @@ Candidate withChannels(const Candidate& c, int channels) {
 
 }  // namespace
 
+std::map<Collective, std::vector<NcclPair>> ncclPairsAtMost(const std::vector<Collective>& collectives) {
+  const std::vector<NcclPair> ring = {{"ring", "ll"}, {"ring", "ll128"}, {"ring", "simple"}};
+  std::map<Collective, std::vector<NcclPair>> out;
+  for (Collective c : collectives) {
+    std::vector<NcclPair> pairs;
+    switch (c) {
+      case Collective::kBroadcast:
+      case Collective::kReduce: pairs = ring; break;
+      case Collective::kAllGather:
+      case Collective::kReduceScatter:
+        pairs = ring;
+        pairs.insert(pairs.end(), {{"nvls", "simple"}, {"collnet_direct", "simple"}, {"pat", "simple"}});
+        break;
+      case Collective::kAllReduce:
+        pairs = {{"tree", "ll"}, {"tree", "ll128"}, {"tree", "simple"}};
+        pairs.insert(pairs.end(), ring.begin(), ring.end());
+        pairs.insert(pairs.end(), {{"collnet_direct", "simple"}, {"collnet_chain", "simple"},
+                                   {"nvls", "simple"}, {"nvls_tree", "simple"}});
+        break;
+      default: continue;
+    }
+    out[c] = std::move(pairs);
+  }
+  return out;
+}
+
 NcclSpace::NcclSpace(std::map<Collective, std::vector<NcclPair>> pairs, int maxChannels,
                      std::string source)
     : pairs_(std::move(pairs)), maxChannels_(maxChannels), source_(std::move(source)) {

@@ -20,6 +20,17 @@ namespace cclbench::tune {
 
 using NcclPair = std::pair<std::string, std::string>;  ///< (algorithm, protocol)
 
+/// The channel counts a tune of real NCCL forces at most (NCCL's collective channels on one
+/// communicator are at most 32 on the machines of FACTS section 10, 64 with NVLS doubling).
+inline constexpr int kNcclMaxChannels = 32;
+
+/// Every pair NCCL 2.28 can offer for each of `collectives` on some machine (tuning.cc's static
+/// rules: broadcast and reduce ring only; all-gather and reduce-scatter ring, NVLS, CollNet
+/// direct and PAT; all-reduce everything but PAT; NVLS, NVLS tree, CollNet and PAT with Simple
+/// only). What this machine's NCCL does not offer fails its first trial (the plugin finds the pair
+/// unavailable) and leaves the search. Collectives NCCL's tuner is not asked about get none.
+std::map<Collective, std::vector<NcclPair>> ncclPairsAtMost(const std::vector<Collective>& collectives);
+
 class NcclSpace final : public KnobSpace {
  public:
   /// `pairs`: what NCCL offers per collective; `maxChannels`: the communicator's channels;
@@ -36,7 +47,7 @@ class NcclSpace final : public KnobSpace {
   LaunchSettings launchSettings(Collective c, const Candidate& candidate) const override;
   std::string describe(Collective c, const Candidate& candidate) const override;
 
-  const std::string& source() const { return source_; }
+  const std::string& source() const override { return source_; }
   int maxChannels() const { return maxChannels_; }
   /// The channel counts descent walks, ascending.
   const std::vector<int>& channelLadder() const { return ladder_; }

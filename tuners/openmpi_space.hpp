@@ -56,7 +56,7 @@ class OpenMpiSpace final : public KnobSpace {
   std::string describe(Collective c, const Candidate& candidate) const override;
 
   /// "ompi_info" or why the built-in table (FACTS section 7, Open MPI 4.1) was used instead.
-  const std::string& source() const { return source_; }
+  const std::string& source() const override { return source_; }
   const std::vector<OpenMpiAlgorithm>& algorithms(Collective c) const;
 
  private:

@@ -53,6 +53,7 @@ class OracleSpace final : public KnobSpace {
     return out;
   }
   LaunchSettings launchSettings(Collective, const Candidate&) const override { return {}; }
+  const std::string& source() const override { return source_; }
   std::string describe(Collective, const Candidate& c) const override {
     if (c.isDefault()) return "default";
     std::string text;
@@ -66,6 +67,7 @@ class OracleSpace final : public KnobSpace {
  private:
   int plain_;
   std::vector<std::string> segments_;
+  std::string source_ = "oracle";
 };
 
 /// True time (us) of a candidate at a size.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "core/error.hpp"
@@ -94,6 +95,17 @@ class Search {
     return true;
   }
 
+  /// Tells the runner every trial of a round before the first is asked for, so that one that
+  /// switches candidates per call can measure them all in one launch.
+  void prefetch(const std::vector<std::tuple<std::size_t, std::vector<uint64_t>, Effort>>& round) {
+    std::vector<TrialRequest> requests;
+    for (const auto& [index, sizes, effort] : round) {
+      if (out_.candidates[index].failed || sizes.empty()) continue;
+      requests.push_back({out_.collective, out_.candidates[index].candidate, sizes, effort});
+    }
+    if (requests.size() > 1) runner_.prefetch(requests);
+  }
+
   /// Marks candidate `index` failed and out of every race; a failing default ends the search.
   bool fail(std::size_t index, const std::string& failure) {
     CandidateRecord& record = out_.candidates[index];
@@ -124,6 +136,9 @@ class Search {
   void exhaustive() {
     std::vector<std::size_t> all;
     for (const Candidate& c : space_.candidates(out_.collective)) all.push_back(recordOf(c));
+    std::vector<std::tuple<std::size_t, std::vector<uint64_t>, Effort>> round;
+    for (std::size_t i : all) round.emplace_back(i, out_.sizes, options_.full);
+    prefetch(round);
     for (std::size_t i : all) {
       if (!trial(i, out_.sizes, options_.full)) return;
     }
@@ -206,6 +221,9 @@ class Search {
   /// Measures what descent proposed, each candidate at its sizes (one trial each).
   bool measurePending(const Effort& effort) {
     const auto pending = std::exchange(pending_, {});
+    std::vector<std::tuple<std::size_t, std::vector<uint64_t>, Effort>> round;
+    for (const auto& [index, sizes] : pending) round.emplace_back(index, std::vector<uint64_t>(sizes.begin(), sizes.end()), effort);
+    prefetch(round);
     for (const auto& [index, sizes] : pending) {
       if (!trial(index, {sizes.begin(), sizes.end()}, effort)) return false;
     }
@@ -237,11 +255,16 @@ class Search {
       into.insert(into.end(), sizes.begin(), sizes.end());
     }
     plan = std::move(merged);
+    std::vector<std::tuple<std::size_t, std::vector<uint64_t>, Effort>> round;
     for (auto& [key, sizes] : plan) {
       std::sort(sizes.begin(), sizes.end());
       Effort topUp = effort;
       topUp.samples = key.second;
-      if (!trial(key.first, sizes, topUp)) return false;
+      round.emplace_back(key.first, sizes, topUp);
+    }
+    prefetch(round);
+    for (const auto& [index, sizes, topUp] : round) {
+      if (!trial(index, sizes, topUp)) return false;
     }
     return true;
   }

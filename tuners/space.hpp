@@ -52,6 +52,8 @@ class KnobSpace {
   virtual LaunchSettings launchSettings(Collective c, const Candidate& candidate) const = 0;
   /// A short human name: "default", "ring", "segmented_ring seg 128K".
   virtual std::string describe(Collective c, const Candidate& candidate) const = 0;
+  /// Where the space's knobs came from (ompi_info, NCCL's rules, the model ...).
+  virtual const std::string& source() const = 0;
 };
 
 }  // namespace cclbench::tune

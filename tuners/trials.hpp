@@ -38,6 +38,7 @@ struct TrialRequest {
   Candidate candidate;
   std::vector<uint64_t> sizes;  ///< ascending
   Effort effort;
+  bool operator==(const TrialRequest&) const = default;
 };
 
 struct TrialResult {
@@ -53,6 +54,10 @@ class TrialRunner {
  public:
   virtual ~TrialRunner() = default;
   virtual TrialResult run(const TrialRequest& request) = 0;
+  /// The trials of a round, before run() is asked for each of them in this order: a runner that
+  /// switches candidates per call may measure them together (one launch) and answer run() from
+  /// what it got. Nothing by default.
+  virtual void prefetch(const std::vector<TrialRequest>& requests) { (void)requests; }
 };
 
 /// Samples pooled into a summary (the median's distribution-free CI among its fields).

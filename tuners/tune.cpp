@@ -1,5 +1,6 @@
 #include "tuners/tune.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -14,7 +15,10 @@
 #include "launch/launch_env.hpp"
 #include "launch/self_launch.hpp"
 #include "session/provenance.hpp"
+#include "backends/registry.hpp"
 #include "tuners/launch_runner.hpp"
+#include "tuners/nccl_config.hpp"
+#include "tuners/nccl_space.hpp"
 #include "tuners/openmpi_rules.hpp"
 #include "tuners/openmpi_space.hpp"
 #include "tuners/tune_result.hpp"
@@ -79,6 +83,22 @@ std::vector<std::string> rulesComments(const TuneResult& t, const fs::path& rule
   return c;
 }
 
+/// The provenance lines of an NCCL plugin config.
+std::vector<std::string> ncclComments(const TuneResult& t) {
+  std::vector<std::string> c = {
+      "NCCL tuner plugin config written by cclbench " + t.toolVersion + " (git " + t.gitRevision +
+          "), tune " + t.tuneId + ", " + t.createdUtc,
+      "tuned at " + std::to_string(t.ranks) + " ranks on " + std::to_string(t.nodes) +
+          " node(s), topology fingerprint " + t.fingerprint + "; load with libnccl-tuner-cclbench.so"};
+  for (const auto& [k, v] : t.libraries) c.push_back(k + ": " + v);
+  return c;
+}
+
+/// Real NCCL says per call what it offers: a config's read-back takes every pair as offered.
+PairOffered everyPairOffered() {
+  return [](int, int, int) { return true; };
+}
+
 void fillProvenance(TuneResult& t, const std::optional<RunHeader>& header) {
   t.toolVersion = build::kVersion;
   t.gitRevision = build::kGitRevision;
@@ -124,19 +144,45 @@ int runTune(const TuneOptions& o, const std::string& executable) {
     throw usageError("cclbench tune starts every launch itself: run it outside mpirun and srun "
                      "(inside a Slurm allocation it launches with srun)");
   }
-  if (o.backend == "nccl") {
-    throw Error(ExitCode::kNotAvailable,
-                "tuning NCCL needs cclbench's NCCL tuner plugin, which this cclbench does not "
-                "have yet: --backend mpi tunes Open MPI's coll/tuned");
-  }
-  if (env.count("SLURM_JOB_ID") == 0) checkLauncherTmpdir();
-  const std::unique_ptr<OpenMpiSpace> space = installedOpenMpiSpace();
-  for (Collective c : o.collectives) {
-    if (!space->tunes(c)) {
-      throw usageError(std::string("Open MPI's coll/tuned has no knobs for ") + name(c) +
-                       " (tunable: allreduce allgather reducescatter broadcast reduce alltoall "
-                       "gather)");
+  const bool nccl = o.backend == "nccl";
+  std::unique_ptr<KnobSpace> space;
+  std::string plugin;
+  if (nccl) {
+    const std::vector<std::string> built = builtBackends();
+    if (std::find(built.begin(), built.end(), "nccl") == built.end()) {
+      throw Error(ExitCode::kNotAvailable,
+                  "this cclbench was built without NCCL (CUDA and NCCL are looked up at build "
+                  "time): --backend model tunes against NCCL's own cost model");
     }
+    plugin = installedPluginPath(executable);
+    if (plugin.empty()) {
+      throw Error(ExitCode::kNotAvailable,
+                  "libnccl-tuner-cclbench.so is not beside this cclbench (build tree or "
+                  "<prefix>/lib): tuning NCCL forces every candidate through it");
+    }
+    for (Collective c : o.collectives) {
+      if (ncclPairsAtMost({c}).empty()) {
+        throw usageError(std::string("NCCL's tuner decides allreduce allgather reducescatter "
+                                     "broadcast reduce, not ") + name(c));
+      }
+    }
+    space = std::make_unique<NcclSpace>(
+        ncclPairsAtMost(o.collectives), kNcclMaxChannels,
+        "NCCL 2.28's algorithm and protocol pairs (a pair this NCCL does not offer fails its first "
+        "trial), channels 1 to " + std::to_string(kNcclMaxChannels) + ", forced per call through " + plugin);
+  } else {
+    auto openMpi = installedOpenMpiSpace();
+    for (Collective c : o.collectives) {
+      if (!openMpi->tunes(c)) {
+        throw usageError(std::string("Open MPI's coll/tuned has no knobs for ") + name(c) +
+                         " (tunable: allreduce allgather reducescatter broadcast reduce alltoall "
+                         "gather)");
+      }
+    }
+    space = std::move(openMpi);
+  }
+  if (env.count("SLURM_JOB_ID") == 0 && (!nccl || !o.hosts.empty() || !o.hostfile.empty())) {
+    checkLauncherTmpdir();
   }
   // Read once and kept in --out: every launch needs it, and a pipe (<(...)) is read only once.
   const std::string hostfileText = o.hostfile.empty() ? "" : readInputFile(o.hostfile);
@@ -162,6 +208,10 @@ int runTune(const TuneOptions& o, const std::string& executable) {
   ro.timeoutSeconds = o.timeoutSeconds;
   ro.database = o.database;
   ro.writeDatabase = o.writeDatabase;
+  if (nccl) {
+    ro.backend = "nccl";
+    ro.environment["NCCL_TUNER_PLUGIN"] = plugin;
+  }
   LaunchRunner runner(*space, ro);
   result.backend = o.backend;
   result.space = space->name();
@@ -185,14 +235,22 @@ int runTune(const TuneOptions& o, const std::string& executable) {
                   "configuration, interleaved\n",
                   proposed.size(), o.validationLaunches);
       std::fflush(stdout);
-      const fs::path candidateRules = folder / "proposed-rules.conf";
-      writeRulesFile(candidateRules, proposed, result.ranks, rulesComments(result, candidateRules));
+      LaunchSettings tunedSettings;
+      if (nccl) {  // the plugin with the proposed config; the default: the plugin without one
+        const fs::path config = folder / "proposed-nccl-tuner.conf";
+        writeNcclConfig(config, proposed, result.ranks, result.nodes, ncclComments(result), everyPairOffered());
+        tunedSettings.environment["CCLBENCH_TUNER_CONFIG"] = fs::absolute(config).string();
+      } else {
+        const fs::path candidateRules = folder / "proposed-rules.conf";
+        writeRulesFile(candidateRules, proposed, result.ranks, rulesComments(result, candidateRules));
+        tunedSettings = rulesSettings(candidateRules);
+      }
       const std::vector<Collective> tuned = steps::collectivesOf(proposed);
       std::vector<LaunchMeasurement> launches;
       for (int i = 0; i < o.validationLaunches; ++i) {
         for (bool side : {false, true}) {
           launches.push_back(runner.validationLaunch(
-              side, side ? rulesSettings(candidateRules) : LaunchSettings{}, tuned, sizes, o.full));
+              side, side ? tunedSettings : LaunchSettings{}, tuned, sizes, o.full));
           (side ? result.validationTunedRunIds : result.validationDefaultRunIds)
               .push_back(launches.back().runId);
         }
@@ -200,7 +258,9 @@ int runTune(const TuneOptions& o, const std::string& executable) {
       kept = validate(proposed, launches, o.threshold, dropped);
     }
     steps::attachRules(result, kept, dropped);
-    if (!kept.empty()) {
+    if (nccl) {
+      emitNcclOutputs(folder, kept, result, ncclComments(result), plugin, everyPairOffered());
+    } else if (!kept.empty()) {
       const fs::path rules = folder / "openmpi-rules.conf";
       writeRulesFile(rules, kept, result.ranks, rulesComments(result, rules));
       const std::string path = fs::absolute(rules).string();

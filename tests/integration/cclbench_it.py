@@ -1184,8 +1184,14 @@ def tune_bad_input_and_interruption():
         p = cclbench(args, timeout=60)
         lines = p.stderr.strip().splitlines()
         check(p.returncode == 6 and len(lines) == 1 and text in lines[0], f"{args}: exit {p.returncode}: {p.stderr!r}")
-    p = cclbench(["tune", "--backend", "nccl"], timeout=60)
-    check(p.returncode == 5 and "plugin" in p.stderr, f"--backend nccl: {p.returncode} {p.stderr!r}")
+    # No GPU here: the first launch says so, and the tune stops with exit 5 and that line.
+    folder = tempfile.mkdtemp(prefix="cclbench-it-")
+    p = subprocess.run([BINARY, "tune", "allreduce", "--backend", "nccl", "-b", "1K", "-e", "4K", "--no-db",
+                        "--out", os.path.join(folder, "n")], capture_output=True, text=True, timeout=60,
+                       env=mpi_env(), cwd=folder, stdin=subprocess.DEVNULL)
+    lines = p.stderr.strip().splitlines()
+    check(p.returncode == 5 and len(lines) == 1 and "cannot tune NCCL" in lines[0],
+          f"--backend nccl without a GPU: {p.returncode} {p.stderr!r}")
     # Under a launcher, tune refuses: it starts its launches itself.
     p = subprocess.run(["mpirun", "--allow-run-as-root", "-np", "1", BINARY, "tune", "allreduce"],
                        capture_output=True, text=True, timeout=60, env=mpi_env(), stdin=subprocess.DEVNULL)
