@@ -14,6 +14,7 @@
 #include "tuners/nccl_config.hpp"
 #include "tuners/nccl_space.hpp"
 #include "tuners/tune.hpp"
+#include "tuners/tune_plan.hpp"
 #include "tuners/tune_steps.hpp"
 
 #include "build_info.hpp"
@@ -53,6 +54,10 @@ int runModelTune(const TuneOptions& o, const std::string& executable) {
   const NcclSpace space(pairs, model.channels(),
                         "MODELLED: NCCL 2.28's cost model for " + topo.name + " (" + describe(topo) +
                             "), deviation seed " + std::to_string(o.modelSeed));
+  if (o.plan) {
+    printTunePlan(o, space, 0);
+    return 0;
+  }
   ModelRunner runner(truth, o.modelSeed * 7919 + 17);
   const std::vector<uint64_t> sizes = sweepSizes(o.sweep);
 

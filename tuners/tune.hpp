@@ -37,6 +37,8 @@ struct TuneOptions {
   std::string topology;        ///< a preset name or a TOML file
   int nodes = 0;               ///< overrides the topology's node count when > 0
   uint64_t modelSeed = 1;      ///< the deviation field's and the noise's seed
+  bool plan = false;           ///< --plan: print what would run and its estimated time, run nothing
+  double launchSeconds = 0;    ///< --launch-seconds: start-up of one launch for --plan (0: default)
 };
 
 /// Runs the tune and prints its summary; returns the exit code (0 also when the defaults win;

@@ -61,9 +61,15 @@ int tuneCommand(int*, char***, const std::vector<std::string>& args) {
                  "allreduce allgather reducescatter)");
   app.add_option("--backend", o.backend,
                  "mpi (Open MPI's coll/tuned), nccl, or model (NCCL's cost model; default mpi)");
-  app.add_option("--topology", o.topology, "--backend model: a preset name or a TOML file");
+  app.add_option("--topology", o.topology,
+                 "--backend model (or nccl with --plan): a preset name or a TOML file");
   app.add_option("--nodes", o.nodes, "--backend model: node count, overriding the topology's");
   app.add_option("--model-seed", o.modelSeed, "--backend model: seed of the deviation field (default 1)");
+  app.add_flag("--plan", o.plan,
+               "print what would be searched and the estimated wall time, run nothing (with "
+               "--topology, a dry run of the search on the model of NCCL)");
+  app.add_option("--launch-seconds", o.launchSeconds,
+                 "--plan: start-up of one launch (default 0.45 for mpi, 10 for nccl)");
   app.add_option("-b,--minbytes", minBytes, "smallest size (default 8; K/M/G = 1024)");
   app.add_option("-e,--maxbytes", maxBytes, "largest size (default 256M)");
   app.add_option("-f,--stepfactor", factor, "multiply the size by this (default 2)");

@@ -58,6 +58,14 @@ bool executableOnPath(const std::string& name, std::string& found) {
 
 }  // namespace
 
+std::map<std::string, std::string> forwardedToRanks(const std::map<std::string, std::string>& env) {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, value] : env) {
+    if (name.rfind("NCCL_", 0) == 0 || name == "CCLBENCH_TUNER_CONFIG") out[name] = value;
+  }
+  return out;
+}
+
 std::vector<std::string> mpirunCommand(const SelfLaunchRequest& r) {
   std::vector<std::string> cmd{r.mpirun};
   if (r.runningAsRoot) cmd.push_back("--allow-run-as-root");

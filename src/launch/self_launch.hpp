@@ -26,6 +26,11 @@ struct SelfLaunchRequest {
   std::string hostfile;            ///< --hostfile
 };
 
+/// What mpirun must pass to ranks on other hosts (it forwards only OMPI_* by itself): NCCL's own
+/// settings (NCCL_*: NCCL_TUNER_PLUGIN, NCCL_ALGO ...) and the tuner plugin's config
+/// (CCLBENCH_TUNER_CONFIG), as a user of nccl-tests would pass them with -x.
+std::map<std::string, std::string> forwardedToRanks(const std::map<std::string, std::string>& env);
+
 /// The full mpirun command line for a request.
 std::vector<std::string> mpirunCommand(const SelfLaunchRequest& request);
 

@@ -146,5 +146,20 @@ TEST(LauncherNoiseFilter, ConsecutiveBlocksAreJudgedSeparately) {
               ElementsAre(kLongRule, "a real problem", kLongRule));
 }
 
+TEST(ForwardedToRanks, NcclSettingsAndTheTunerConfigGoToEveryHost) {
+  const auto out = forwardedToRanks({{"NCCL_TUNER_PLUGIN", "/opt/lib/t.so"},
+                                     {"CCLBENCH_TUNER_CONFIG", "/r/nccl-tuner.conf"},
+                                     {"NCCL_ALGO", "allreduce:Ring"},
+                                     {"HOME", "/root"},
+                                     {"OMPI_MCA_btl", "self"},
+                                     {"XNCCL_FOO", "1"}});
+  EXPECT_EQ(out, (std::map<std::string, std::string>{{"CCLBENCH_TUNER_CONFIG", "/r/nccl-tuner.conf"},
+                                                     {"NCCL_ALGO", "allreduce:Ring"},
+                                                     {"NCCL_TUNER_PLUGIN", "/opt/lib/t.so"}}));
+  SelfLaunchRequest r = request(2, 4, false);
+  r.exports = out;
+  EXPECT_TRUE(contains(mpirunCommand(r), "NCCL_TUNER_PLUGIN=/opt/lib/t.so"));
+}
+
 }  // namespace
 }  // namespace cclbench

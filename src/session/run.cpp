@@ -262,6 +262,7 @@ int selfLaunchMpi(const RunOptions& options, const Environment& env, const char*
   if (!options.hostfile.empty()) hostfile.emplace(options.hostfile);
   request.hostfile = hostfile ? hostfile->path() : "";
   const bool local = request.hosts.empty() && request.hostfile.empty();
+  request.exports = forwardedToRanks(env);  // NCCL_* and the tuner config reach other hosts
   if (local && request.ranks > request.cores && !env.count("OMPI_MCA_mpi_yield_when_idle")) {
     request.yieldWhenIdle = true;
     request.exports["CCLBENCH_SET_YIELD_WHEN_IDLE"] = "1";  // so the header says who set it

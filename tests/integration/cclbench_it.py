@@ -1161,6 +1161,18 @@ def predict_and_model_tune_through_the_binary():
         check("MODELLED" in conf and ",8,64" in conf, f"config bounded to 8 nodes, 64 ranks: {conf[:400]}")
         check("CCLBENCH_TUNER_CONFIG=" in p.stdout, "the job's lines are printed")
 
+    # --plan runs nothing and writes nothing; with a topology it is a dry run on the model.
+    plan_dir = tempfile.mkdtemp(prefix="cclbench-it-")
+    for args, expect in [(["tune", "--backend", "nccl", "--plan", "--topology", "h100-8gpu-ib400", "--nodes", "128"],
+                          ["dry run on the model", "1024 GPUs", "estimated wall time"]),
+                         (["tune", "--backend", "model", "--topology", "h100-8gpu-ib400", "--plan"],
+                          ["dry run on the model", "estimated wall time"]),
+                         (["tune", "allreduce", "--plan", "--np", "2"], ["12 candidates", "one launch per trial"])]:
+        p = subprocess.run([BINARY] + args, capture_output=True, text=True, timeout=60, cwd=plan_dir,
+                           env=mpi_env(), stdin=subprocess.DEVNULL)
+        check(p.returncode == 0 and all(e in p.stdout for e in expect), f"{args}: {p.returncode} {p.stdout[-600:]} {p.stderr!r}")
+    check(os.listdir(plan_dir) == [], f"--plan wrote {os.listdir(plan_dir)}")
+
     for args, text in [(["predict"], "--topology"), (["predict", "--topology", "dgx-9000"], "neither a preset"),
                        (["predict", "alltoall", "--topology", "h100-8gpu-ib400"], "not alltoall"),
                        (["tune", "--backend", "model"], "needs --topology"),
