@@ -209,12 +209,18 @@ LaunchMeasurement LaunchRunner::validationLaunch(bool tuned, const LaunchSetting
                                                  const std::vector<Collective>& collectives,
                                                  const std::vector<uint64_t>& sizes,
                                                  const Effort& effort) {
-  const Launched l = launch(collectives, sizes, settings, {{"config", tuned ? "tuned" : "default"}},
-                            effort, tuned ? "validation-tuned" : "validation-default");
+  return measureLaunch(tuned, tuned ? "validation-tuned" : "validation-default",
+                       {{"config", tuned ? "tuned" : "default"}}, settings, collectives, sizes, effort);
+}
+
+LaunchMeasurement LaunchRunner::measureLaunch(bool tuned, const std::string& purpose,
+                                              const std::map<std::string, std::string>& label,
+                                              const LaunchSettings& settings,
+                                              const std::vector<Collective>& collectives,
+                                              const std::vector<uint64_t>& sizes, const Effort& effort) {
+  const Launched l = launch(collectives, sizes, settings, label, effort, purpose);
   if (l.status != 0) {
-    throw Error(ExitCode::kLibraryError, std::string("the validation launch with the ") +
-                                             (tuned ? "tuned" : "default") +
-                                             " configuration failed: " + l.failure);
+    throw Error(ExitCode::kLibraryError, "the " + purpose + " launch failed: " + l.failure);
   }
   LaunchMeasurement m;
   m.tuned = tuned;

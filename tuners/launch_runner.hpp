@@ -71,6 +71,15 @@ class LaunchRunner final : public TrialRunner {
                                      const std::vector<Collective>& collectives,
                                      const std::vector<uint64_t>& sizes, const Effort& effort);
 
+  /// One launch measuring every collective at every size with `settings`, its records stamped
+  /// with `label` as the candidate; `tuned` marks the side it stands for. Throws Error when the
+  /// launch fails.
+  LaunchMeasurement measureLaunch(bool tuned, const std::string& purpose,
+                                  const std::map<std::string, std::string>& label,
+                                  const LaunchSettings& settings,
+                                  const std::vector<Collective>& collectives,
+                                  const std::vector<uint64_t>& sizes, const Effort& effort);
+
   /// The ids of every run launched so far.
   const std::vector<std::string>& runIds() const { return runIds_; }
   /// The run header of the first launch that wrote one (ranks, topology, libraries).

@@ -96,10 +96,10 @@ std::string installedPluginPath(const std::string& executable) {
 
 void emitNcclOutputs(const fs::path& folder, const std::vector<Rule>& kept, TuneResult& result,
                      const std::vector<std::string>& comments, const std::string& pluginPath,
-                     const PairOffered& offered) {
-  if (kept.empty()) return;
+                     const PairOffered& offered, const std::map<std::string, std::string>& processKnobs) {
+  if (kept.empty() && processKnobs.empty()) return;
   const fs::path config = folder / "nccl-tuner.conf";
-  writeNcclConfig(config, kept, result.ranks, result.nodes, comments, offered);
+  if (!kept.empty()) writeNcclConfig(config, kept, result.ranks, result.nodes, comments, offered);
   std::map<Collective, std::vector<uint64_t>> tunedSizes;
   for (const CollectiveTune& c : result.collectives) {
     for (uint64_t s : result.sizes) {
@@ -109,9 +109,11 @@ void emitNcclOutputs(const fs::path& folder, const std::vector<Rule>& kept, Tune
     }
   }
   const fs::path env = folder / "nccl.env";
-  steps::writeWhole(env, ncclEnvironmentFile(ncclRules(kept), tunedSizes, {}, comments));
-  result.files["nccl_tuner_config"] = fs::absolute(config).string();
+  steps::writeWhole(env, ncclEnvironmentFile(ncclRules(kept), tunedSizes, processKnobs, comments));
   result.files["nccl_env"] = fs::absolute(env).string();
+  if (!processKnobs.empty()) result.usage["process-wide knobs"] = "source " + fs::absolute(env).string();
+  if (kept.empty()) return;
+  result.files["nccl_tuner_config"] = fs::absolute(config).string();
   std::string lines = ncclPluginLines(pluginPath.empty() ? "<prefix>/lib/libnccl-tuner-cclbench.so" : pluginPath,
                                       fs::absolute(config).string());
   while (!lines.empty() && lines.back() == '\n') lines.pop_back();

@@ -48,10 +48,12 @@ std::unique_ptr<NcclConfigTable> writeNcclConfig(const std::filesystem::path& pa
 /// The plugin beside `executable`: the build tree's, else an installed prefix's; "" if neither.
 std::string installedPluginPath(const std::string& executable);
 
-/// The kept rules' files in `folder` (nccl-tuner.conf, nccl.env) and how a job uses them, into
-/// `result.files` and `result.usage`. Nothing when no rule was kept.
+/// The kept rules' files in `folder` (nccl-tuner.conf, nccl.env with the kept process-wide
+/// knobs) and how a job uses them, into `result.files` and `result.usage`. Nothing when neither
+/// a rule nor a knob was kept.
 void emitNcclOutputs(const std::filesystem::path& folder, const std::vector<Rule>& kept,
                      TuneResult& result, const std::vector<std::string>& comments,
-                     const std::string& pluginPath, const PairOffered& offered);
+                     const std::string& pluginPath, const PairOffered& offered,
+                     const std::map<std::string, std::string>& processKnobs = {});
 
 }  // namespace cclbench::tune

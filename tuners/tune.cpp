@@ -21,6 +21,7 @@
 #include "tuners/nccl_space.hpp"
 #include "tuners/openmpi_rules.hpp"
 #include "tuners/openmpi_space.hpp"
+#include "tuners/process_knobs.hpp"
 #include "tuners/tune_plan.hpp"
 #include "tuners/tune_result.hpp"
 #include "tuners/tune_steps.hpp"
@@ -100,6 +101,61 @@ PairOffered everyPairOffered() {
   return [](int, int, int) { return true; };
 }
 
+/// NCCL's process-wide knobs (process_knobs.hpp): per knob, a reference launch (the plugin with
+/// the kept rules, the knob unset), one launch per value, a second reference; the proposed value
+/// then in interleaved launches against the reference. Returns the kept values.
+std::map<std::string, std::string> tuneProcessKnobs(const TuneOptions& o, LaunchRunner& runner,
+                                                    const fs::path& folder, const std::vector<Rule>& kept,
+                                                    TuneResult& result) {
+  LaunchSettings base;
+  if (!kept.empty()) {
+    const fs::path config = folder / "nccl-tuner.conf";
+    writeNcclConfig(config, kept, result.ranks, result.nodes, ncclComments(result), everyPairOffered());
+    base.environment["CCLBENCH_TUNER_CONFIG"] = fs::absolute(config).string();
+  }
+  std::map<std::string, std::string> out;
+  for (const ProcessKnob& knob : parseProcessKnobs(o.processKnobs)) {
+    std::printf("# process knob %s: %zu values, one launch each, between two reference launches\n",
+                knob.variable.c_str(), knob.values.size());
+    std::fflush(stdout);
+    ProcessKnobOutcome outcome;
+    outcome.variable = knob.variable;
+    const auto measure = [&](bool withValue, const std::string& value) {
+      LaunchSettings s = base;
+      if (withValue) s.environment[knob.variable] = value;
+      return runner.measureLaunch(withValue, "knob-" + knob.variable + "-" + (withValue ? value : "unset"),
+                                  {{knob.variable, withValue ? value : "unset"}}, s, o.collectives,
+                                  result.sizes, o.full);
+    };
+    std::vector<LaunchMeasurement> reference{measure(false, "")};
+    std::map<std::string, LaunchMeasurement> byValue;
+    for (const std::string& v : knob.values) {
+      try {
+        byValue[v] = measure(true, v);
+      } catch (const Error&) {  // a value NCCL refuses or that breaks the run: not a candidate
+        outcome.screened[v] = 0;
+      }
+    }
+    reference.push_back(measure(false, ""));
+    outcome.proposed = proposeValue(reference, byValue, o.threshold, outcome.screened);
+    if (outcome.proposed.empty()) {
+      outcome.reason = "no value beat the reference by the threshold without being slower at some size";
+    } else {
+      std::vector<LaunchMeasurement> launches;
+      for (int i = 0; i < o.validationLaunches; ++i) {
+        launches.push_back(measure(false, ""));
+        launches.push_back(measure(true, outcome.proposed));
+      }
+      if (holdsUp(launches, o.threshold, outcome.speedup, outcome.reason)) {
+        outcome.kept = outcome.proposed;
+        out[knob.variable] = outcome.kept;
+      }
+    }
+    result.processKnobs.push_back(outcome);
+  }
+  return out;
+}
+
 void fillProvenance(TuneResult& t, const std::optional<RunHeader>& header) {
   t.toolVersion = build::kVersion;
   t.gitRevision = build::kGitRevision;
@@ -139,6 +195,10 @@ void validateTuneOptions(const TuneOptions& o) {
     throw usageError("--launch-seconds must be 0 or more");
   }
   if (o.nodes < 0) throw usageError("--nodes must be 1 or more");
+  if (!o.processKnobs.empty()) {
+    if (o.backend != "nccl") throw usageError("--process-knobs tunes NCCL's process-wide knobs: give --backend nccl");
+    parseProcessKnobs(o.processKnobs);
+  }
   sweepSizes(o.sweep);
 }
 
@@ -271,7 +331,10 @@ int runTune(const TuneOptions& o, const std::string& executable) {
     }
     steps::attachRules(result, kept, dropped);
     if (nccl) {
-      emitNcclOutputs(folder, kept, result, ncclComments(result), plugin, everyPairOffered());
+      const std::map<std::string, std::string> knobs =
+          o.processKnobs.empty() ? std::map<std::string, std::string>{}
+                                 : tuneProcessKnobs(o, runner, folder, kept, result);
+      emitNcclOutputs(folder, kept, result, ncclComments(result), plugin, everyPairOffered(), knobs);
     } else if (!kept.empty()) {
       const fs::path rules = folder / "openmpi-rules.conf";
       writeRulesFile(rules, kept, result.ranks, rulesComments(result, rules));

@@ -37,6 +37,7 @@ struct TuneOptions {
   std::string topology;        ///< a preset name or a TOML file
   int nodes = 0;               ///< overrides the topology's node count when > 0
   uint64_t modelSeed = 1;      ///< the deviation field's and the noise's seed
+  std::string processKnobs;    ///< --process-knobs NTHREADS,BUFFSIZE,... (NCCL; process_knobs.hpp)
   bool plan = false;           ///< --plan: print what would run and its estimated time, run nothing
   double launchSeconds = 0;    ///< --launch-seconds: start-up of one launch for --plan (0: default)
 };

@@ -19,6 +19,15 @@ std::string fixed(double value, int digits) {
   return text;
 }
 
+json processKnobsJson(const std::vector<ProcessKnobOutcome>& knobs) {
+  json out = json::array();
+  for (const ProcessKnobOutcome& k : knobs) {
+    out.push_back({{"variable", k.variable}, {"screened_speedup", k.screened}, {"proposed", k.proposed},
+                   {"kept", k.kept}, {"validated_speedup", k.speedup}, {"reason", k.reason}});
+  }
+  return out;
+}
+
 json ruleJson(const Rule& r, const TuneResult& t) {
   json sizes = json::array();
   for (const RuleSize& s : r.sizes) {
@@ -164,6 +173,7 @@ json toJson(const TuneResult& t) {
           {"placement", name(t.placement)},
           {"sizes", t.sizes},
           {"collectives", collectives},
+          {"process_knobs", processKnobsJson(t.processKnobs)},
           {"files", t.files},
           {"usage", t.usage}};
 }
@@ -193,6 +203,16 @@ TuneResult tuneResultFromJson(const json& j) {
     t.nodes = j.at("topology").value("nodes", 0);
     t.backend = j.value("backend", "");
     t.modelled = j.value("modelled", false);
+    for (const json& k : j.value("process_knobs", json::array())) {
+      ProcessKnobOutcome o;
+      o.variable = k.value("variable", "");
+      o.screened = k.value("screened_speedup", std::map<std::string, double>{});
+      o.proposed = k.value("proposed", "");
+      o.kept = k.value("kept", "");
+      o.speedup = k.value("validated_speedup", 0.0);
+      o.reason = k.value("reason", "");
+      t.processKnobs.push_back(std::move(o));
+    }
     t.space = j.at("space").value("name", "");
     t.spaceSource = j.at("space").value("source", "");
     t.strategy = j.at("search").value("strategy", "");
@@ -251,6 +271,16 @@ std::string unmeasuredText(const CollectiveTune& c) {
 
 }  // namespace
 
+static std::string processKnobsText(const TuneResult& t) {
+  std::ostringstream out;
+  for (const ProcessKnobOutcome& k : t.processKnobs) {
+    out << "# " << k.variable << ": ";
+    if (!k.kept.empty()) out << k.kept << " kept (validated geometric-mean speedup " << fixed(k.speedup, 3) << "x)\n";
+    else out << "unset (" << (k.reason.empty() ? "no value beat the reference" : k.reason) << ")\n";
+  }
+  return out.str();
+}
+
 std::string consoleSummary(const TuneResult& t) {
   std::ostringstream out;
   if (t.modelled) out << "# MODELLED, not measured: times and speedups come from the model of NCCL\n";
@@ -283,6 +313,7 @@ std::string consoleSummary(const TuneResult& t) {
       }
     }
   }
+  out << processKnobsText(t);
   return out.str();
 }
 
@@ -344,6 +375,9 @@ std::string summaryMarkdown(const TuneResult& t) {
       out << "\n";
     }
     out << "\n";
+  }
+  if (!t.processKnobs.empty()) {
+    out << "## Process-wide knobs (one launch per value)\n\n```\n" << processKnobsText(t) << "```\n\n";
   }
   if (!t.usage.empty()) {
     out << "## Using it\n\n";

@@ -12,6 +12,7 @@
 
 #include "core/record.hpp"
 #include "tuners/decide.hpp"
+#include "tuners/process_knobs.hpp"
 #include "tuners/search.hpp"
 
 namespace cclbench::tune {
@@ -64,6 +65,7 @@ struct TuneResult {
   std::vector<std::string> trialRunIds;
   std::vector<std::string> validationDefaultRunIds;
   std::vector<std::string> validationTunedRunIds;
+  std::vector<ProcessKnobOutcome> processKnobs;  ///< NCCL's process-frozen knobs tried
   std::map<std::string, std::string> files;  ///< what was written: rules, summary ...
   std::map<std::string, std::string> usage;  ///< how a job uses it: mpirun flags, environment
   bool cutShort() const;

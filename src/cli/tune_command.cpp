@@ -65,6 +65,9 @@ int tuneCommand(int*, char***, const std::vector<std::string>& args) {
                  "--backend model (or nccl with --plan): a preset name or a TOML file");
   app.add_option("--nodes", o.nodes, "--backend model: node count, overriding the topology's");
   app.add_option("--model-seed", o.modelSeed, "--backend model: seed of the deviation field (default 1)");
+  app.add_option("--process-knobs", o.processKnobs,
+                 "--backend nccl: also tune these process-wide knobs, one launch per value "
+                 "(NTHREADS,BUFFSIZE,MIN_CTAS,MAX_CTAS,NCHANNELS_PER_NET_PEER)");
   app.add_flag("--plan", o.plan,
                "print what would be searched and the estimated wall time, run nothing (with "
                "--topology, a dry run of the search on the model of NCCL)");

@@ -1179,7 +1179,9 @@ def predict_and_model_tune_through_the_binary():
                        (["tune", "--topology", "h100-8gpu-ib400"], "give --backend model"),
                        (["tune", "alltoall", "--backend", "model", "--topology", "h100-8gpu-ib400"], "not alltoall"),
                        (["tune", "--backend", "model", "--topology", toml + ".missing"], "neither a preset"),
-                       (["run", "--backend", "mpi", "--nccl-force", "ring/simple"], "NCCL backend only")]:
+                       (["run", "--backend", "mpi", "--nccl-force", "ring/simple"], "NCCL backend only"),
+                       (["tune", "--process-knobs", "NTHREADS"], "give --backend nccl"),
+                       (["tune", "--backend", "nccl", "--process-knobs", "ALGO"], "no knob 'ALGO'")]:
         p = cclbench(args, timeout=60)
         lines = p.stderr.strip().splitlines()
         check(p.returncode == 6 and len(lines) == 1 and text in lines[0], f"{args}: exit {p.returncode}: {p.stderr!r}")
