@@ -139,7 +139,7 @@ NCCL_TUNER_PLUGIN=/nonexistent/libnccl-tuner-cclbench.so timeout 60 $CCL run all
 rc=$?; echo "plugin path NCCL cannot load: exit $rc (expected 5)"; grep error "$OUT/force-missing.log"; [ $rc -eq 5 ] || status=1
 
 step "tune --backend nccl end to end (one GPU: NCCL never asks the tuner, so no forced candidate can run)"
-timeout 300 $CCL tune allreduce allgather --backend nccl --np "$GPUS" -b 1K -e 1M -f 4 --no-db \
+timeout 300 $CCL tune allreduce allgather --backend nccl --np "$GPUS" -b 1K -e 1M -f 4 --no-db --process-knobs BUFFSIZE \
   --out "$OUT/tune" >"$OUT/tune.log" 2>&1
 rc=$?; echo "exit code: $rc (expected 0)"; [ $rc -eq 0 ] || status=1
 tail -12 "$OUT/tune.log"
