@@ -15,6 +15,7 @@ PACKAGES=(
   libjs-chart.js                    # inlined into HTML reports (works offline)
   chromium                          # the HTML report's browser test (headless)
   procps                            # ps/pgrep for integration tests
+  iproute2                          # ip, tc: network-namespace hosts (scripts/netns-hosts.sh)
   slurm-wlm munge                   # a real one-node Slurm for the srun and nightly tests
   clang libclang-rt-14-dev          # libFuzzer targets (the runtimes are only "recommended")
   llvm-14                           # llvm-symbolizer: sanitizer reports with file:line

@@ -1187,6 +1187,56 @@ def predict_and_model_tune_through_the_binary():
         check(p.returncode == 6 and len(lines) == 1 and text in lines[0], f"{args}: exit {p.returncode}: {p.stderr!r}")
 
 
+@test(300, "netns")
+def netns_hosts_carry_ranks_show_a_shaped_link_and_leave_nothing():
+    """scripts/netns-hosts.sh: three namespace hosts, real ranks on two of them through mpirun and
+    the script's rsh agent (each rank on its own host name), one host's link shaped to 200 Mbit
+    is seen in the bandwidth, and `down` leaves no namespace, link, hosts line or state file."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "netns-hosts.sh")
+    if os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("tc"):
+        raise Skip("needs root, ip and tc (iproute2)")
+    env = dict(os.environ, CCLBENCH_NETNS_PREFIX="cbit", CCLBENCH_NETNS_SUBNET="10.213.9")
+    up = subprocess.run([script, "up", "3"], capture_output=True, text=True, timeout=60, env=env)
+    if up.returncode != 0 and "Operation not permitted" in up.stderr:
+        raise Skip("no network namespaces here: " + up.stderr.strip()[:160])
+    try:
+        check(up.returncode == 0, f"up: {up.returncode} {up.stderr!r}")
+        settings = subprocess.run([script, "env"], capture_output=True, text=True, timeout=30, env=env).stdout
+        run_env = mpi_env(dict(l[len("export "):].split("=", 1) for l in settings.splitlines()
+                               if l.startswith("export ")))
+        run_env.pop("OMPI_MCA_rmaps_base_oversubscribe", None)
+        check(run_env.get("CCLBENCH_NETNS_HOSTS") == "cbith1,cbith2,cbith3", f"env: {settings!r}")
+
+        def bandwidth(hosts):
+            folder = tempfile.mkdtemp(prefix="cclbench-it-")
+            jsonl = os.path.join(folder, "r.jsonl")
+            p = subprocess.run([BINARY, "run", "sendrecv", "--hosts", hosts, "--np", "2", "-b", "1M", "-e", "1M",
+                                "-n", "10", "--samples", "3", "--no-db", "--jsonl", jsonl, "--no-progress"],
+                               capture_output=True, text=True, timeout=120, env=run_env, cwd=folder,
+                               stdin=subprocess.DEVNULL)
+            check(p.returncode == 0, f"run on {hosts}: {p.returncode} {p.stderr[-800:]!r}")
+            records = [json.loads(l) for l in open(jsonl)]
+            check([h["host"] for h in records[0]["hosts"]] == hosts.split(","), f"hosts {records[0]['hosts']}")
+            return [r for r in records if r["type"] == "case"][0]["busbw_gbps"]
+
+        healthy = bandwidth("cbith1,cbith2")
+        shaped = subprocess.run([script, "shape", "cbith2", "200mbit"], capture_output=True, text=True,
+                                timeout=30, env=env)
+        check(shaped.returncode == 0, f"shape: {shaped.stderr!r}")
+        slow, other = bandwidth("cbith1,cbith2"), bandwidth("cbith1,cbith3")
+        check(slow < 0.5 * other and slow < 0.5 * healthy,
+              f"200 Mbit link: {slow:.3f} GB/s against {other:.3f} (other pair) and {healthy:.3f} (before)")
+    finally:
+        down = subprocess.run([script, "down"], capture_output=True, text=True, timeout=60, env=env)
+    check(down.returncode == 0, f"down: {down.stderr!r}")
+    left = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
+    check("cbit" not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout,
+          "a namespace was left")
+    check(not re.search(r"\bcbit(v\d+|br0)\b", left), f"a link was left: {left}")
+    check("cclbench-netns-cbit" not in open("/etc/hosts").read(), "an /etc/hosts line was left")
+    check(not os.path.exists("/tmp/cclbench-netns-cbit"), "the state folder was left")
+
+
 @test(300, "mpi,tune")
 def tune_bad_input_and_interruption():
     for args, text in [(["tune", "sendrecv"], "no knobs"), (["tune", "allscatter"], "unknown collective"),
