@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <utility>
 
 #include "core/error.hpp"
 #include "launch/self_launch.hpp"
@@ -165,6 +166,7 @@ std::pair<bool, std::vector<TrialResult>> LaunchRunner::launchPerCall(
 
 void LaunchRunner::prefetch(const std::vector<TrialRequest>& requests) {
   if (space_.application() != Application::kPerCase) return;
+  prefetched_.clear();  // the last round was asked for (or cut short by the budget)
   std::vector<std::vector<TrialRequest>> byEffort;
   for (const TrialRequest& r : requests) {
     auto it = std::find_if(byEffort.begin(), byEffort.end(),
@@ -174,7 +176,10 @@ void LaunchRunner::prefetch(const std::vector<TrialRequest>& requests) {
   }
   for (const auto& group : byEffort) {
     auto [ran, results] = launchPerCall(group);
-    if (!ran) continue;  // run() launches each alone: the candidate at fault fails by itself
+    if (!ran) {  // run() launches each alone, the candidate at fault fails by itself; the time
+      for (const TrialResult& r : results) unchargedSeconds_ += r.seconds;  // spent is charged
+      continue;
+    }
     for (std::size_t i = 0; i < group.size(); ++i) prefetched_.emplace_back(group[i], std::move(results[i]));
   }
 }
@@ -183,12 +188,15 @@ TrialResult LaunchRunner::run(const TrialRequest& request) {
   if (space_.application() == Application::kPerCase) {
     const auto it = std::find_if(prefetched_.begin(), prefetched_.end(),
                                  [&](const auto& p) { return p.first == request; });
+    TrialResult r;
     if (it != prefetched_.end()) {
-      TrialResult r = std::move(it->second);
+      r = std::move(it->second);
       prefetched_.erase(it);
-      return r;
+    } else {
+      r = launchPerCall({request}).second.front();
     }
-    return launchPerCall({request}).second.front();
+    r.seconds += std::exchange(unchargedSeconds_, 0.0);
+    return r;
   }
   const Launched l = launch({request.collective}, request.sizes,
                             space_.launchSettings(request.collective, request.candidate),

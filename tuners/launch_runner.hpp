@@ -106,6 +106,7 @@ class LaunchRunner final : public TrialRunner {
   std::vector<std::string> runIds_;
   std::optional<RunHeader> firstHeader_;
   std::vector<std::pair<TrialRequest, TrialResult>> prefetched_;
+  double unchargedSeconds_ = 0;  ///< a failed batch's time, charged to the next trial
 };
 
 }  // namespace cclbench::tune

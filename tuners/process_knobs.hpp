@@ -1,9 +1,10 @@
 #pragma once
 /// NCCL's process-frozen knobs (`tune --backend nccl --process-knobs NTHREADS,BUFFSIZE,...`):
 /// settings NCCL reads once per process (NCCL_NTHREADS, NCCL_BUFFSIZE, NCCL_MIN_CTAS ...), so
-/// each value is one fresh launch, and one value holds for every size of the job. A value is
-/// proposed when it is faster than the reference (the plugin with the kept rules, the knob
-/// unset) by the threshold in the geometric mean over every collective and size, and slower by
+/// each value is one fresh launch, and one value holds for every size of the job. Knobs are
+/// tuned one after another, each on top of the values kept before it. A value is proposed when
+/// it is faster than the reference (the plugin with the kept rules and knobs, this knob unset) by
+/// the threshold in the geometric mean over every collective and size, and slower by
 /// more than the threshold at none; it is kept when interleaved launches (reference, value,
 /// reference, value ...) confirm both, every value launch's geometric mean beating every
 /// reference launch's.

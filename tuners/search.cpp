@@ -70,8 +70,14 @@ class Search {
   bool trial(std::size_t index, const std::vector<uint64_t>& sizes, const Effort& effort) {
     CandidateRecord& r = out_.candidates[index];
     if (r.failed || sizes.empty()) return true;
-    if (!budgetLeft()) return false;
-    const TrialResult result = runner_.run({out_.collective, r.candidate, sizes, effort});
+    const TrialRequest request{out_.collective, r.candidate, sizes, effort};
+    // A trial of an announced round is already paid for (one launch measured the round): it is
+    // taken and counted even when the budget ran out meanwhile.
+    const auto announced = std::find(announced_.begin(), announced_.end(), request);
+    const bool paid = announced != announced_.end();
+    if (paid) announced_.erase(announced);
+    if (!paid && !budgetLeft()) return false;
+    const TrialResult result = runner_.run(request);
     out_.trialSeconds += result.seconds;
     ++out_.trials;
     CandidateRecord& record = out_.candidates[index];
@@ -98,12 +104,17 @@ class Search {
   /// Tells the runner every trial of a round before the first is asked for, so that one that
   /// switches candidates per call can measure them all in one launch.
   void prefetch(const std::vector<std::tuple<std::size_t, std::vector<uint64_t>, Effort>>& round) {
+    announced_.clear();
+    if (!budgetLeft()) return;  // no new round once the budget is out
     std::vector<TrialRequest> requests;
     for (const auto& [index, sizes, effort] : round) {
       if (out_.candidates[index].failed || sizes.empty()) continue;
       requests.push_back({out_.collective, out_.candidates[index].candidate, sizes, effort});
     }
-    if (requests.size() > 1) runner_.prefetch(requests);
+    if (requests.size() > 1) {
+      runner_.prefetch(requests);
+      announced_ = std::move(requests);
+    }
   }
 
   /// Marks candidate `index` failed and out of every race; a failing default ends the search.
@@ -136,10 +147,16 @@ class Search {
   void exhaustive() {
     std::vector<std::size_t> all;
     for (const Candidate& c : space_.candidates(out_.collective)) all.push_back(recordOf(c));
+    // The default first and alone: it drops the sizes that round down to 0 elements per rank,
+    // and the rest are then announced (and asked for) with the sizes left.
+    if (!trial(all.front(), out_.sizes, options_.full)) return;
     std::vector<std::tuple<std::size_t, std::vector<uint64_t>, Effort>> round;
-    for (std::size_t i : all) round.emplace_back(i, out_.sizes, options_.full);
+    for (std::size_t i : all) {
+      if (i != all.front()) round.emplace_back(i, out_.sizes, options_.full);
+    }
     prefetch(round);
     for (std::size_t i : all) {
+      if (i == all.front()) continue;
       if (!trial(i, out_.sizes, options_.full)) return;
     }
   }
@@ -377,6 +394,7 @@ class Search {
   SearchOutcome out_;
   std::map<uint64_t, std::set<std::size_t>> alive_;
   std::map<std::size_t, std::set<uint64_t>> pending_;  ///< descent's proposals, unmeasured
+  std::vector<TrialRequest> announced_;  ///< the round told to the runner, not yet asked for
 };
 
 }  // namespace

@@ -149,6 +149,7 @@ std::map<std::string, std::string> tuneProcessKnobs(const TuneOptions& o, Launch
       if (holdsUp(launches, o.threshold, outcome.speedup, outcome.reason)) {
         outcome.kept = outcome.proposed;
         out[knob.variable] = outcome.kept;
+        base.environment[knob.variable] = outcome.kept;  // the next knobs are judged on top of it
       }
     }
     result.processKnobs.push_back(outcome);
@@ -219,6 +220,22 @@ int runTune(const TuneOptions& o, const std::string& executable) {
       throw Error(ExitCode::kNotAvailable,
                   "this cclbench was built without NCCL (CUDA and NCCL are looked up at build "
                   "time): --backend model tunes against NCCL's own cost model");
+    }
+    // What the tune compares must be NCCL's own choices: a config, a forced pair or a process
+    // knob inherited from the environment would be in every launch, the defaults included.
+    std::vector<std::string> set;
+    std::vector<std::string> owned = {"CCLBENCH_TUNER_CONFIG", "NCCL_TUNER_CONFIG_FILE", "NCCL_ALGO", "NCCL_PROTO"};
+    if (!o.processKnobs.empty()) {
+      for (const ProcessKnob& k : parseProcessKnobs(o.processKnobs)) owned.push_back(k.variable);
+    }
+    for (const std::string& name : owned) {
+      if (env.count(name)) set.push_back(name);
+    }
+    if (!set.empty()) {
+      std::string list;
+      for (const std::string& s : set) list += (list.empty() ? "" : " ") + s;
+      throw usageError("unset " + list + " before tuning NCCL: every launch would inherit it, the "
+                       "defaults included");
     }
     plugin = installedPluginPath(executable);
     if (plugin.empty()) {

@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "cli/commands.hpp"
 #include "cli/parse_args.hpp"
 #include "core/error.hpp"
@@ -109,7 +111,9 @@ int tuneCommand(int*, char***, const std::vector<std::string>& args) {
     for (const auto& n : collectives) {
       const auto c = parseCollective(n);
       if (!c) throw usageError("unknown collective '" + n + "' (" + collectiveSpellings() + ")");
-      o.collectives.push_back(*c);
+      if (std::find(o.collectives.begin(), o.collectives.end(), *c) == o.collectives.end()) {
+        o.collectives.push_back(*c);
+      }
     }
   }
   for (const auto& s : sizeList) o.sweep.sizes.push_back(bytes(s, "--sizes"));

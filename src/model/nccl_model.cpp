@@ -20,10 +20,10 @@ constexpr double kHwLatency[3][kAlgorithms][kProtocols] = {
     {{5.0, 8.5, 14}, {2.7, 4.0, 14.0}, {0, 0, 31}, {0, 0, 30}, {0, 0, 18}, {0, 0, 20.9}, {0, 0, 14}}};
 // [generation or CPU row][nodes 1 / 2 / 4+]
 constexpr double kLlMaxBw[4][3] = {{39.0, 39.0, 20.4}, {87.7, 22.5, 19.0}, {141.0, 45.0, 35.0}, {282.0, 90.0, 70.0}};
-constexpr double kRingLl128PerChannel[4][3] = {{20, 20, 20}, {20, 20, 20}, {36.7, 36.7, 36.7}, {40, 40, 40}};
+constexpr double kRingLl128PerChannel[4][3] = {{20, 20, 20}, {20, 20, 20}, {36.7, 36.7, 36.7}, {2 * 36.7, 34.6, 2 * 36.7}};
 constexpr double kTreeLl128PerChannel[4][3] = {{20, 20, 20}, {20, 20, 20}, {36.7, 36.7, 29.0}, {55.6, 31.67, 20.0}};
 constexpr double kTreePerChannel[4][3] = {{26.5, 18.5, 10.0}, {24.0, 23.6, 17.8}, {38.7, 41.4, 36.0}, {70.0, 42.8, 24.0}};
-constexpr double kNvlsTreePerChannel[4][3] = {{26.5, 18.5, 10.0}, {24.0, 23.6, 17.8}, {0, 57.7, 45.5}, {0, 96.0, 80.0}};
+constexpr double kNvlsTreePerChannel[4][3] = {{26.5, 18.5, 10.0}, {24.0, 23.6, 17.8}, {0, 57.7, 45.5}, {0, 96.0, 43.8}};
 constexpr double kNvlsEfficiency[4] = {0, 0, 0.85, 0.74};
 // Tree all-reduce bandwidth correction by log2(bytes / 64), per protocol.
 constexpr double kTreeCorrection[kProtocols][24] = {
@@ -125,6 +125,7 @@ NcclModel::NcclModel(Topology t) : topology_(std::move(t)) {
     }
   }
   threads_[kRing][kSimple] = bwIntra * C <= kPciBw ? 256 : 512;
+  threads_[kPat][kSimple] = 0;  // NCCL never sets it: PAT calls keep every channel
 
   if (ranks_ <= 1) return;  // one rank: a local copy, nothing is tuned
   for (int f = 0; f < 5; ++f) {
@@ -230,6 +231,7 @@ double NcclModel::estimateUs(Collective c, int a, int p, uint64_t bytes) const {
 int NcclModel::callChannels(int a, int p, uint64_t bytes) const {
   if (a == kNvls || a == kNvlsTree) return std::min(16, channels_);
   const int threads = threads_[a][p];
+  if (threads == 0) return channels_;
   const uint64_t threshold = static_cast<uint64_t>(kThreadThreshold[p]) * (a == kRing && p == kLL ? ranks_ : 1);
   int nc = channels_;
   while (nc > 1 && bytes < static_cast<uint64_t>(nc) * threads * threshold) --nc;
