@@ -1161,6 +1161,10 @@ def predict_and_model_tune_through_the_binary():
         check("MODELLED" in conf and ",8,64" in conf, f"config bounded to 8 nodes, 64 ranks: {conf[:400]}")
         check("CCLBENCH_TUNER_CONFIG=" in p.stdout, "the job's lines are printed")
 
+    # An inherited NCCL setting would be in every launch of a tune, the defaults included.
+    p = cclbench(["tune", "--backend", "nccl", "allreduce"], env=mpi_env({"NCCL_ALGO": "ring"}))
+    check(p.returncode == 6 and "unset NCCL_ALGO" in p.stderr, f"NCCL_ALGO set: {p.returncode} {p.stderr!r}")
+
     # --plan runs nothing and writes nothing; with a topology it is a dry run on the model.
     plan_dir = tempfile.mkdtemp(prefix="cclbench-it-")
     for args, expect in [(["tune", "--backend", "nccl", "--plan", "--topology", "h100-8gpu-ib400", "--nodes", "128"],
