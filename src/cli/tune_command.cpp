@@ -19,6 +19,9 @@ constexpr const char* kExamples = R"(Examples:
   cclbench tune --np 4 --strategy exhaustive                the reference search, 4 ranks
   cclbench tune allreduce --hosts n1,n2 --budget 600        on two hosts, at most 10 min of trials
   salloc -N 2 cclbench tune allreduce                       inside an allocation: srun launches
+  cclbench tune --backend nccl --np 8 -b 8 -e 1G            NCCL on 8 local GPUs, through the plugin
+  cclbench tune --backend nccl --plan --topology h100-8gpu-ib400 --nodes 128
+                                   what a 1,024-GPU tune would search and cost, nothing run
   cclbench tune --backend model --topology h100-8gpu-ib400 --nodes 64
                                    NCCL's algorithms, protocols and channels on 512 modelled GPUs
 
@@ -65,7 +68,7 @@ int tuneCommand(int*, char***, const std::vector<std::string>& args) {
                  "mpi (Open MPI's coll/tuned), nccl, or model (NCCL's cost model; default mpi)");
   app.add_option("--topology", o.topology,
                  "--backend model (or nccl with --plan): a preset name or a TOML file");
-  app.add_option("--nodes", o.nodes, "--backend model: node count, overriding the topology's");
+  app.add_option("--nodes", o.nodes, "with --topology: node count, overriding the topology's");
   app.add_option("--model-seed", o.modelSeed, "--backend model: seed of the deviation field (default 1)");
   app.add_option("--process-knobs", o.processKnobs,
                  "--backend nccl: also tune these process-wide knobs, one launch per value "
