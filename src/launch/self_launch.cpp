@@ -231,12 +231,19 @@ LaunchOutcome runLauncher(const std::vector<std::string>& command, const LaunchI
   StderrPump pump(log ? log : stderr);
   LaunchOutcome outcome;
   std::optional<std::chrono::steady_clock::time_point> killAt;
+  const auto started = std::chrono::steady_clock::now();
   bool open = true;
   char buffer[8192];
   while (open || !job.poll()) {
     if (gReceivedSignal && !outcome.signal) {
       outcome.signal = gReceivedSignal;
       job.signal(outcome.signal);  // the whole job gets what we got: mpirun ends it, ranks end
+      killAt = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    }
+    if (io.deadlineSeconds > 0 && !outcome.timedOut && !outcome.signal &&
+        std::chrono::steady_clock::now() - started >= std::chrono::duration<double>(io.deadlineSeconds)) {
+      outcome.timedOut = true;
+      job.signal(SIGTERM);
       killAt = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     }
     if (killAt && std::chrono::steady_clock::now() >= *killAt) {
@@ -260,7 +267,14 @@ LaunchOutcome runLauncher(const std::vector<std::string>& command, const LaunchI
   kill(-job.pid(), SIGKILL);
   outcome.spoke = pump.spoke();
   outcome.lastError = pump.lastError();
-  if (outcome.status != 0 && !outcome.spoke && !outcome.signal) {
+  if (outcome.timedOut) {
+    char text[160];
+    std::snprintf(text, sizeof text, "%s did not finish within %g s: the job was ended",
+                  command.front().c_str(), io.deadlineSeconds);
+    outcome.lastError = text;
+    std::fprintf(log ? log : stderr, "cclbench: error: %s\n", text);
+    std::fflush(log ? log : stderr);
+  } else if (outcome.status != 0 && !outcome.spoke && !outcome.signal) {
     const std::string how = outcome.status > 128
                                 ? "signal " + std::to_string(outcome.status - 128) + " (" +
                                       strsignal(outcome.status - 128) + ")"

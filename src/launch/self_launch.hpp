@@ -54,12 +54,17 @@ struct LaunchOutcome {
   int signal = 0;     ///< a signal this process received and passed on to the job (0: none)
   bool spoke = false; ///< a rank printed a "cclbench:" line (so it said why it failed)
   std::string lastError;  ///< the last "cclbench: error: ..." line, without that prefix
+  bool timedOut = false;  ///< the deadline passed: the job was ended
 };
 
 /// Where a launched job's environment and output go.
 struct LaunchIo {
   std::map<std::string, std::string> env;  ///< added to this process's environment
   std::string outputFile;  ///< "": this process's stdout/stderr; else both go to this file
+  /// Seconds the whole job may take (0: no limit): then it gets SIGTERM, and SIGKILL 10 s later.
+  /// A driver's own deadline: a host that drops every packet hangs mpirun's wire-up before any
+  /// rank's -T watchdog exists.
+  double deadlineSeconds = 0;
 };
 
 /// Runs `command` in a process group of its own with `env` added, filters its stderr (Open MPI's

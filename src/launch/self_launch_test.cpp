@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -159,6 +160,21 @@ TEST(ForwardedToRanks, NcclSettingsAndTheTunerConfigGoToEveryHost) {
   SelfLaunchRequest r = request(2, 4, false);
   r.exports = out;
   EXPECT_TRUE(contains(mpirunCommand(r), "NCCL_TUNER_PLUGIN=/opt/lib/t.so"));
+}
+
+TEST(RunLauncher, ADeadlineEndsAJobThatHangs) {
+  LaunchIo io;
+  io.deadlineSeconds = 0.3;
+  const auto start = std::chrono::steady_clock::now();
+  const LaunchOutcome hung = runLauncher({"sleep", "30"}, io);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_TRUE(hung.timedOut);
+  EXPECT_NE(hung.status, 0);
+  EXPECT_LT(took, 10) << "SIGTERM ends sleep at once";
+  EXPECT_NE(hung.lastError.find("did not finish within 0.3 s"), std::string::npos) << hung.lastError;
+  const LaunchOutcome quick = runLauncher({"true"}, io);
+  EXPECT_FALSE(quick.timedOut);
+  EXPECT_EQ(quick.status, 0);
 }
 
 }  // namespace
