@@ -94,6 +94,14 @@ LaunchRunner::Launched LaunchRunner::launch(const std::vector<Collective>& colle
   }
   LaunchIo io;
   io.outputFile = base + ".log";
+  // A driver deadline far beyond any healthy launch (every case may take -T, and start-up):
+  // what -T cannot see, a wire-up that hangs on a silent host, still ends.
+  std::size_t cases = collectives.size() * sizes.size();
+  if (!perCall.empty()) {
+    cases = 0;
+    for (const TrialRequest& r : perCall) cases += r.sizes.size();
+  }
+  io.deadlineSeconds = o.timeoutSeconds * static_cast<double>(cases + 4);
   for (const auto& [name, value] : o.environment) io.env[name] = value;
   for (const auto& [name, value] : settings.mca) io.env["OMPI_MCA_" + name] = value;
   for (const auto& [name, value] : settings.environment) io.env[name] = value;
