@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/record.hpp"
+#include "core/run_config.hpp"
 #include "core/sizes.hpp"
 #include "model/nccl_model.hpp"
 #include "session/provenance.hpp"
@@ -25,10 +26,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string fingerprintOf(const model::Topology& t) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a of the description
-  for (char c : model::describe(t) + "|" + std::to_string(t.channels) + "|" + std::to_string(t.pcieGBps)) {
-    h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  }
+  const uint64_t h =
+      fnv1a(model::describe(t) + "|" + std::to_string(t.channels) + "|" + std::to_string(t.pcieGBps));
   char text[32];
   std::snprintf(text, sizeof text, "model-%016llx", static_cast<unsigned long long>(h));
   return text;
@@ -90,11 +89,7 @@ int runModelTune(const TuneOptions& o, const std::string& executable) {
           result.gitRevision + "), tune " + result.tuneId + ", " + result.createdUtc,
       space.source() + " (not measured)",
       "topology fingerprint " + result.fingerprint + "; load with libnccl-tuner-cclbench.so"};
-  const PairOffered offered = [&](int f, int a, int p) {
-    static const Collective byFunction[] = {Collective::kBroadcast, Collective::kReduce, Collective::kAllGather,
-                                            Collective::kReduceScatter, Collective::kAllReduce};
-    return model.available(byFunction[f], a, p);
-  };
+  const PairOffered offered = [&](Collective c, int a, int p) { return model.available(c, a, p); };
   std::vector<Rule> kept, dropped;
   if (!proposed.empty()) {
     std::printf("# validating %zu rule(s) (modelled): %d launches each of the default and the "

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/sizes.hpp"
+#include "model/nccl_model.hpp"
 #include "tuners/tune_steps.hpp"
 
 namespace cclbench::tune {
@@ -37,23 +38,12 @@ namespace {
 
 struct Offered {
   const PairOffered* offered;
-  int function;
+  Collective collective;
 };
 
 int offeredCallback(const void* env, int algorithm, int protocol) {
   const auto* o = static_cast<const Offered*>(env);
-  return (*o->offered)(o->function, algorithm, protocol) ? 1 : 0;
-}
-
-/// ncclFunc_t of the collectives NCCL's tuner is asked about.
-int functionOf(Collective c) {
-  switch (c) {
-    case Collective::kBroadcast: return 0;
-    case Collective::kReduce: return 1;
-    case Collective::kAllGather: return 2;
-    case Collective::kReduceScatter: return 3;
-    default: return 4;
-  }
+  return (*o->offered)(o->collective, algorithm, protocol) ? 1 : 0;
 }
 
 }  // namespace
@@ -71,9 +61,10 @@ std::unique_ptr<NcclConfigTable> writeNcclConfig(const fs::path& path, const std
   for (const Rule& r : rules) {
     const auto n = ncclRuleOf(r);
     if (!n) continue;
-    const Offered env{&offered, functionOf(r.collective)};
+    const Offered env{&offered, r.collective};
+    const int function = *model::ncclFunction(r.collective);  // ncclRuleOf holds only such ones
     for (const RuleSize& s : r.sizes) {
-      const cclt_rule* hit = cclt_lookup(table->table(), env.function, s.bytes, 1, 0, offeredCallback, &env);
+      const cclt_rule* hit = cclt_lookup(table->table(), function, s.bytes, 1, 0, offeredCallback, &env);
       if (!hit || n->algorithm != cclt_algorithm_name(hit->algorithm) ||
           n->protocol != cclt_protocol_name(hit->protocol) ||
           (n->channels > 0 ? n->channels : -1) != (hit->channels > 0 ? hit->channels : -1)) {

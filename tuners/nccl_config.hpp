@@ -31,9 +31,9 @@ class NcclConfigTable {
   cclt_table* table_ = nullptr;
 };
 
-/// Whether NCCL offers (ncclFunc_t, algorithm, protocol): the model knows; real NCCL is asked
-/// per call, so its read-back takes every pair as offered.
-using PairOffered = std::function<bool(int function, int algorithm, int protocol)>;
+/// Whether NCCL offers (algorithm, protocol) for a collective: the model knows; real NCCL is
+/// asked per call, so its read-back takes every pair as offered.
+using PairOffered = std::function<bool(Collective c, int algorithm, int protocol)>;
 
 /// The NCCL rules of a tune's rules (those NCCL's tuner is asked about).
 std::vector<NcclRule> ncclRules(const std::vector<Rule>& rules);

@@ -5,23 +5,12 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "model/nccl_model.hpp"
 #include "tuner_abi.h"
 #include "tuner_rules.h"
 
 namespace cclbench::tune {
 namespace {
-
-/// The plugin config's name of a collective NCCL's tuner is asked about (ncclFunc_t order).
-std::optional<int> ncclFunction(Collective c) {
-  switch (c) {
-    case Collective::kBroadcast: return 0;
-    case Collective::kReduce: return 1;
-    case Collective::kAllGather: return 2;
-    case Collective::kReduceScatter: return 3;
-    case Collective::kAllReduce: return 4;
-    default: return std::nullopt;
-  }
-}
 
 int indexOf(const std::string& name, const char* (*nameOf)(int), int count, const char* what) {
   for (int i = 0; i < count; ++i) {
@@ -40,7 +29,7 @@ const char* const kProtoEnv[CCLT_NUM_PROTOCOLS] = {"LL", "LL128", "Simple"};
 std::optional<NcclRule> ncclRuleOf(const Rule& rule) {
   const auto algorithm = rule.candidate.knobs.find("algorithm");
   const auto protocol = rule.candidate.knobs.find("protocol");
-  if (!ncclFunction(rule.collective) || algorithm == rule.candidate.knobs.end() ||
+  if (!model::ncclFunction(rule.collective) || algorithm == rule.candidate.knobs.end() ||
       protocol == rule.candidate.knobs.end() || rule.sizes.empty()) {
     return std::nullopt;
   }
@@ -59,7 +48,7 @@ std::string ncclTunerConfig(const std::vector<NcclRule>& rules, int ranks, int n
          "(bounds inclusive, total bytes; tuned at "
       << ranks << " ranks on " << nodes << " node(s): other counts keep NCCL's choices)\n";
   for (const NcclRule& r : rules) {
-    const auto f = ncclFunction(r.collective);
+    const auto f = model::ncclFunction(r.collective);
     if (!f) throw usageError(std::string("NCCL's tuner is not asked about ") + name(r.collective));
     indexOf(r.algorithm, cclt_algorithm_name, CCLT_NUM_ALGORITHMS, "algorithm");
     indexOf(r.protocol, cclt_protocol_name, CCLT_NUM_PROTOCOLS, "protocol");
@@ -79,7 +68,7 @@ std::string ncclEnvironmentFile(const std::vector<NcclRule>& rules,
   std::vector<std::string> algos, protos;
   for (const auto& [tuned, sizes] : tunedSizes) {
     const Collective collective = tuned;  // a lambda below captures it (not a structured binding)
-    const auto f = ncclFunction(collective);
+    const auto f = model::ncclFunction(collective);
     if (!f || sizes.empty()) continue;
     std::set<std::pair<std::string, std::string>> pairs;
     bool everySize = true;

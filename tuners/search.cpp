@@ -27,6 +27,9 @@ std::optional<Strategy> parseStrategy(const std::string& text) {
 
 namespace {
 
+/// A round of trials: (candidate, sizes, effort) each.
+using Round = std::vector<std::tuple<std::size_t, std::vector<uint64_t>, Effort>>;
+
 /// An iteration of the default longer than this makes a size dear to screen.
 constexpr double kDearSeconds = 0.02;
 
@@ -103,7 +106,7 @@ class Search {
 
   /// Tells the runner every trial of a round before the first is asked for, so that one that
   /// switches candidates per call can measure them all in one launch.
-  void prefetch(const std::vector<std::tuple<std::size_t, std::vector<uint64_t>, Effort>>& round) {
+  void prefetch(const Round& round) {
     announced_.clear();
     if (!budgetLeft()) return;  // no new round once the budget is out
     std::vector<TrialRequest> requests;
@@ -150,7 +153,7 @@ class Search {
     // The default first and alone: it drops the sizes that round down to 0 elements per rank,
     // and the rest are then announced (and asked for) with the sizes left.
     if (!trial(all.front(), out_.sizes, options_.full)) return;
-    std::vector<std::tuple<std::size_t, std::vector<uint64_t>, Effort>> round;
+    Round round;
     for (std::size_t i : all) {
       if (i != all.front()) round.emplace_back(i, out_.sizes, options_.full);
     }
@@ -238,7 +241,7 @@ class Search {
   /// Measures what descent proposed, each candidate at its sizes (one trial each).
   bool measurePending(const Effort& effort) {
     const auto pending = std::exchange(pending_, {});
-    std::vector<std::tuple<std::size_t, std::vector<uint64_t>, Effort>> round;
+    Round round;
     for (const auto& [index, sizes] : pending) round.emplace_back(index, std::vector<uint64_t>(sizes.begin(), sizes.end()), effort);
     prefetch(round);
     for (const auto& [index, sizes] : pending) {
@@ -272,7 +275,7 @@ class Search {
       into.insert(into.end(), sizes.begin(), sizes.end());
     }
     plan = std::move(merged);
-    std::vector<std::tuple<std::size_t, std::vector<uint64_t>, Effort>> round;
+    Round round;
     for (auto& [key, sizes] : plan) {
       std::sort(sizes.begin(), sizes.end());
       Effort topUp = effort;

@@ -98,7 +98,7 @@ std::vector<std::string> ncclComments(const TuneResult& t) {
 
 /// Real NCCL says per call what it offers: a config's read-back takes every pair as offered.
 PairOffered everyPairOffered() {
-  return [](int, int, int) { return true; };
+  return [](Collective, int, int) { return true; };
 }
 
 /// NCCL's process-wide knobs (process_knobs.hpp): per knob, a reference launch (the plugin with

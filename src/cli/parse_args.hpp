@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/sizes.hpp"
 
 namespace cclbench {
 
@@ -23,6 +24,16 @@ inline bool notFinite(const std::string& word) {
   char* end = nullptr;
   const double v = std::strtod(value.c_str(), &end);
   return end == value.c_str() + value.size() && !std::isfinite(v);
+}
+
+/// A size option's value (`-b 4M`); throws Error(kInvalidUsage) naming the option.
+inline uint64_t bytesOption(const std::string& text, const char* flag) {
+  const auto value = parseBytes(text);
+  if (!value) {
+    throw usageError(std::string("cannot read size '") + text + "' for " + flag +
+                     " (use a number with an optional K, M, G or T suffix, 1024-based)");
+  }
+  return *value;
 }
 
 /// Parses `args` (the words after the subcommand). Returns false when --help was asked for (the

@@ -35,12 +35,6 @@ measurement; nothing is stored in the results database. A topology file is TOML:
   cpu = "intel"                # intel or amd
   channels = 0                 # rings NCCL finds; 0 = derived)";
 
-uint64_t bytes(const std::string& text, const char* flag) {
-  const auto v = parseBytes(text);
-  if (!v) throw usageError(std::string("cannot read size '") + text + "' for " + flag);
-  return *v;
-}
-
 }  // namespace
 
 int predictCommand(int*, char***, const std::vector<std::string>& args) {
@@ -82,7 +76,7 @@ int predictCommand(int*, char***, const std::vector<std::string>& args) {
     }
   }
   const std::vector<uint64_t> sizes =
-      sweepSizes(SweepSpec{bytes(minBytes, "-b"), bytes(maxBytes, "-e"), factor, 0, {}});
+      sweepSizes(SweepSpec{bytesOption(minBytes, "-b"), bytesOption(maxBytes, "-e"), factor, 0, {}});
   const model::NcclModel m(model::loadTopology(topology, nodes));
   const auto rows = model::predict(m, collectives, sizes);
   if (json) {

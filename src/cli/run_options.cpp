@@ -27,15 +27,6 @@ constexpr const char* kExamples = R"(Examples:
 Exit codes: 0 ok, 1 internal, 2 CUDA, 3 NCCL/MPI error, 4 timeout, 5 not available,
 6 invalid usage, 7 wrong data or busbw under the floor, 8 regression, 9 fabric mismatch.)";
 
-uint64_t bytesOption(const std::string& text, const char* flag) {
-  const auto value = parseBytes(text);
-  if (!value) {
-    throw usageError(std::string("cannot read size '") + text + "' for " + flag +
-                     " (use a number with an optional K, M, G or T suffix, 1024-based)");
-  }
-  return *value;
-}
-
 std::vector<std::string> splitList(const std::vector<std::string>& items) {
   std::vector<std::string> out;
   for (const auto& item : items) {

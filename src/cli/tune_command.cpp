@@ -33,12 +33,6 @@ the truth: nccl-tuner.conf and nccl.env as a real NCCL tune writes them, every o
 MODELLED, nothing stored in the database. Exit 0 also when the defaults are best;
 6 for bad options; 128 + N when a signal stopped it (no configuration written).)";
 
-uint64_t bytes(const std::string& text, const char* flag) {
-  const auto v = parseBytes(text);
-  if (!v) throw usageError(std::string("cannot read size '") + text + "' for " + flag);
-  return *v;
-}
-
 std::string executablePath() {
   char buffer[4096];
   const ssize_t n = readlink("/proc/self/exe", buffer, sizeof buffer - 1);
@@ -119,11 +113,11 @@ int tuneCommand(int*, char***, const std::vector<std::string>& args) {
       }
     }
   }
-  for (const auto& s : sizeList) o.sweep.sizes.push_back(bytes(s, "--sizes"));
-  o.sweep.minBytes = bytes(minBytes, "-b");
-  o.sweep.maxBytes = bytes(maxBytes, "-e");
+  for (const auto& s : sizeList) o.sweep.sizes.push_back(bytesOption(s, "--sizes"));
+  o.sweep.minBytes = bytesOption(minBytes, "-b");
+  o.sweep.maxBytes = bytesOption(maxBytes, "-e");
   o.sweep.factor = factor;
-  if (!step.empty()) o.sweep.stepBytes = bytes(step, "-i");
+  if (!step.empty()) o.sweep.stepBytes = bytesOption(step, "-i");
   const auto t = parseDType(dtype);
   if (!t) throw usageError("unknown data type '" + dtype + "' (" + dtypeSpellings() + ")");
   o.dtype = *t;

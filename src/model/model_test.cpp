@@ -109,7 +109,7 @@ TEST(NcclModel, ChannelsFollowNcclsPerCallRule) {
             3 * m.timeUs(Collective::kAllReduce, kRing, kSimple, 0, big));
   EXPECT_DOUBLE_EQ(m.timeUs(Collective::kAllReduce, kRing, kSimple, 16, big),
                    m.timeUs(Collective::kAllReduce, kRing, kSimple, 0, big));
-  EXPECT_LT(m.timeUs(Collective::kAllReduce, kRing, kLL, 0, 64), -0.0 + 100);
+  EXPECT_LT(m.timeUs(Collective::kAllReduce, kRing, kLL, 0, 64), 100.0);
   EXPECT_EQ(m.timeUs(Collective::kAllReduce, kPat, kSimple, 0, 64), -1) << "not offered";
 }
 

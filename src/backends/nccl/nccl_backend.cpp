@@ -107,11 +107,7 @@ class NcclBackend final : public Backend {
     comm_.ready();
     rank_ = place.rank;
     size_ = place.size;
-    if (!options.ncclForce.empty()) {  // NCCL loaded its tuner plugin with the communicator
-      const char* plugin = std::getenv("NCCL_TUNER_PLUGIN");
-      forcing_ = std::make_unique<TunerForcing>(plugin ? plugin : "");
-      forcing_->force(parseForcedCandidate(options.ncclForce));
-    }
+    if (!options.ncclForce.empty()) forcing().force(parseForcedCandidate(options.ncclForce));
   }
 
   /// The members release themselves, the communicator (finalized) before the memory, events
@@ -134,13 +130,8 @@ class NcclBackend final : public Backend {
     if (a == knobs.end() || p == knobs.end()) {
       throw usageError("an NCCL candidate needs the knobs algorithm and protocol");
     }
-    const ForcedCandidate c = parseForcedCandidate(a->second + "/" + p->second +
-                                                   (ch == knobs.end() ? "" : "/" + ch->second));
-    if (!forcing_) {
-      const char* plugin = std::getenv("NCCL_TUNER_PLUGIN");
-      forcing_ = std::make_unique<TunerForcing>(plugin ? plugin : "");
-    }
-    forcing_->force(c);
+    forcing().force(parseForcedCandidate(a->second + "/" + p->second +
+                                         (ch == knobs.end() ? "" : "/" + ch->second)));
   }
 
   std::optional<std::pair<uint64_t, uint64_t>> forcingCounts() const override {
@@ -422,6 +413,15 @@ class NcclBackend final : public Backend {
     float ms = 0;
     check(cudaEventElapsedTime(&ms, from, to), "cudaEventElapsedTime");
     return ms * 1e-3;
+  }
+
+  /// The tuner plugin NCCL loaded with the communicator (NCCL_TUNER_PLUGIN), found once.
+  TunerForcing& forcing() {
+    if (!forcing_) {
+      const char* plugin = std::getenv("NCCL_TUNER_PLUGIN");
+      forcing_ = std::make_unique<TunerForcing>(plugin ? plugin : "");
+    }
+    return *forcing_;
   }
 
   int registration_;
