@@ -9,6 +9,8 @@
 #   scripts/netns-hosts.sh shape HOST RATE            degrade one host's link (tc tbf, e.g. 200mbit)
 #   scripts/netns-hosts.sh unshape HOST
 #   scripts/netns-hosts.sh cut HOST | uncut HOST      its link down / up (a host that stops answering)
+#   scripts/netns-hosts.sh drop HOST | undrop HOST    its packets silently lost / delivered again
+#                                                     (a black hole: connects hang, nothing fails)
 #   scripts/netns-hosts.sh down                       remove everything it made
 #
 # CCLBENCH_NETNS_PREFIX (default cb) names everything, CCLBENCH_NETNS_SUBNET (default 10.213.7)
@@ -28,7 +30,11 @@ hosts() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${PREFIX}h[0-
 index() { [[ "$1" =~ ^${PREFIX}h([0-9]+)$ ]] || die "no host '$1' (hosts are ${PREFIX}h1, ${PREFIX}h2 ...)"; echo "${BASH_REMATCH[1]}"; }
 
 down() {
-  for h in $(hosts); do ip netns del "$h" 2>/dev/null || true; done
+  for h in $(hosts); do
+    # processes still inside (an orted waiting on a host that dropped its packets) go first
+    ip netns pids "$h" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+    ip netns del "$h" 2>/dev/null || true
+  done
   for v in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E "^${PREFIX}v[0-9]+$" || true); do
     ip link del "$v" 2>/dev/null || true
   done
@@ -51,6 +57,7 @@ export OMPI_MCA_btl=self,tcp
 export OMPI_MCA_btl_tcp_if_include=$SUBNET.0/24
 export OMPI_MCA_oob_tcp_if_include=$SUBNET.0/24
 export OMPI_MCA_hwloc_base_binding_policy=none
+export OMPI_MCA_mpi_yield_when_idle=1
 export CCLBENCH_NETNS_HOSTS=$list
 EOF
 }
@@ -104,6 +111,17 @@ unshape() {
   tc qdisc del dev "${PREFIX}v$i" root 2>/dev/null || true
   ip netns exec "$1" tc qdisc del dev eth0 root 2>/dev/null || true
 }
+# A black hole: the host's neighbour entries point at a MAC address nobody has, so everything it
+# sends is lost without an error (SYNs retried for minutes, as with a host that drops packets).
+drop_host() {
+  local i; i=$(index "$1")
+  ip -n "$1" neigh replace "$SUBNET.254" lladdr 02:cb:00:00:00:fe dev eth0 nud permanent
+  for h in $(hosts); do
+    local j; j=$(index "$h"); [ "$j" = "$i" ] && continue
+    ip -n "$1" neigh replace "$SUBNET.$j" lladdr 02:cb:00:00:00:01 dev eth0 nud permanent
+  done
+}
+undrop_host() { index "$1" >/dev/null; ip -n "$1" neigh flush dev eth0 nud permanent; }
 cut_host() { local i; i=$(index "$1"); ip link set "${PREFIX}v$i" down; }
 uncut_host() { local i; i=$(index "$1"); ip link set "${PREFIX}v$i" up; }
 
@@ -116,5 +134,7 @@ case $cmd in
   unshape) unshape "$@" ;;
   cut) cut_host "$@" ;;
   uncut) uncut_host "$@" ;;
-  *) sed -n '2,17p' "$0"; exit 2 ;;
+  drop) drop_host "$@" ;;
+  undrop) undrop_host "$@" ;;
+  *) sed -n '2,19p' "$0"; exit 2 ;;
 esac

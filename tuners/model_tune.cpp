@@ -62,7 +62,7 @@ int runModelTune(const TuneOptions& o, const std::string& executable) {
 
   TuneResult result;
   result.tuneId = "tune-" + newRunId();
-  const fs::path folder = steps::prepareFolder(o.folder, result.tuneId);
+  const fs::path folder = prepareOutputFolder(o.folder, result.tuneId);
   result.backend = "model";
   result.modelled = true;
   result.space = space.name();

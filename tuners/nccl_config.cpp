@@ -52,8 +52,8 @@ std::unique_ptr<NcclConfigTable> writeNcclConfig(const fs::path& path, const std
                                                  int ranks, int nodes,
                                                  const std::vector<std::string>& comments,
                                                  const PairOffered& offered) {
-  steps::writeWhole(path, ncclTunerConfig(ncclRules(rules), ranks, nodes, comments));
-  auto table = std::make_unique<NcclConfigTable>(steps::readWhole(path), ranks, nodes);
+  writeWholeFile(path, ncclTunerConfig(ncclRules(rules), ranks, nodes, comments));
+  auto table = std::make_unique<NcclConfigTable>(readWholeFile(path), ranks, nodes);
   const auto fail = [&](const std::string& what) {
     throw Error(ExitCode::kInternal, "the plugin config " + path.string() + " " + what);
   };
@@ -100,7 +100,7 @@ void emitNcclOutputs(const fs::path& folder, const std::vector<Rule>& kept, Tune
     }
   }
   const fs::path env = folder / "nccl.env";
-  steps::writeWhole(env, ncclEnvironmentFile(ncclRules(kept), tunedSizes, processKnobs, comments));
+  writeWholeFile(env, ncclEnvironmentFile(ncclRules(kept), tunedSizes, processKnobs, comments));
   result.files["nccl_env"] = fs::absolute(env).string();
   if (!processKnobs.empty()) result.usage["process-wide knobs"] = "source " + fs::absolute(env).string();
   if (kept.empty()) return;

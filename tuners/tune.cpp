@@ -32,8 +32,6 @@ namespace cclbench::tune {
 namespace {
 
 namespace fs = std::filesystem;
-using steps::readWhole;
-using steps::writeWhole;
 
 /// The Open MPI rules file of `rules` for `ranks`, written and read back with our own parser.
 RulesFile writeRulesFile(const fs::path& path, const std::vector<Rule>& rules, int ranks,
@@ -48,8 +46,8 @@ RulesFile writeRulesFile(const fs::path& path, const std::vector<Rule>& rules, i
                       seg == r.candidate.knobs.end() ? 0 : std::stoull(seg->second)});
   }
   const RulesFile file = rulesFor(ranges, ranks);
-  writeWhole(path, formatRules(file, comments));
-  if (parseRules(readWhole(path)) != file) {
+  writeWholeFile(path, formatRules(file, comments));
+  if (parseRules(readWholeFile(path)) != file) {
     throw Error(ExitCode::kInternal, "the rules file " + path.string() +
                                          " does not read back as written");
   }
@@ -278,12 +276,12 @@ int runTune(const TuneOptions& o, const std::string& executable) {
   const std::vector<uint64_t> sizes = sweepSizes(o.sweep);
   TuneResult result;
   result.tuneId = "tune-" + newRunId();
-  const fs::path folder = steps::prepareFolder(o.folder, result.tuneId);
+  const fs::path folder = prepareOutputFolder(o.folder, result.tuneId);
 
   std::string hostfile;
   if (!o.hostfile.empty()) {
     hostfile = (folder / "hostfile").string();
-    writeWhole(hostfile, hostfileText);
+    writeWholeFile(hostfile, hostfileText);
   }
   RunnerOptions ro;
   ro.executable = executable;

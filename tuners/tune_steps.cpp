@@ -11,34 +11,6 @@ namespace cclbench::tune::steps {
 
 namespace fs = std::filesystem;
 
-void writeWhole(const fs::path& path, const std::string& text) {
-  const fs::path partial = path.string() + ".partial";
-  {
-    std::ofstream out(partial, std::ios::trunc);
-    out << text;
-    if (!out) throw usageError("cannot write " + partial.string());
-  }
-  std::error_code ec;
-  fs::rename(partial, path, ec);
-  if (ec) throw usageError("cannot write " + path.string() + ": " + ec.message());
-}
-
-std::string readWhole(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-fs::path prepareFolder(const std::string& option, const std::string& tuneId) {
-  const fs::path folder = option.empty() ? fs::path("results") / tuneId : fs::path(option);
-  std::error_code ec;
-  if (fs::exists(folder, ec) && !fs::is_empty(folder, ec)) {
-    throw usageError("--out " + folder.string() + " is not empty: give a new folder");
-  }
-  fs::create_directories(folder, ec);
-  if (ec) throw usageError("cannot create " + folder.string() + ": " + ec.message());
-  return folder;
-}
-
 void describeOptions(const TuneOptions& o, const std::vector<uint64_t>& sizes, TuneResult& result) {
   result.strategy = name(o.strategy);
   result.threshold = o.threshold;
@@ -92,8 +64,8 @@ void attachRules(TuneResult& result, const std::vector<Rule>& kept, const std::v
 void writeResultFiles(const fs::path& folder, TuneResult& result) {
   result.files["summary"] = fs::absolute(folder / "summary.md").string();
   result.files["tune_json"] = fs::absolute(folder / "tune.json").string();
-  writeWhole(folder / "tune.json", jsonText(toJson(result), 2) + "\n");
-  writeWhole(folder / "summary.md", summaryMarkdown(result));
+  writeWholeFile(folder / "tune.json", jsonText(toJson(result), 2) + "\n");
+  writeWholeFile(folder / "summary.md", summaryMarkdown(result));
 }
 
 void printEnd(const TuneResult& result, const fs::path& folder) {

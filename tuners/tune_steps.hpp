@@ -7,17 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "core/output_path.hpp"
 #include "tuners/tune.hpp"
 #include "tuners/tune_result.hpp"
 
 namespace cclbench::tune::steps {
-
-/// Writes `text` whole: a .partial file renamed into place, so no half file looks complete.
-void writeWhole(const std::filesystem::path& path, const std::string& text);
-std::string readWhole(const std::filesystem::path& path);
-
-/// --out, or results/<tune id>/: created, and refused when it exists and is not empty.
-std::filesystem::path prepareFolder(const std::string& folder, const std::string& tuneId);
 
 /// Copies the options' strategy, threshold, budget, type, op and placement into the result.
 void describeOptions(const TuneOptions& o, const std::vector<uint64_t>& sizes, TuneResult& result);

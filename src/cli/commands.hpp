@@ -32,6 +32,9 @@ int reportCommand(int* argc, char*** argv, const std::vector<std::string>& args)
 /// modelled (predict_command.cpp).
 int predictCommand(int* argc, char*** argv, const std::vector<std::string>& args);
 
+/// `cclbench accept SPEC ...`: a rack's acceptance battery, verdicts per check and host.
+int acceptCommand(int* argc, char*** argv, const std::vector<std::string>& args);
+
 /// `cclbench tune ...`: search, validate and emit a library's collective settings.
 int tuneCommand(int* argc, char*** argv, const std::vector<std::string>& args);
 

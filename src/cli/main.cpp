@@ -30,6 +30,8 @@ constexpr Subcommand kSubcommands[] = {
      &cclbench::runCommand},
     {"tune", "search a library's collective settings per size, validate, emit configs",
      &cclbench::tuneCommand},
+    {"accept", "acceptance of a rack: checks, PASS/FAIL per check and host, the bad host named",
+     &cclbench::acceptCommand},
     {"predict", "what NCCL's cost model expects for a described topology (modelled)",
      &cclbench::predictCommand},
     {"topo", "describe this host's GPUs, NICs and CPUs, with the topology fingerprint",

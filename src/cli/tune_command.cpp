@@ -1,12 +1,11 @@
 /// `cclbench tune`: parses its arguments into TuneOptions; tuners/ does the rest.
 #include <CLI/CLI.hpp>
 
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "cli/commands.hpp"
 #include "cli/parse_args.hpp"
+#include "core/subprocess.hpp"
 #include "core/error.hpp"
 #include "core/sizes.hpp"
 #include "tuners/tune.hpp"
@@ -33,11 +32,6 @@ the truth: nccl-tuner.conf and nccl.env as a real NCCL tune writes them, every o
 MODELLED, nothing stored in the database. Exit 0 also when the defaults are best;
 6 for bad options; 128 + N when a signal stopped it (no configuration written).)";
 
-std::string executablePath() {
-  char buffer[4096];
-  const ssize_t n = readlink("/proc/self/exe", buffer, sizeof buffer - 1);
-  return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : "cclbench";
-}
 
 }  // namespace
 
@@ -133,7 +127,7 @@ int tuneCommand(int*, char***, const std::vector<std::string>& args) {
   if (app.count("--np")) o.np = np;
   o.hosts = hosts;
   o.writeDatabase = !noDb;
-  return tune::runTune(o, executablePath());
+  return tune::runTune(o, selfExecutable());
 }
 
 }  // namespace cclbench

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "core/error.hpp"
 
@@ -46,6 +47,35 @@ void checkOutputPath(const std::string& path, const std::string& what, const Out
     throw usageError(what + " " + path + " exists: remove it or name a new file (" + what +
                      " never replaces one)");
   }
+}
+
+void writeWholeFile(const std::string& path, const std::string& text) {
+  const std::string partial = path + ".partial";
+  {
+    std::ofstream out(partial, std::ios::trunc);
+    out << text;
+    if (!out) throw usageError("cannot write " + partial);
+  }
+  std::error_code ec;
+  std::filesystem::rename(partial, path, ec);
+  if (ec) throw usageError("cannot write " + path + ": " + ec.message());
+}
+
+std::string readWholeFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string prepareOutputFolder(const std::string& option, const std::string& name) {
+  const std::filesystem::path folder =
+      option.empty() ? std::filesystem::path("results") / name : std::filesystem::path(option);
+  std::error_code ec;
+  if (std::filesystem::exists(folder, ec) && !std::filesystem::is_empty(folder, ec)) {
+    throw usageError("--out " + folder.string() + " is not empty: give a new folder");
+  }
+  std::filesystem::create_directories(folder, ec);
+  if (ec) throw usageError("cannot create " + folder.string() + ": " + ec.message());
+  return folder.string();
 }
 
 }  // namespace cclbench

@@ -17,4 +17,14 @@ struct OutputRules {
 /// `what` names the option in the message ("--jsonl", "--out").
 void checkOutputPath(const std::string& path, const std::string& what, const OutputRules& rules);
 
+/// Writes `text` whole: a .partial file renamed into place, so no half file looks complete.
+/// Throws Error(kInvalidUsage) when it cannot.
+void writeWholeFile(const std::string& path, const std::string& text);
+/// A file's whole text ("" when it cannot be read).
+std::string readWholeFile(const std::string& path);
+
+/// `option`, or results/<name>/ when it is empty: created, and refused (Error kInvalidUsage)
+/// when it exists and is not empty. Returns the folder.
+std::string prepareOutputFolder(const std::string& option, const std::string& name);
+
 }  // namespace cclbench

@@ -197,4 +197,10 @@ CommandOutput runCommand(const std::vector<std::string>& argv, double timeoutSec
   return result;
 }
 
+std::string selfExecutable(const std::string& fallback) {
+  char buffer[4096];
+  const ssize_t n = readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+  return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : fallback;
+}
+
 }  // namespace cclbench

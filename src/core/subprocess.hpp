@@ -62,4 +62,8 @@ struct CommandOutput {
 /// is killed and timedOut is set. Never throws: a program that cannot start gives status -1.
 CommandOutput runCommand(const std::vector<std::string>& argv, double timeoutSeconds);
 
+/// This program's absolute path (/proc/self/exe), or `fallback` when it cannot be read: what
+/// cclbench starts again for its own launches.
+std::string selfExecutable(const std::string& fallback = "cclbench");
+
 }  // namespace cclbench

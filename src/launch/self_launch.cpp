@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <mutex>
 #include <optional>
 #include <cstdio>
 #include <cstdlib>
@@ -142,25 +143,43 @@ volatile std::sig_atomic_t gReceivedSignal = 0;
 
 void rememberSignal(int signal) { gReceivedSignal = signal; }
 
-/// Handlers for the signals a user sends to stop a run, restored when the launch ends.
+/// Handlers for the signals a user sends to stop a run, restored when the last launch ends:
+/// launches may run at once from several threads (accept runs disjoint groups together), so the
+/// handlers are installed by the first and restored by the last, and a signal received while
+/// any runs is seen by every one of them (each passes it to its own job).
 class SignalForwarding {
  public:
   SignalForwarding() {
+    std::lock_guard<std::mutex> lock(mutex());
+    if (users()++ > 0) return;
     gReceivedSignal = 0;
     struct sigaction action {};
     action.sa_handler = rememberSignal;
     sigemptyset(&action.sa_mask);
-    for (std::size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &action, &old_[i]);
+    for (std::size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &action, &old()[i]);
   }
   ~SignalForwarding() {
-    for (std::size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &old_[i], nullptr);
+    std::lock_guard<std::mutex> lock(mutex());
+    if (--users() > 0) return;
+    for (std::size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &old()[i], nullptr);
   }
   SignalForwarding(const SignalForwarding&) = delete;
   SignalForwarding& operator=(const SignalForwarding&) = delete;
 
  private:
   static constexpr std::array<int, 3> kSignals{SIGINT, SIGTERM, SIGHUP};
-  std::array<struct sigaction, 3> old_{};
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static int& users() {
+    static int n = 0;
+    return n;
+  }
+  static std::array<struct sigaction, 3>& old() {
+    static std::array<struct sigaction, 3> handlers{};
+    return handlers;
+  }
 };
 
 /// The job's stderr as it arrives: whole lines through the noise filter, progress redraws
@@ -216,7 +235,8 @@ LaunchOutcome runLauncher(const std::vector<std::string>& command, const LaunchI
   request.captureStderr = true;
   request.stdinFromNull = true;
   request.ownProcessGroup = true;
-  request.outputFile = io.outputFile;  // stdout there; the filtered stderr follows below
+  // stdout to its own file when asked (a document to parse), else with the filtered stderr
+  request.outputFile = io.stdoutFile.empty() ? io.outputFile : io.stdoutFile;
   std::FILE* log = io.outputFile.empty() ? nullptr : std::fopen(io.outputFile.c_str(), "a");
   if (!io.outputFile.empty() && !log) {
     throw Error(ExitCode::kInvalidUsage, "cannot write " + io.outputFile);
@@ -233,8 +253,14 @@ LaunchOutcome runLauncher(const std::vector<std::string>& command, const LaunchI
   std::optional<std::chrono::steady_clock::time_point> killAt;
   const auto started = std::chrono::steady_clock::now();
   bool open = true;
+  std::optional<std::chrono::steady_clock::time_point> endedAt;
   char buffer[8192];
-  while (open || !job.poll()) {
+  while (true) {
+    if (!endedAt && job.poll()) endedAt = std::chrono::steady_clock::now();
+    if (endedAt && !open) break;
+    // The job has ended but something outside its process group (a daemon that left it, such
+    // as an orted still trying to reach a silent mpirun) holds the pipe: stop waiting for it.
+    if (endedAt && std::chrono::steady_clock::now() - *endedAt > std::chrono::seconds(5)) break;
     if (gReceivedSignal && !outcome.signal) {
       outcome.signal = gReceivedSignal;
       job.signal(outcome.signal);  // the whole job gets what we got: mpirun ends it, ranks end
@@ -275,7 +301,7 @@ LaunchOutcome runLauncher(const std::vector<std::string>& command, const LaunchI
     std::fprintf(log ? log : stderr, "cclbench: error: %s\n", text);
     std::fflush(log ? log : stderr);
   } else if (outcome.status != 0 && !outcome.spoke && !outcome.signal) {
-    const std::string how = outcome.status > 128
+    const std::string how = outcome.status > 128 && outcome.status <= 128 + 64  // 255: an exit code
                                 ? "signal " + std::to_string(outcome.status - 128) + " (" +
                                       strsignal(outcome.status - 128) + ")"
                                 : "status " + std::to_string(outcome.status);

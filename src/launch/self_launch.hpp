@@ -61,13 +61,15 @@ struct LaunchOutcome {
 struct LaunchIo {
   std::map<std::string, std::string> env;  ///< added to this process's environment
   std::string outputFile;  ///< "": this process's stdout/stderr; else both go to this file
+  std::string stdoutFile;  ///< "": stdout as outputFile says; else the job's stdout alone here
   /// Seconds the whole job may take (0: no limit): then it gets SIGTERM, and SIGKILL 10 s later.
   /// A driver's own deadline: a host that drops every packet hangs mpirun's wire-up before any
   /// rank's -T watchdog exists.
   double deadlineSeconds = 0;
 };
 
-/// Runs `command` in a process group of its own with `env` added, filters its stderr (Open MPI's
+/// Runs `command` in a process group of its own with `env` added (safe from several threads at
+/// once), filters its stderr (Open MPI's
 /// boilerplate out, progress lines passed through as they come), and returns how it ended.
 /// SIGINT, SIGTERM and SIGHUP received meanwhile are passed to the whole job; if it has not
 /// ended 10 s later, the group is killed: nothing outlives the call. When the job fails without

@@ -3,8 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -175,6 +180,47 @@ TEST(RunLauncher, ADeadlineEndsAJobThatHangs) {
   const LaunchOutcome quick = runLauncher({"true"}, io);
   EXPECT_FALSE(quick.timedOut);
   EXPECT_EQ(quick.status, 0);
+}
+
+TEST(RunLauncher, JobsAtOnceFromSeveralThreadsEachEndAndTheHandlersComeBack) {
+  struct sigaction before {};
+  sigaction(SIGINT, nullptr, &before);
+  std::vector<LaunchOutcome> outcomes(4);
+  std::vector<std::thread> threads;
+  const std::string folder = testing::TempDir();
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    threads.emplace_back([&, i] {
+      LaunchIo io;
+      io.outputFile = folder + "/launch-" + std::to_string(i) + ".log";
+      io.stdoutFile = folder + "/launch-" + std::to_string(i) + ".out";
+      std::remove(io.stdoutFile.c_str());  // files are appended to
+      outcomes[i] = runLauncher({"sh", "-c", "sleep 0.2; echo out " + std::to_string(i) + "; echo err >&2"}, io);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    EXPECT_EQ(outcomes[i].status, 0);
+    std::ifstream out(folder + "/launch-" + std::to_string(i) + ".out");
+    std::string text((std::istreambuf_iterator<char>(out)), {});
+    EXPECT_EQ(text, "out " + std::to_string(i) + "\n") << "stdout alone in its own file";
+  }
+  struct sigaction after {};
+  sigaction(SIGINT, nullptr, &after);
+  EXPECT_EQ(after.sa_handler, before.sa_handler) << "the last launch restores the handlers";
+}
+
+TEST(RunLauncher, APipeHeldOutsideTheJobDoesNotKeepItWaiting) {
+  // The job ends at once, leaving a process of another session (as an orted that daemonized)
+  // with its stderr open for 30 s.
+  const std::string pidFile = testing::TempDir() + "/held-pipe.pid";
+  const auto start = std::chrono::steady_clock::now();
+  const LaunchOutcome o = runLauncher({"sh", "-c", "setsid sleep 30 & echo $! >" + pidFile + "; exit 0"});
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(o.status, 0);
+  EXPECT_LT(took, 20);
+  int pid = 0;
+  std::ifstream(pidFile) >> pid;
+  if (pid > 0) kill(pid, SIGKILL);
 }
 
 }  // namespace

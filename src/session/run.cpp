@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/input_file.hpp"
 #include "core/json_text.hpp"
+#include "core/subprocess.hpp"
 #include "engine/heartbeat.hpp"
 #include "engine/watchdog.hpp"
 #include "launch/launch_env.hpp"
@@ -43,12 +44,6 @@ void printError(const std::string& message) {
   std::fflush(stderr);
 }
 
-std::string executablePath(const char* argv0) {
-  char buffer[4096];
-  const ssize_t n = readlink("/proc/self/exe", buffer, sizeof buffer - 1);
-  if (n > 0) return std::string(buffer, static_cast<std::size_t>(n));
-  return argv0;
-}
 
 /// Ranks to start when --np is absent: the cores of this host, at least 2 and at most 8.
 int defaultLocalRanks() {
@@ -252,7 +247,7 @@ int selfLaunchMpi(const RunOptions& options, const Environment& env, const char*
                                                             : slotsOf(options.hosts));
   request.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   request.runningAsRoot = geteuid() == 0;
-  request.executable = executablePath(argv0);
+  request.executable = selfExecutable(argv0);
   request.args = {"run"};
   request.args.insert(request.args.end(), options.argsWithoutNp.begin(),
                       options.argsWithoutNp.end());
@@ -292,7 +287,7 @@ int selfLaunchMpi(const RunOptions& options, const Environment& env, const char*
 /// printing why it failed.
 std::string probeAlgorithmsInChild(const RunOptions& options, int ranks, const char* argv0) {
   const std::string file = "results/algorithms-" + newRunId() + ".json";
-  std::vector<std::string> command{executablePath(argv0), "run"};
+  std::vector<std::string> command{selfExecutable(argv0), "run"};
   for (const auto& a : options.argsWithoutNp) {
     if (a != "--capture-algorithms") command.push_back(a);
   }

@@ -1191,59 +1191,271 @@ def predict_and_model_tune_through_the_binary():
         check(p.returncode == 6 and len(lines) == 1 and text in lines[0], f"{args}: exit {p.returncode}: {p.stderr!r}")
 
 
+NETNS_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "netns-hosts.sh")
+
+
+class NetnsHosts:
+    """`with NetnsHosts(prefix, subnet, n) as hosts:` n network-namespace hosts from
+    scripts/netns-hosts.sh (skips where namespaces cannot be made or entered); hosts.env reaches
+    them through mpirun, hosts.names lists them, hosts.script(...) runs the script. On leaving,
+    `down`, and a check that nothing is left: no namespace, link, hosts line, state folder or
+    process of theirs."""
+
+    def __init__(self, prefix, subnet, n):
+        self.prefix, self.subnet, self.n = prefix, subnet, n
+        self.script_env = dict(os.environ, CCLBENCH_NETNS_PREFIX=prefix, CCLBENCH_NETNS_SUBNET=subnet)
+
+    def script(self, *args, timeout=60):
+        return subprocess.run([NETNS_SCRIPT] + list(args), capture_output=True, text=True, timeout=timeout,
+                              env=self.script_env)
+
+    def __enter__(self):
+        if os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("tc"):
+            raise Skip("needs root, ip and tc (iproute2)")
+        # Namespaces can be made, and entered: in a chroot whose root is no mount point (fresh-ci)
+        # `ip netns add` works but entering one fails ("mount --make-rslave / failed").
+        probe = subprocess.run(["sh", "-c", f"ip netns add {self.prefix}probe && ip -n {self.prefix}probe link set lo up"],
+                               capture_output=True, text=True, timeout=30)
+        subprocess.run(["ip", "netns", "del", f"{self.prefix}probe"], capture_output=True, timeout=30)
+        if probe.returncode != 0:
+            raise Skip("network namespaces cannot be entered here: " + probe.stderr.strip()[:160])
+        up = self.script("up", str(self.n))
+        if up.returncode != 0:
+            self.script("down")
+            raise Failure(f"up: {up.returncode} {up.stderr!r}")
+        settings = self.script("env").stdout
+        self.env = mpi_env(dict(l[len("export "):].split("=", 1) for l in settings.splitlines()
+                                if l.startswith("export ")))
+        self.env.pop("OMPI_MCA_rmaps_base_oversubscribe", None)
+        self.names = [f"{self.prefix}h{i}" for i in range(1, self.n + 1)]
+        check(self.env.get("CCLBENCH_NETNS_HOSTS") == ",".join(self.names), f"env: {settings!r}")
+        return self
+
+    def __exit__(self, kind, value, trace):
+        down = self.script("down")
+        if kind is not None:
+            return False
+        check(down.returncode == 0, f"down: {down.stderr!r}")
+        left = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
+        check(self.prefix not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout,
+              "a namespace was left")
+        check(not re.search(rf"\b{self.prefix}(v\d+|br0)\b", left), f"a link was left: {left}")
+        check(f"cclbench-netns-{self.prefix}" not in open("/etc/hosts").read(), "an /etc/hosts line was left")
+        check(not os.path.exists(f"/tmp/cclbench-netns-{self.prefix}"), "the state folder was left")
+        check(not processes_mentioning(self.subnet + "."), "a process of the namespace hosts was left")
+        return False
+
+
 @test(300, "netns")
 def netns_hosts_carry_ranks_show_a_shaped_link_and_leave_nothing():
     """scripts/netns-hosts.sh: three namespace hosts, real ranks on two of them through mpirun and
     the script's rsh agent (each rank on its own host name), one host's link shaped to 200 Mbit
     is seen in the bandwidth, and `down` leaves no namespace, link, hosts line or state file."""
-    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "netns-hosts.sh")
-    if os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("tc"):
-        raise Skip("needs root, ip and tc (iproute2)")
-    env = dict(os.environ, CCLBENCH_NETNS_PREFIX="cbit", CCLBENCH_NETNS_SUBNET="10.213.9")
-    # Namespaces can be made, and entered: in a chroot whose root is no mount point (fresh-ci)
-    # `ip netns add` works but entering one fails ("mount --make-rslave / failed").
-    probe = subprocess.run(["sh", "-c", "ip netns add cbitprobe && ip -n cbitprobe link set lo up"],
-                           capture_output=True, text=True, timeout=30)
-    subprocess.run(["ip", "netns", "del", "cbitprobe"], capture_output=True, timeout=30)
-    if probe.returncode != 0:
-        raise Skip("network namespaces cannot be entered here: " + probe.stderr.strip()[:160])
-    up = subprocess.run([script, "up", "3"], capture_output=True, text=True, timeout=60, env=env)
-    try:
-        check(up.returncode == 0, f"up: {up.returncode} {up.stderr!r}")
-        settings = subprocess.run([script, "env"], capture_output=True, text=True, timeout=30, env=env).stdout
-        run_env = mpi_env(dict(l[len("export "):].split("=", 1) for l in settings.splitlines()
-                               if l.startswith("export ")))
-        run_env.pop("OMPI_MCA_rmaps_base_oversubscribe", None)
-        check(run_env.get("CCLBENCH_NETNS_HOSTS") == "cbith1,cbith2,cbith3", f"env: {settings!r}")
-
-        def bandwidth(hosts):
+    with NetnsHosts("cbit", "10.213.9", 3) as hosts:
+        def bandwidth(pair):
             folder = tempfile.mkdtemp(prefix="cclbench-it-")
             jsonl = os.path.join(folder, "r.jsonl")
-            p = subprocess.run([BINARY, "run", "sendrecv", "--hosts", hosts, "--np", "2", "-b", "1M", "-e", "1M",
+            p = subprocess.run([BINARY, "run", "sendrecv", "--hosts", pair, "--np", "2", "-b", "1M", "-e", "1M",
                                 "-n", "10", "--samples", "3", "--no-db", "--jsonl", jsonl, "--no-progress"],
-                               capture_output=True, text=True, timeout=120, env=run_env, cwd=folder,
+                               capture_output=True, text=True, timeout=120, env=hosts.env, cwd=folder,
                                stdin=subprocess.DEVNULL)
-            check(p.returncode == 0, f"run on {hosts}: {p.returncode} {p.stderr[-800:]!r}")
+            check(p.returncode == 0, f"run on {pair}: {p.returncode} {p.stderr[-800:]!r}")
             records = [json.loads(l) for l in open(jsonl)]
-            check([h["host"] for h in records[0]["hosts"]] == hosts.split(","), f"hosts {records[0]['hosts']}")
+            check([h["host"] for h in records[0]["hosts"]] == pair.split(","), f"hosts {records[0]['hosts']}")
             return [r for r in records if r["type"] == "case"][0]["busbw_gbps"]
 
         healthy = bandwidth("cbith1,cbith2")
-        shaped = subprocess.run([script, "shape", "cbith2", "200mbit"], capture_output=True, text=True,
-                                timeout=30, env=env)
+        shaped = hosts.script("shape", "cbith2", "200mbit")
         check(shaped.returncode == 0, f"shape: {shaped.stderr!r}")
         slow, other = bandwidth("cbith1,cbith2"), bandwidth("cbith1,cbith3")
         check(slow < 0.5 * other and slow < 0.5 * healthy,
               f"200 Mbit link: {slow:.3f} GB/s against {other:.3f} (other pair) and {healthy:.3f} (before)")
-    finally:
-        down = subprocess.run([script, "down"], capture_output=True, text=True, timeout=60, env=env)
-    check(down.returncode == 0, f"down: {down.stderr!r}")
-    left = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
-    check("cbit" not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout,
-          "a namespace was left")
-    check(not re.search(r"\bcbit(v\d+|br0)\b", left), f"a link was left: {left}")
-    check("cclbench-netns-cbit" not in open("/etc/hosts").read(), "an /etc/hosts line was left")
-    check(not os.path.exists("/tmp/cclbench-netns-cbit"), "the state folder was left")
+
+
+ACCEPT_SPEC = """
+name = "netns-rack"
+ranks_per_host = 1
+timeout = 20
+
+[expect]
+fingerprint = "same"
+
+[[check]]
+name = "all-hosts allreduce"
+collective = "allreduce"
+scope = "all"
+sizes = "256K:1M"
+min_busbw = 0.02
+
+[[check]]
+name = "host pairs"
+collective = "sendrecv"
+scope = "pairs"
+sizes = "1M"
+min_fraction_of_median = 0.5
+"""
+
+
+def accept(hosts, folder, *extra, timeout=400):
+    """`cclbench accept` of ACCEPT_SPEC on the namespace hosts: (exit code, JSON verdicts, seconds, stderr)."""
+    spec = os.path.join(folder, "rack.toml")
+    with open(spec, "w") as f:
+        f.write(ACCEPT_SPEC)
+    out = os.path.join(folder, f"accept-{len(os.listdir(folder))}.json")
+    start = time.time()
+    p = subprocess.run([BINARY, "accept", spec, "--hosts", ",".join(hosts.names), "--json-out", out,
+                        "--junit", out + ".xml", "--db", os.path.join(folder, "r.db")] + list(extra),
+                       capture_output=True, text=True, timeout=timeout, env=hosts.env, cwd=folder,
+                       stdin=subprocess.DEVNULL)
+    seconds = time.time() - start
+    check(os.path.exists(out), f"no --json-out: exit {p.returncode}\n{p.stdout}\n{p.stderr[-2000:]}")
+    with open(out) as f:
+        verdicts = json.load(f)
+    check(verdicts["exit_code"] == p.returncode, f"JSON exit {verdicts['exit_code']} vs {p.returncode}")
+    return p.returncode, verdicts, seconds, p.stdout + p.stderr
+
+
+@test(600, "netns,accept")
+def accept_on_4_netns_hosts_passes_names_a_shaped_host_and_a_silent_one():
+    """`cclbench accept` on 4 namespace hosts: all healthy -> PASS (exit 0, no suspect, JUnit,
+    every job stored with its labels); one host's link shaped to 50 Mbit -> FAIL (exit 7) naming
+    exactly that host; one host cut off (link down) and one dropping every packet -> named
+    unreachable (exit 4) within the timeout, the others still judged; nothing left behind."""
+    with NetnsHosts("cbac", "10.213.12", 4) as hosts:
+        folder = tempfile.mkdtemp(prefix="cclbench-it-")
+        rc, v, _, text = accept(hosts, folder)
+        check(rc == 0 and v["verdict"] == "PASS" and v["suspects"] == [], f"healthy: exit {rc}\n{text}")
+        check(all(h["status"] == "ok" for h in v["hosts"].values()), f"healthy hosts: {v['hosts']}")
+        check(v["rounds"] == 2, f"healthy: {v['rounds']} rounds (one per check)\n{text}")
+        xml = open(os.path.join(folder, "accept-1.json.xml")).read()
+        check('tests="6" failures="0"' in xml, f"junit: {xml[:300]}")
+        runs = subprocess.run([BINARY, "runs", "--db", os.path.join(folder, "r.db"), "--tag", "acceptance",
+                               "--label", "spec=netns-rack", "--label", "check=host pairs", "--json"],
+                              capture_output=True, text=True, timeout=60)
+        check(runs.returncode == 0 and len(json.loads(runs.stdout)) == 2, f"stored pair jobs: {runs.stdout[:600]}")
+
+        check(hosts.script("shape", "cbach3", "50mbit").returncode == 0, "shape")
+        rc, v, _, text = accept(hosts, folder)
+        check(rc == 7 and v["verdict"] == "FAIL", f"shaped cbach3: exit {rc}\n{text}")
+        check(v["suspects"] == ["cbach3"], f"shaped cbach3: suspects {v['suspects']}\n{text}")
+        pairs = [c for c in v["checks"] if c["name"] == "host pairs"][0]
+        check(pairs["bad_hosts"] == ["cbach3"] and pairs["evidence"], f"pairs check: {pairs}")
+        hosts.script("unshape", "cbach3")
+
+        for how, undo in (("cut", "uncut"), ("drop", "undrop")):
+            check(hosts.script(how, "cbach2").returncode == 0, how)
+            rc, v, seconds, text = accept(hosts, folder)
+            check(rc == 4 and v["hosts"]["cbach2"]["status"] == "unreachable",
+                  f"{how} cbach2: exit {rc} {v['hosts']['cbach2']}\n{text}")
+            check(all(v["hosts"][h]["status"] == "ok" for h in ("cbach1", "cbach3", "cbach4")), f"{how}: {v['hosts']}")
+            check(all(c["verdict"] == "PASS" for c in v["checks"]), f"{how}: the others are judged: {v['checks']}")
+            # the gate's deadline is the spec's timeout (20 s); the checks on 3 hosts take seconds
+            check(seconds < 120, f"{how}: {seconds:.0f} s")
+            hosts.script(undo, "cbach2")
+
+
+@test(600, "netns,accept")
+def accept_on_8_netns_hosts_names_the_shaped_host():
+    """`cclbench accept` on 8 namespace hosts: healthy -> PASS in one round per check; one host
+    shaped to 50 Mbit -> FAIL naming exactly that host in a few isolation rounds."""
+    with NetnsHosts("cbae", "10.213.13", 8) as hosts:
+        folder = tempfile.mkdtemp(prefix="cclbench-it-")
+        rc, v, _, text = accept(hosts, folder)
+        check(rc == 0 and v["verdict"] == "PASS" and v["suspects"] == [], f"healthy: exit {rc}\n{text}")
+        check(v["rounds"] == 2, f"healthy: {v['rounds']} rounds\n{text}")
+        check(hosts.script("shape", "cbaeh6", "50mbit").returncode == 0, "shape")
+        rc, v, _, text = accept(hosts, folder)
+        check(rc == 7 and v["suspects"] == ["cbaeh6"], f"shaped cbaeh6: exit {rc} suspects {v['suspects']}\n{text}")
+        for c in v["checks"]:
+            check(c["verdict"] == "FAIL" and c["bad_hosts"] == ["cbaeh6"], f"{c['name']}: {c}")
+        # per check: its own round and at most 2 log2 N + 4 isolation rounds
+        check(v["rounds"] <= 2 * (2 * 3 + 4 + 1), f"{v['rounds']} rounds\n{text}")
+
+
+@test(300, "mpi,accept")
+def accept_on_local_ranks_bad_input_and_interruption():
+    """`cclbench accept` without hosts runs every check as one job of local ranks (PASS, JSON and
+    JUnit written whole); bad specs and options are exit 6 with one line naming what is wrong
+    (the key and its line for a spec) before anything runs; Ctrl-C ends it with 130, its jobs
+    ended, no verdict written."""
+    folder = tempfile.mkdtemp(prefix="cclbench-it-")
+    spec = os.path.join(folder, "rack.toml")
+    with open(spec, "w") as f:
+        f.write(ACCEPT_SPEC.replace('fingerprint = "same"', 'fingerprint = "any"'))
+    env = mpi_env()
+    out = os.path.join(folder, "v.json")
+    db = os.path.join(folder, "r.db")
+    p = subprocess.run([BINARY, "accept", spec, "--np", "2", "--db", db, "--json-out", out, "--junit", out + ".xml",
+                        "--out", os.path.join(folder, "o")], capture_output=True, text=True, timeout=200,
+                       env=env, cwd=folder, stdin=subprocess.DEVNULL)
+    check(p.returncode == 0, f"local accept: exit {p.returncode}\n{p.stdout}\n{p.stderr[-1500:]}")
+    v = json.load(open(out))
+    check(v["verdict"] == "PASS" and v["local"] and v["rounds"] == 2, f"local verdicts: {v}")
+    check(all(c["verdict"] == "PASS" and c["jobs"][0]["busbw_gbps"] > 0 for c in v["checks"]), f"{v['checks']}")
+    check(os.path.exists(os.path.join(folder, "o", "accept.json")), "accept.json in --out")
+    check('failures="0"' in open(out + ".xml").read(), "junit")
+    check(not [f for f in os.listdir(folder) if f.endswith(".partial")], "a .partial was left")
+    # A floor from the stored jobs: the check's own runs (label check=) at its largest size.
+    with open(spec, "w") as f:
+        f.write(ACCEPT_SPEC.replace('fingerprint = "same"', 'fingerprint = "any"').replace(
+            "min_busbw = 0.02", 'min_fraction_of_baseline = 0.05\nbaseline = "baseline:acceptance"'))
+    p = subprocess.run([BINARY, "accept", spec, "--np", "2", "--db", db, "--json-out", out],
+                       capture_output=True, text=True, timeout=200, env=env, cwd=folder, stdin=subprocess.DEVNULL)
+    v2 = json.load(open(out))
+    allhosts = [c for c in v2["checks"] if c["name"] == "all-hosts allreduce"][0]
+    first = [c for c in v["checks"] if c["name"] == "all-hosts allreduce"][0]["jobs"][0]["busbw_gbps"]
+    check(p.returncode == 0 and abs(allhosts["baseline_gbps"] - first) < 1e-9 * first
+          and abs(allhosts["floor_gbps"] - 0.05 * first) < 1e-9 * first,
+          f"baseline floor: exit {p.returncode} {allhosts} (first run {first})\n{p.stderr[-800:]}")
+
+    def bad(text, args, expected):
+        path = os.path.join(folder, "bad.toml")
+        with open(path, "w") as f:
+            f.write(text)
+        q = subprocess.run([BINARY, "accept", path, "--no-db"] + args, capture_output=True, text=True, timeout=60,
+                           env=env, cwd=folder, stdin=subprocess.DEVNULL)
+        lines = q.stderr.strip().splitlines()
+        check(q.returncode == 6 and len(lines) == 1 and expected in lines[0],
+              f"{args} {text[:60]!r}: exit {q.returncode}: {q.stderr!r}")
+
+    good = ACCEPT_SPEC
+    bad(good.replace("min_busbw = 0.02", "min_busbw = 0.02\nspeed = 3"), [], "line 15: check 1: unknown key 'speed'")
+    bad(good.replace('scope = "pairs"', 'scope = "host"'), [], "scope host with one rank per host")
+    bad(good.replace("timeout = 20", 'timeout = "soon"'), [], "line 4: timeout must be a number")
+    bad(good, ["--hosts", "a:2"], "give host names only")
+    bad(good, ["--hosts", "a,b,a"], "names host 'a' twice")
+    bad(good, ["--hosts", "a,b", "--np", "2"], "--np is for local ranks only")
+    bad(good, ["--json-out", folder], "--json-out")
+    bad(good.replace("min_busbw = 0.02", 'min_fraction_of_baseline = 0.9\nbaseline = "baseline:nosuch"'),
+        ["--db", os.path.join(folder, "empty.db")], "")
+    q = subprocess.run([BINARY, "accept", os.path.join(folder, "missing.toml")], capture_output=True, text=True,
+                       timeout=60, env=env, cwd=folder)
+    check(q.returncode == 6 and "missing.toml" in q.stderr, f"missing spec: {q.returncode} {q.stderr!r}")
+
+    # Ctrl-C while a job runs: every job ends, exit 130, no verdict file.
+    slow = ACCEPT_SPEC.replace('sizes = "256K:1M"', 'sizes = "1K:64M"').replace("min_busbw = 0.02", "min_busbw = 0.0001")
+    with open(spec, "w") as f:
+        f.write(slow)
+    out2 = os.path.join(folder, "v2.json")
+    job = subprocess.Popen([BINARY, "accept", spec, "--np", "2", "--no-db", "--json-out", out2, "--out",
+                            os.path.join(folder, "o2")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env=env, cwd=folder, stdin=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and not os.path.isdir(os.path.join(folder, "o2", "launches")):
+        time.sleep(0.2)
+    time.sleep(3)
+    job.send_signal(signal.SIGINT)
+    try:
+        stdout, stderr = job.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        job.kill()
+        raise Failure("accept did not end within 60 s of SIGINT")
+    check(job.returncode == 130, f"SIGINT: exit {job.returncode} {stderr[-800:]!r}")
+    check("interrupted by signal 2" in stderr and "no verdict was written" in stderr, f"{stderr[-800:]!r}")
+    check(not os.path.exists(out2) and not os.path.exists(os.path.join(folder, "o2", "accept.json")),
+          "a verdict was written after SIGINT")
+    time.sleep(1)
+    check(not processes_mentioning(os.path.join(folder, "o2")), "a job outlived the acceptance")
 
 
 @test(300, "mpi,tune")
