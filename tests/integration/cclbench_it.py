@@ -578,6 +578,40 @@ def real_srun_with_and_without_pmix():
         subprocess.run([script, "stop", folder], timeout=60)
 
 
+@test(300, "slurm,accept")
+def accept_inside_a_real_slurm_allocation():
+    """`salloc -N 1 cclbench accept SPEC` on a real one-node Slurm: the hosts are the allocation's
+    (SLURM_JOB_NODELIST through scontrol), the gate and every job go through srun (--mpi=pmix),
+    and the checks pass."""
+    folder = tempfile.mkdtemp(prefix="cclbench-slurm-")
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "slurm", "local-cluster.sh")
+    p = subprocess.run([script, "start", folder], capture_output=True, text=True, timeout=60)
+    if p.returncode == 77:
+        raise Skip("no Slurm here: " + p.stderr.strip())
+    check(p.returncode == 0, f"Slurm did not start: {p.stderr}")
+    env = mpi_env({"SLURM_CONF": os.path.join(folder, "slurm.conf")})
+    spec = os.path.join(folder, "rack.toml")
+    with open(spec, "w") as f:
+        f.write('name = "slurm-rack"\nranks_per_host = 2\ntimeout = 30\n'
+                '[[check]]\nname = "node"\ncollective = "allreduce"\nscope = "host"\nsizes = "1M"\nmin_busbw = 0.001\n'
+                '[[check]]\nname = "all"\ncollective = "allgather"\nscope = "all"\nsizes = "256K:1M"\nmin_busbw = 0.001\n')
+    try:
+        out = os.path.join(folder, "v.json")
+        p = subprocess.run(["salloc", "-N", "1", "-n", "2", BINARY, "accept", spec, "--no-db", "--json-out", out,
+                            "--out", os.path.join(folder, "o")], env=env, capture_output=True, text=True,
+                           timeout=240, cwd=folder, stdin=subprocess.DEVNULL)
+        check(p.returncode == 0, f"salloc accept: exit {p.returncode}\n{p.stdout}\n{p.stderr[-1500:]}")
+        v = json.load(open(out))
+        check("Slurm allocation" in v["hosts_from"] and len(v["hosts"]) == 1 and not v["local"], f"hosts: {v}")
+        check([c["verdict"] for c in v["checks"]] == ["PASS", "PASS"], f"{v['checks']}")
+        for c in v["checks"]:
+            head = json.loads(open(c["jobs"][0]["log"][:-len(".log")] + ".jsonl").readline())
+            check(head["launcher"] == "slurm" and head["launcher_interface"] == "pmix" and head["ranks"] == 2,
+                  f"{c['name']}: {head['launcher']} {head.get('launcher_interface')} {head['ranks']}")
+    finally:
+        subprocess.run([script, "stop", folder], timeout=60)
+
+
 def pty_stderr(cmd, env, timeout=60):
     """Runs cmd with stderr on a pseudo-terminal; returns (exit code, what the terminal got)."""
     import pty
