@@ -17,6 +17,7 @@ PACKAGES=(
   procps                            # ps/pgrep for integration tests
   iproute2                          # ip, tc: network-namespace hosts (scripts/netns-hosts.sh)
   slurm-wlm munge                   # a real one-node Slurm for the srun and nightly tests
+  prometheus                        # promtool: the nightly textfile is checked in a test
   clang libclang-rt-14-dev          # libFuzzer targets (the runtimes are only "recommended")
   llvm-14                           # llvm-symbolizer: sanitizer reports with file:line
 )

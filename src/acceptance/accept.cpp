@@ -150,7 +150,7 @@ class Flow {
   /// One round of `groups` for `c`, judged; the round is counted.
   std::vector<JudgedJob> round(const CheckSpec& c, const std::vector<HostGroup>& groups,
                                const std::string& purpose, const Judge& judge, CheckVerdict& v) {
-    RoundContext context{spec_.name, c.name, purpose, ++r_.rounds};
+    RoundContext context{spec_.name, c.name, purpose, ++r_.rounds, in_.tag, in_.labels};
     ++v.rounds;
     say("round " + std::to_string(context.round) + ": " + c.name + " (" + purpose + "), " +
         std::to_string(groups.size()) + " job(s)");
@@ -220,7 +220,7 @@ class Flow {
       v.jobs.push_back(j);
     }
     v.passed = failing.empty();
-    if (!v.passed && !in_.local) {
+    if (!v.passed && !in_.local && in_.isolate) {
       if (c.scope == CheckScope::kHost) {
         for (const JudgedJob& j : first) {
           if (!j.passed) v.badHosts.push_back(j.hosts.front());

@@ -90,6 +90,9 @@ struct AcceptInput {
   std::string hostsFrom;
   bool local = false;
   int maxIsolationRounds = 0;      ///< 0: 2 log2 N + 8
+  bool isolate = true;             ///< false: each check's own round(s) only (nightly)
+  std::string tag = "acceptance";  ///< every job's tag
+  std::map<std::string, std::string> labels;  ///< more labels on every job
   BaselineLookup baseline;
   std::function<void(const std::string&)> progress;  ///< one line per step (may be empty)
 };

@@ -369,6 +369,7 @@ TEST(AcceptJobs, MpirunJobsPlaceRanksPerHostInOrderWithLabels) {
   EXPECT_TRUE(has({"--np", "4", "--hosts", "b:2,a:2"}));
   EXPECT_TRUE(has({"--tag", "acceptance", "--label", "spec=rack", "--label", "check=host pairs"}));
   EXPECT_TRUE(has({"--label", "round=3"}));
+  EXPECT_TRUE(has({"--label", "hosts=b,a"}));
   EXPECT_TRUE(has({"-T", "30"}));
   EXPECT_TRUE(has({"--no-db"}));
   lo.via = LaunchVia::kSrun;

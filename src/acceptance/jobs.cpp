@@ -109,9 +109,12 @@ std::vector<std::string> LaunchJobRunner::jobCommand(const CheckSpec& check, int
                                  std::to_string(check.minBytes), "-e", std::to_string(check.maxBytes),
                                  "-f", "2", "-d", name(check.dtype), "--place", "out", "--backend",
                                  check.backend, "-T", number(timeoutSeconds), "--jsonl", jsonl,
-                                 "--tag", "acceptance", "--label", "spec=" + context.spec, "--label",
+                                 "--tag", context.tag, "--label", "spec=" + context.spec, "--label",
                                  "check=" + context.check, "--label", "purpose=" + context.purpose,
                                  "--label", "round=" + std::to_string(context.round), "--no-progress"});
+  // Which hosts a job ran on, as a label: nightly keeps one history per check and group.
+  command.insert(command.end(), {"--label", "hosts=" + joined(group, "")});
+  for (const auto& [k, v] : context.labels) command.insert(command.end(), {"--label", k + "=" + v});
   if (!check.fabric.empty()) command.insert(command.end(), {"--fabric", check.fabric});
   if (!options_.writeDatabase) command.push_back("--no-db");
   else if (!options_.database.empty()) command.insert(command.end(), {"--db", options_.database});

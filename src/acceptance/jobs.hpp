@@ -55,6 +55,8 @@ struct RoundContext {
   std::string check;    ///< check=
   std::string purpose;  ///< check | isolation
   int round = 0;        ///< the acceptance's round counter
+  std::string tag = "acceptance";             ///< --tag of every job
+  std::map<std::string, std::string> labels;  ///< more labels (nightly: night=)
 };
 
 class JobRunner {

@@ -35,6 +35,9 @@ int predictCommand(int* argc, char*** argv, const std::vector<std::string>& args
 /// `cclbench accept SPEC ...`: a rack's acceptance battery, verdicts per check and host.
 int acceptCommand(int* argc, char*** argv, const std::vector<std::string>& args);
 
+/// `cclbench nightly SPEC ...`: the battery as a nightly regression job (needs the store).
+int nightlyCommand(int* argc, char*** argv, const std::vector<std::string>& args);
+
 /// `cclbench tune ...`: search, validate and emit a library's collective settings.
 int tuneCommand(int* argc, char*** argv, const std::vector<std::string>& args);
 

@@ -19,5 +19,6 @@ int unavailable(const char* what) {
 int runsCommand(int*, char***, const std::vector<std::string>&) { return unavailable("runs"); }
 int exportCommand(int*, char***, const std::vector<std::string>&) { return unavailable("export"); }
 int importCommand(int*, char***, const std::vector<std::string>&) { return unavailable("import"); }
+int nightlyCommand(int*, char***, const std::vector<std::string>&) { return unavailable("nightly"); }
 
 }  // namespace cclbench

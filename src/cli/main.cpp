@@ -32,6 +32,8 @@ constexpr Subcommand kSubcommands[] = {
      &cclbench::tuneCommand},
     {"accept", "acceptance of a rack: checks, PASS/FAIL per check and host, the bad host named",
      &cclbench::acceptCommand},
+    {"nightly", "a battery every night: judged against the last nights and its history, exported",
+     &cclbench::nightlyCommand},
     {"predict", "what NCCL's cost model expects for a described topology (modelled)",
      &cclbench::predictCommand},
     {"topo", "describe this host's GPUs, NICs and CPUs, with the topology fingerprint",

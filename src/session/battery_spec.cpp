@@ -189,6 +189,17 @@ BatterySpec parseBatterySpec(const std::string& text, const std::string& source)
   if (const toml::node* n = root.get("nightly")) {
     if (!n->is_table()) keys.fail("nightly", "must be a table ([nightly])");
     spec.hasNightly = true;
+    const Keys nightly(*n->as_table(), source, "[nightly] ");
+    nightly.allow({"baseline_runs", "threshold", "report", "prometheus", "junit", "summary"});
+    NightlySpec& ns = spec.nightly;
+    ns.baselineRuns = nightly.whole("baseline_runs", 1, 1000).value_or(7);
+    ns.threshold = nightly.number("threshold").value_or(0.03);
+    if (!(ns.threshold > 0 && ns.threshold < 1)) nightly.fail("threshold", "must be above 0 and below 1 (0.03 = 3%)");
+    for (auto [key, field] : {std::pair{"report", &ns.report}, {"prometheus", &ns.prometheus},
+                              {"junit", &ns.junit}, {"summary", &ns.summary}}) {
+      *field = nightly.text(key).value_or("");
+      if (nightly.text(key) && field->empty()) nightly.fail(key, "must name a file");
+    }
   }
   const toml::node* checks = root.get("check");
   if (!checks) keys.fail("check", "is required: at least one [[check]]");

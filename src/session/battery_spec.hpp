@@ -50,13 +50,24 @@ struct CheckSpec {
   int line = 0;                            ///< where its [[check]] starts
 };
 
+/// `[nightly]`: what `cclbench nightly` needs beyond the checks (accept ignores it).
+struct NightlySpec {
+  int baselineRuns = 7;        ///< the baseline: the last N nights of this spec and fingerprint
+  double threshold = 0.03;     ///< the smallest slowdown worth a verdict
+  std::string report;          ///< HTML report ("": results/nightly/<spec>/report.html)
+  std::string prometheus;      ///< textfile-collector file ("": none)
+  std::string junit;           ///< JUnit XML ("": none)
+  std::string summary;         ///< Markdown summary ("": beside the report, summary.md)
+};
+
 struct BatterySpec {
   std::string name;
   int ranksPerHost = 1;
   double timeoutSeconds = 120;
   std::string expectFingerprint = "any";   ///< any, same, or 16 hex digits
   std::vector<CheckSpec> checks;
-  bool hasNightly = false;                 ///< a [nightly] table is present (nightly reads it)
+  bool hasNightly = false;                 ///< a [nightly] table is present
+  NightlySpec nightly;                     ///< its values (defaults when absent)
   /// A check's ranks per host (its own, else the spec's).
   int ranksPerHostOf(const CheckSpec& c) const { return c.ranksPerHost > 0 ? c.ranksPerHost : ranksPerHost; }
 };

@@ -75,6 +75,9 @@ baseline_runs = 7
 )",
                                          "n.toml");
   EXPECT_TRUE(s.hasNightly);
+  EXPECT_EQ(s.nightly.baselineRuns, 7);
+  EXPECT_DOUBLE_EQ(s.nightly.threshold, 0.03);
+  EXPECT_EQ(s.nightly.prometheus, "");
   const CheckSpec& c = s.checks.at(2);
   EXPECT_EQ(s.ranksPerHostOf(c), 8);
   EXPECT_EQ(c.backend, "nccl");
@@ -98,6 +101,9 @@ TEST(BatterySpec, BadSpecsNameTheKeyAndTheLine) {
   const std::string head = "name = \"x\"\n";
   const std::string check = "[[check]]\nname = \"c\"\ncollective = \"allreduce\"\nscope = \"all\"\nsizes = \"1M\"\n";
   fails(head + "tiemout = 5\n" + check + "min_busbw = 1\n", "line 2: unknown key 'tiemout'");
+  fails(head + check + "min_busbw = 1\n[nightly]\nbaseline_run = 7\n", "line 9: [nightly] unknown key 'baseline_run'");
+  fails(head + check + "min_busbw = 1\n[nightly]\nthreshold = 3\n", "line 9: [nightly] threshold must be above 0");
+  fails(head + check + "min_busbw = 1\n[nightly]\nprometheus = 7\n", "[nightly] prometheus must be a string");
   fails(head + check + "min_busbw = 1\nsizez = \"1M\"\n", "line 8: check 1: unknown key 'sizez'");
   fails(head + check, "check 'c': min_busbw or min_fraction_of_median");
   fails(head + check + "min_busbw = \"fast\"\n", "line 7: check 'c': min_busbw must be a number");

@@ -612,6 +612,124 @@ def accept_inside_a_real_slurm_allocation():
         subprocess.run([script, "stop", folder], timeout=60)
 
 
+NIGHTLY_SPEC = """
+name = "fabric-nightly"
+ranks_per_host = RPH
+timeout = 60
+[[check]]
+name = "allreduce"
+collective = "allreduce"
+scope = "all"
+sizes = "64K:1M"
+min_busbw = 0.0001
+[nightly]
+baseline_runs = 7
+threshold = 0.03
+report = "out/report.html"
+prometheus = "out/cclbench.prom"
+junit = "out/junit.xml"
+"""
+
+
+@test(400, "mpi,nightly")
+def nightly_first_night_passes_then_a_slower_fabric_is_exit_8():
+    """Two nights of `cclbench nightly` on local ranks over shared memory, then a third over TCP
+    (OMPI_MCA_btl=tcp,self, a deliberately slower fabric): the first night passes and says so,
+    the third is exit 8 naming the slower cases in the summary, the report, JUnit and the
+    Prometheus file (checked by promtool), the alert command gets the summary on its stdin, and
+    every job is in the database tagged nightly with its labels."""
+    folder = tempfile.mkdtemp(prefix="cclbench-it-")
+    with open(os.path.join(folder, "n.toml"), "w") as f:
+        f.write(NIGHTLY_SPEC.replace("RPH", "1"))
+    env = mpi_env()
+
+    def night(extra_env=None, *args):
+        e = dict(env, **(extra_env or {}))
+        return subprocess.run([BINARY, "nightly", "n.toml", "--np", "2", "--db", "h.db"] + list(args),
+                              capture_output=True, text=True, timeout=150, env=e, cwd=folder, stdin=subprocess.DEVNULL)
+
+    first = night()
+    check(first.returncode == 0 and "First night" in first.stdout, f"night 1: exit {first.returncode}\n{first.stdout}\n{first.stderr[-1000:]}")
+    second = night()
+    check(second.returncode in (0, 8), f"night 2: exit {second.returncode}\n{second.stderr[-1000:]}")
+    alert = os.path.join(folder, "alert.txt")
+    third = night({"OMPI_MCA_btl": "tcp,self"}, "--on-regression", f"cat > {alert}")
+    check(third.returncode == 8, f"night 3 over TCP: exit {third.returncode}\n{third.stdout}\n{third.stderr[-1000:]}")
+    check("REGRESSION" in third.stdout and "slower than the baseline" in third.stdout, third.stdout)
+    summary = open(os.path.join(folder, "out", "summary.md")).read()
+    check(open(alert).read() == summary, "the alert command did not get the summary on its stdin")
+    check("1 MiB" in summary and "**" in summary, f"the regressed cases are named: {summary}")
+    html = open(os.path.join(folder, "out", "report.html")).read()
+    check("REGRESSION" in html and "class=\"slow\"" in html, "report")
+    junit = open(os.path.join(folder, "out", "junit.xml")).read()
+    check(re.search(r'failures="[1-9]', junit), f"junit: {junit[:400]}")
+    prom = os.path.join(folder, "out", "cclbench.prom")
+    check("cclbench_nightly_verdict{spec=\"fabric-nightly\"} 1" in open(prom).read(), open(prom).read()[-600:])
+    check(shutil.which("promtool"), "promtool is missing (scripts/setup.sh installs Debian's prometheus)")
+    p = subprocess.run(["promtool", "check", "metrics"], stdin=open(prom), capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0, f"promtool: {p.stdout} {p.stderr}")
+    check(not [f for f in os.listdir(os.path.join(folder, "out")) if f.endswith(".partial")], "a .partial was left")
+    runs = subprocess.run([BINARY, "runs", "--db", os.path.join(folder, "h.db"), "--tag", "nightly", "--label",
+                           "spec=fabric-nightly", "--label", "check=allreduce", "--json"],
+                          capture_output=True, text=True, timeout=60)
+    check(runs.returncode == 0 and len(json.loads(runs.stdout)) == 3, f"stored nights: {runs.stdout[:500]}")
+    # A spec naming an unknown [nightly] key is exit 6 before anything runs.
+    with open(os.path.join(folder, "bad.toml"), "w") as f:
+        f.write(NIGHTLY_SPEC.replace("RPH", "1").replace("threshold = 0.03", "treshold = 0.03"))
+    bad = subprocess.run([BINARY, "nightly", "bad.toml", "--np", "2", "--db", "h.db"], capture_output=True,
+                         text=True, timeout=60, env=env, cwd=folder)
+    check(bad.returncode == 6 and "unknown key 'treshold'" in bad.stderr, f"bad spec: {bad.returncode} {bad.stderr!r}")
+
+
+@test(400, "slurm,nightly")
+def nightly_sbatch_template_under_a_real_slurm():
+    """scripts/slurm/cclbench-nightly.sbatch submitted to a real one-node Slurm (sbatch --wait)
+    with a tiny battery: the job ends, its exit state is the night's verdict, the run is in the
+    database, the report and the Prometheus file exist; every daemon is stopped afterwards."""
+    folder = tempfile.mkdtemp(prefix="cclbench-slurm-")
+    here = os.path.dirname(os.path.abspath(__file__))
+    script = os.path.join(here, "..", "..", "scripts", "slurm", "local-cluster.sh")
+    template = os.path.join(here, "..", "..", "scripts", "slurm", "cclbench-nightly.sbatch")
+    p = subprocess.run([script, "start", folder], capture_output=True, text=True, timeout=60)
+    if p.returncode == 77:
+        raise Skip("no Slurm here: " + p.stderr.strip())
+    check(p.returncode == 0, f"Slurm did not start: {p.stderr}")
+    env = mpi_env({"SLURM_CONF": os.path.join(folder, "slurm.conf")})
+    with open(os.path.join(folder, "n.toml"), "w") as f:
+        f.write(NIGHTLY_SPEC.replace("RPH", "2"))
+    try:
+        db = os.path.join(folder, "h.db")
+        p = subprocess.run(["sbatch", "--wait", "-N", "1", "--ntasks-per-node", "2", "--output",
+                            os.path.join(folder, "job-%j.out"),
+                            f"--export=ALL,CCLBENCH={BINARY},CCLBENCH_SPEC=n.toml,CCLBENCH_DB={db},CCLBENCH_WORKDIR={folder}",
+                            template], env=env, capture_output=True, text=True, timeout=300, cwd=folder,
+                           stdin=subprocess.DEVNULL)
+        outputs = [os.path.join(folder, f) for f in os.listdir(folder) if f.startswith("job-")]
+        log = open(outputs[0]).read() if outputs else ""
+        check(p.returncode == 0, f"sbatch --wait: exit {p.returncode} {p.stderr}\n{log[-2000:]}")
+        check("PASS" in log and "First night" in log, f"job output: {log[-1500:]}")
+        check(os.path.exists(os.path.join(folder, "out", "report.html")) and
+              os.path.exists(os.path.join(folder, "out", "cclbench.prom")), "report and Prometheus file")
+        runs = subprocess.run([BINARY, "runs", "--db", db, "--tag", "nightly", "--json"], capture_output=True,
+                              text=True, timeout=60)
+        stored = json.loads(runs.stdout)
+        check(len(stored) == 1 and stored[0]["ranks"] == 2 and stored[0]["status"] == "complete"
+              and stored[0]["labels"].get("spec") == "fabric-nightly", f"stored: {runs.stdout[:600]}")
+        head = json.loads(open(stored[0]["source_file"]).readline())
+        check(head["launcher"] == "slurm" and head["launcher_interface"] == "pmix", f"launcher {head['launcher']}")
+        # A floor no fabric meets: the job fails with the night's exit code 7.
+        with open(os.path.join(folder, "n.toml"), "w") as f:
+            f.write(NIGHTLY_SPEC.replace("RPH", "2").replace("min_busbw = 0.0001", "min_busbw = 100000"))
+        p = subprocess.run(["sbatch", "--wait", "-N", "1", "--ntasks-per-node", "2", "--output",
+                            os.path.join(folder, "job2-%j.out"),
+                            f"--export=ALL,CCLBENCH={BINARY},CCLBENCH_SPEC=n.toml,CCLBENCH_DB={db},CCLBENCH_WORKDIR={folder}",
+                            template], env=env, capture_output=True, text=True, timeout=300, cwd=folder,
+                           stdin=subprocess.DEVNULL)
+        check(p.returncode == 7, f"a broken floor: sbatch --wait exit {p.returncode} {p.stderr}")
+    finally:
+        subprocess.run([script, "stop", folder], timeout=60)
+
+
 def pty_stderr(cmd, env, timeout=60):
     """Runs cmd with stderr on a pseudo-terminal; returns (exit code, what the terminal got)."""
     import pty

@@ -1,0 +1,239 @@
+#include "nightly/nightly_run.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <thread>
+
+#include "acceptance/accept.hpp"
+#include "acceptance/accept_run.hpp"
+#include "core/environment.hpp"
+#include "core/error.hpp"
+#include "core/input_file.hpp"
+#include "core/output_path.hpp"
+#include "core/subprocess.hpp"
+#include "launch/launch_env.hpp"
+#include "launch/self_launch.hpp"
+#include "nightly/nightly.hpp"
+#include "session/provenance.hpp"
+#include "session/run_sources.hpp"
+#include "store/import.hpp"
+#include "store/result_store.hpp"
+
+namespace cclbench::nightly {
+namespace fs = std::filesystem;
+
+DatabaseLock::DatabaseLock(const std::string& path, double timeoutSeconds) {
+  const std::string lock = path + ".lock";
+  fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw usageError("cannot open " + lock + " (the database's lock file)");
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeoutSeconds);
+  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (std::chrono::steady_clock::now() >= until) {
+      ::close(fd_);
+      fd_ = -1;
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%g", timeoutSeconds);
+      throw Error(ExitCode::kTimeout, lock + " stayed locked for " + seconds + " s (another writer)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+DatabaseLock::~DatabaseLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+}
+
+namespace {
+
+std::string stemOf(const std::string& text) {
+  std::string out;
+  for (char c : text) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+  return out.substr(0, 40);
+}
+
+/// Tonight's jobs as records, read back from each job's JSON Lines file.
+std::vector<std::pair<std::string, NightJob>> readJobs(const acceptance::AcceptReport& battery) {
+  std::vector<std::pair<std::string, NightJob>> out;
+  for (const auto& check : battery.checks) {
+    for (const auto& job : check.jobs) {
+      if (job.outcome.log.empty()) continue;
+      const std::string jsonl = job.outcome.log.substr(0, job.outcome.log.size() - 4) + ".jsonl";
+      std::error_code ec;
+      if (!fs::exists(jsonl, ec)) continue;
+      for (ImportedRun& run : readResultsFile(jsonl)) {
+        if (run.cases.empty()) continue;
+        NightJob j;
+        j.check = check.spec->name;
+        for (const auto& h : job.hosts) j.hosts += (j.hosts.empty() ? "" : ",") + h;
+        j.fingerprint = run.header.fingerprint;
+        j.header = run.header;
+        j.cases = std::move(run.cases);
+        out.push_back({jsonl, std::move(j)});
+      }
+    }
+  }
+  return out;
+}
+
+/// Stores tonight's files in the database, all under its lock (never a lost or half run).
+void importNight(const std::string& database, const std::vector<std::pair<std::string, NightJob>>& jobs,
+                 double lockTimeout) {
+  DatabaseLock lock(database, lockTimeout);
+  ResultStore store(database);
+  for (const auto& [file, job] : jobs) {
+    if (store.findRun(job.header.runId)) continue;  // imported before (a retried night)
+    std::vector<ResultStore::Import> runs;
+    for (ImportedRun& r : readResultsFile(file)) {
+      r.trailer.runId = r.header.runId;
+      runs.push_back({r.header, r.source, r.cases, r.trailer,
+                      r.incomplete ? RunStatus::kIncomplete : RunStatus::kComplete});
+    }
+    store.importRuns(runs, RunMeta{}, file);
+  }
+}
+
+}  // namespace
+
+int runNightly(const NightlyOptions& o, const std::string& executable) {
+  const BatterySpec spec = parseBatterySpec(readInputFile(o.specPath), o.specPath);
+  const Environment env = processEnvironment();
+  if (detectLaunch(env).launcher != Launcher::kNone || env.count("CCLBENCH_SELF_LAUNCHED")) {
+    throw usageError("cclbench nightly starts every job itself: run it outside mpirun and srun "
+                     "(inside a Slurm allocation, sbatch or salloc, it launches with srun)");
+  }
+  if (o.np && *o.np < 1) throw usageError("--np must be 1 or more");
+  if (o.maxConcurrent < 1) throw usageError("--max-jobs must be 1 or more");
+  if (!(o.lockTimeoutSeconds > 0)) throw usageError("--lock-timeout must be above 0 seconds");
+  acceptance::AcceptOptions ao;
+  ao.hosts = o.hosts;
+  ao.hostfile = o.hostfile;
+  ao.np = o.np;
+  const acceptance::HostSource hosts = acceptance::resolveHosts(ao, env, [](const std::string& list) {
+    const CommandOutput out = runCommand({"scontrol", "show", "hostnames", list}, 30);
+    if (out.status != 0) throw usageError("cannot expand SLURM_JOB_NODELIST=" + list + " with scontrol");
+    std::vector<std::string> names;
+    std::string word;
+    for (char c : out.out + "\n") {
+      if (std::isspace(static_cast<unsigned char>(c))) {
+        if (!word.empty()) names.push_back(word), word.clear();
+      } else {
+        word += c;
+      }
+    }
+    return names;
+  });
+  const std::string database = resultsDatabasePath(o.database);
+  const std::string night = newRunId();
+  const std::string started = utcNow();
+  // Absolute: the database records where each night's files are, for any host that reads it.
+  const std::string folder = fs::absolute(
+      prepareOutputFolder(o.folder.empty() ? (fs::path("results") / "nightly" / (stemOf(spec.name) + "-" + night)).string()
+                                           : o.folder,
+                          "")).string();
+  const NightlySpec& ns = spec.nightly;
+  const std::string report = ns.report.empty() ? (fs::path(folder) / "report.html").string() : ns.report;
+  const std::string summary =
+      ns.summary.empty() ? (fs::path(report).parent_path() / "summary.md").string() : ns.summary;
+  const OutputRules rules{{database}, false};
+  for (const auto& [path, what] : {std::pair{report, "[nightly] report"}, {summary, "[nightly] summary"},
+                                   {ns.prometheus, "[nightly] prometheus"}, {ns.junit, "[nightly] junit"}}) {
+    if (path.empty()) continue;
+    checkOutputPath(path, what, rules);
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+  }
+  if (hosts.via == acceptance::LaunchVia::kMpirun) checkLauncherTmpdir();
+
+  // Floors from stored runs, read before anything runs (a missing baseline is exit 6).
+  std::map<std::string, double> baselines;
+  for (const CheckSpec& c : spec.checks) {
+    if (!c.minFractionOfBaseline) continue;
+    RunSources sources(database, "");
+    const std::vector<ResolvedRun> runs = sources.resolve(parseOperand(c.baseline));
+    std::vector<double> figures;
+    for (const ResolvedRun& run : runs) {
+      double figure = 0;
+      uint64_t size = 0;
+      if (acceptance::figureOf(run.cases, c, figure, size) && size == c.maxBytes) figures.push_back(figure);
+    }
+    if (figures.empty()) throw usageError("check '" + c.name + "': baseline " + c.baseline + " has no case at its largest size");
+    std::sort(figures.begin(), figures.end());
+    baselines[c.name] = figures[figures.size() / 2];
+  }
+
+  acceptance::LaunchOptions lo;
+  lo.executable = executable;
+  lo.folder = folder;
+  lo.via = hosts.via;
+  lo.localRanks = o.np.value_or(2);
+  lo.writeDatabase = false;  // imported below, under the database's lock
+  lo.maxConcurrent = o.maxConcurrent;
+  acceptance::LaunchJobRunner runner(lo);
+  acceptance::AcceptInput input;
+  input.spec = &spec;
+  input.hosts = hosts.hosts;
+  input.hostsFrom = hosts.from;
+  input.local = hosts.via == acceptance::LaunchVia::kLocal;
+  input.isolate = false;
+  input.tag = "nightly";
+  input.labels = {{"night", night}};
+  input.baseline = [&baselines](const CheckSpec& c) { return baselines.at(c.name); };
+  input.progress = [](const std::string& line) {
+    std::fprintf(stderr, "nightly: %s\n", line.c_str());
+    std::fflush(stderr);
+  };
+  std::fprintf(stderr, "nightly: %s, night %s, %zu host(s) from %s, everything under %s\n", spec.name.c_str(),
+               night.c_str(), hosts.hosts.size(), hosts.from.c_str(), folder.c_str());
+  acceptance::AcceptReport battery;
+  try {
+    battery = acceptance::runAcceptance(input, runner);
+  } catch (const acceptance::Interrupted& e) {
+    std::fprintf(stderr, "cclbench: error: nightly %s interrupted by signal %d: no verdict was written (jobs under %s)\n",
+                 spec.name.c_str(), e.signal, folder.c_str());
+    return 128 + e.signal;
+  }
+
+  const auto jobs = readJobs(battery);
+  try {
+    importNight(database, jobs, o.lockTimeoutSeconds);
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string(e.what()) + ": tonight's records are kept under " + folder +
+                              "; store them later with `cclbench import FILE.jsonl` (their tags and labels are in them)");
+  }
+  std::vector<NightJob> night_jobs;
+  for (const auto& [file, job] : jobs) night_jobs.push_back(job);
+  ResultStore store(database, ResultStore::Access::kRead);
+  JudgeOptions jo;
+  jo.spec = spec.name;
+  jo.baselineRuns = ns.baselineRuns;
+  jo.threshold = ns.threshold;
+  NightReport r = judgeNight(std::move(battery), night_jobs, store, jo, night);
+  r.startedUtc = started;
+
+  const std::string markdown = summaryMarkdown(r);
+  writeWholeFile(summary, markdown);
+  writeWholeFile(report, reportHtml(r));
+  if (!ns.prometheus.empty()) writeWholeFile(ns.prometheus, prometheusText(r, static_cast<double>(std::time(nullptr))));
+  if (!ns.junit.empty()) writeWholeFile(ns.junit, junitXml(r));
+  std::fputs(markdown.c_str(), stdout);
+  std::printf("\nreport: %s\nsummary: %s\n", report.c_str(), summary.c_str());
+  std::fflush(stdout);
+  if (r.regressions > 0 && !o.onRegression.empty()) {
+    // The site's alert: its own command through /bin/sh, the summary on its standard input.
+    const CommandOutput alert = runCommand({"/bin/sh", "-c", "exec <\"$0\"; " + o.onRegression, summary}, 60);
+    if (alert.status != 0) {
+      std::fprintf(stderr, "cclbench: warning: --on-regression command %s (the verdict stands)\n",
+                   alert.timedOut ? "did not finish within 60 s" : ("failed with status " + std::to_string(alert.status)).c_str());
+    }
+  }
+  return r.exitCode;
+}
+
+}  // namespace cclbench::nightly
