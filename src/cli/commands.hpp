@@ -38,6 +38,9 @@ int acceptCommand(int* argc, char*** argv, const std::vector<std::string>& args)
 /// `cclbench nightly SPEC ...`: the battery as a nightly regression job (needs the store).
 int nightlyCommand(int* argc, char*** argv, const std::vector<std::string>& args);
 
+/// `cclbench prune --older-than 90d`: retention that keeps nightly baselines (needs the store).
+int pruneCommand(int* argc, char*** argv, const std::vector<std::string>& args);
+
 /// `cclbench tune ...`: search, validate and emit a library's collective settings.
 int tuneCommand(int* argc, char*** argv, const std::vector<std::string>& args);
 

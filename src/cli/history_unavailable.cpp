@@ -20,5 +20,6 @@ int runsCommand(int*, char***, const std::vector<std::string>&) { return unavail
 int exportCommand(int*, char***, const std::vector<std::string>&) { return unavailable("export"); }
 int importCommand(int*, char***, const std::vector<std::string>&) { return unavailable("import"); }
 int nightlyCommand(int*, char***, const std::vector<std::string>&) { return unavailable("nightly"); }
+int pruneCommand(int*, char***, const std::vector<std::string>&) { return unavailable("prune"); }
 
 }  // namespace cclbench

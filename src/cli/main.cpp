@@ -45,6 +45,8 @@ constexpr Subcommand kSubcommands[] = {
     {"runs", "list and filter the runs in the results database", &cclbench::runsCommand},
     {"export", "write a stored run out as JSON Lines, JSON or Google Benchmark JSON",
      &cclbench::exportCommand},
+    {"prune", "remove old runs from the database, never those a nightly baseline uses",
+     &cclbench::pruneCommand},
     {"compare", "compare runs or files case by case: ratio, confidence, verdicts",
      &cclbench::compareCommand},
     {"report", "write a self-contained HTML report of runs (charts, verdicts, metadata)",

@@ -1,10 +1,17 @@
 /// `cclbench nightly SPEC`: parses its arguments; nightly/ runs the night.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <ctime>
+
 #include "cli/commands.hpp"
 #include "cli/parse_args.hpp"
 #include "core/subprocess.hpp"
+#include "core/error.hpp"
+#include "nightly/nightly.hpp"
 #include "nightly/nightly_run.hpp"
+#include "session/run_sources.hpp"
+#include "store/result_store.hpp"
 
 namespace cclbench {
 namespace {
@@ -53,6 +60,54 @@ int nightlyCommand(int*, char***, const std::vector<std::string>& args) {
   if (!parseArgs(app, args)) return 0;
   if (app.count("--np")) o.np = np;
   return nightly::runNightly(o, selfExecutable());
+}
+
+int pruneCommand(int*, char***, const std::vector<std::string>& args) {
+  CLI::App app{"Remove old runs from the results database, never those a nightly baseline uses.",
+               "cclbench prune"};
+  app.footer("Example:\n  cclbench prune --older-than 90d --db /shared/cclbench/cclbench.db\n\n"
+             "Runs started before the cutoff go, with their cases, tags and labels, in one transaction\n"
+             "under the database's lock (as nightly imports take it); the newest --keep-baseline\n"
+             "complete nightly runs of each series (spec, check, hosts, fingerprint) stay.");
+  std::string olderThan, db;
+  int keep = 7;
+  bool dryRun = false;
+  double lockTimeout = 600;
+  app.add_option("--older-than", olderThan, "age of the runs to remove: 90d, 12w, 48h")->required();
+  app.add_option("--keep-baseline", keep, "nightly runs kept per series whatever their age (default 7)");
+  app.add_option("--db", db, "results database (default $CCLBENCH_DB or results/cclbench.db)");
+  app.add_option("--lock-timeout", lockTimeout, "seconds to wait for the database's lock (default 600)");
+  app.add_flag("--dry-run", dryRun, "say what would go, remove nothing");
+  if (!parseArgs(app, args)) return 0;
+  std::size_t used = 0;
+  const double amount = olderThan.empty() ? -1 : std::stod("0" + olderThan.substr(0, olderThan.size() - 1), &used);
+  const char unit = olderThan.empty() ? '?' : olderThan.back();
+  const double hours = unit == 'h' ? 1 : unit == 'd' ? 24 : unit == 'w' ? 168 : -1;
+  if (used != olderThan.size() || hours < 0 || !(amount > 0) || amount > 1e6) {
+    throw usageError("--older-than takes a number of hours, days or weeks: 48h, 90d, 12w (got '" + olderThan + "')");
+  }
+  if (keep < 1) throw usageError("--keep-baseline must be 1 or more");
+  const std::time_t cutoff = std::time(nullptr) - static_cast<std::time_t>(amount * hours * 3600);
+  char iso[32];
+  std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&cutoff));
+  const std::string path = resultsDatabasePath(db);
+  nightly::DatabaseLock lock(path, lockTimeout);
+  ResultStore store(path, ResultStore::Access::kRead);
+  const std::set<int64_t> kept = nightly::baselineRunIds(store, keep);
+  RunFilter old;
+  old.until = iso;
+  std::size_t candidates = 0, protectedOld = 0;
+  for (const StoredRun& r : store.listRuns(old)) ++candidates, protectedOld += kept.count(r.id);
+  if (dryRun) {
+    std::printf("would remove %zu run(s) started before %s (%zu older ones kept: nightly baselines)\n",
+                candidates - protectedOld, iso, protectedOld);
+    return 0;
+  }
+  ResultStore writer(path);
+  const std::size_t removed = writer.pruneRuns(iso, kept);
+  std::printf("removed %zu run(s) started before %s (%zu older ones kept: nightly baselines)\n", removed, iso,
+              protectedOld);
+  return 0;
 }
 
 }  // namespace cclbench

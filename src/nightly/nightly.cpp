@@ -43,6 +43,23 @@ std::vector<StoredRun> previousNights(ResultStore& store, const JudgeOptions& o,
 
 }  // namespace
 
+std::set<int64_t> baselineRunIds(ResultStore& store, int keep) {
+  RunFilter f;
+  f.tag = "nightly";
+  std::map<std::vector<std::string>, int> taken;
+  std::set<int64_t> out;
+  for (const StoredRun& r : store.listRuns(f)) {  // newest first
+    if (r.status != "complete") continue;
+    const auto label = [&](const char* k) {
+      const auto it = r.meta.labels.find(k);
+      return it == r.meta.labels.end() ? std::string() : it->second;
+    };
+    int& n = taken[{label("spec"), label("check"), label("hosts"), r.fingerprint}];
+    if (n++ < keep) out.insert(r.id);
+  }
+  return out;
+}
+
 NightReport judgeNight(acceptance::AcceptReport battery, const std::vector<NightJob>& jobs, ResultStore& store,
                        const JudgeOptions& o, const std::string& night) {
   NightReport r;

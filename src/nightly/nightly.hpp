@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,10 @@ struct JudgeOptions {
 /// for a regression or a drift, else 0.
 NightReport judgeNight(acceptance::AcceptReport battery, const std::vector<NightJob>& jobs, ResultStore& store,
                        const JudgeOptions& options, const std::string& night);
+
+/// The runs current nightly baselines use: per series (spec, check, hosts and fingerprint of the
+/// runs tagged nightly) the newest `keep` complete runs. `cclbench prune` never removes them.
+std::set<int64_t> baselineRunIds(ResultStore& store, int keep);
 
 /// Renderings (written whole by the driver).
 std::string summaryMarkdown(const NightReport& r);

@@ -154,6 +154,21 @@ TEST_F(History, PrometheusAndJunitSayWhatHappened) {
   EXPECT_NE(xml.find("tests=\"1\" failures=\"1\""), std::string::npos) << xml;
 }
 
+TEST_F(History, PruneKeepsWhatTheBaselinesUse) {
+  for (int n = 0; n < 20; ++n) night(n, 10);             // 2026-01-01 .. 2026-01-20, one series
+  for (int n = 0; n < 3; ++n) night(n, 10, true, "beef");  // another fingerprint, old
+  const std::set<int64_t> keep = baselineRunIds(*store_, 7);
+  EXPECT_EQ(keep.size(), 10u);  // 7 + the other series' 3
+  // Started before the 19th: 18 + 3 runs, 8 of them baselines (nights 13-17 and the other 3).
+  EXPECT_EQ(store_->pruneRuns("2026-01-19", keep), 13u);
+  RunFilter all;
+  const auto left = store_->listRuns(all);
+  EXPECT_EQ(left.size(), 10u);
+  for (const auto& r : left) EXPECT_FALSE(store_->cases(r.id).empty());
+  // Tonight still has its 7 nights to compare with.
+  EXPECT_EQ(judge(night(20, 10)).jobs[0].baselineNights, 7);
+}
+
 TEST(DatabaseLock, ASecondWriterWaitsThenGivesUp) {
   const std::string db = testing::TempDir() + "/locked.db";
   {

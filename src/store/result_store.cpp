@@ -305,6 +305,22 @@ void ResultStore::insertCases(int64_t run, const std::vector<CaseRecord>& cases)
   }
 }
 
+std::size_t ResultStore::pruneRuns(const std::string& beforeUtc, const std::set<int64_t>& keep) {
+  sql::Transaction tx(*db_);
+  std::vector<int64_t> old;
+  {
+    sql::Statement q(*db_, "SELECT id FROM runs WHERE started_utc < ?");
+    q.bind(1, std::string_view(beforeUtc));
+    while (q.step()) {
+      if (!keep.count(q.integer(0))) old.push_back(q.integer(0));
+    }
+  }
+  sql::Statement remove(*db_, "DELETE FROM runs WHERE id = ?");  // cases, tags, labels cascade
+  for (int64_t id : old) remove.bind(1, id).run();
+  tx.commit();
+  return old.size();
+}
+
 void ResultStore::addCases(int64_t run, const std::vector<CaseRecord>& cases) {
   sql::Transaction tx(*db_);
   insertCases(run, cases);

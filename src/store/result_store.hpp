@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,10 @@ class ResultStore {
   };
   std::vector<int64_t> importRuns(const std::vector<Import>& runs, const RunMeta& meta,
                                   const std::string& sourceFile);
+
+  /// Removes every run started before `beforeUtc` (ISO time) except those in `keep`, with its
+  /// cases, tags and labels, in one transaction. Returns how many were removed.
+  std::size_t pruneRuns(const std::string& beforeUtc, const std::set<int64_t>& keep);
 
   std::vector<StoredRun> listRuns(const RunFilter& filter);
   std::optional<StoredRun> run(int64_t id);

@@ -673,12 +673,57 @@ def nightly_first_night_passes_then_a_slower_fabric_is_exit_8():
                            "spec=fabric-nightly", "--label", "check=allreduce", "--json"],
                           capture_output=True, text=True, timeout=60)
     check(runs.returncode == 0 and len(json.loads(runs.stdout)) == 3, f"stored nights: {runs.stdout[:500]}")
+    # Retention: nothing is that old; bad ages are exit 6.
+    pr = subprocess.run([BINARY, "prune", "--older-than", "90d", "--db", "h.db"], capture_output=True, text=True,
+                        timeout=60, cwd=folder)
+    check(pr.returncode == 0 and "removed 0 run(s)" in pr.stdout, f"prune: {pr.returncode} {pr.stdout} {pr.stderr}")
+    pr = subprocess.run([BINARY, "prune", "--older-than", "ninety", "--db", "h.db"], capture_output=True, text=True,
+                        timeout=60, cwd=folder)
+    check(pr.returncode == 6 and "--older-than" in pr.stderr, f"prune ninety: {pr.returncode} {pr.stderr!r}")
     # A spec naming an unknown [nightly] key is exit 6 before anything runs.
     with open(os.path.join(folder, "bad.toml"), "w") as f:
         f.write(NIGHTLY_SPEC.replace("RPH", "1").replace("threshold = 0.03", "treshold = 0.03"))
     bad = subprocess.run([BINARY, "nightly", "bad.toml", "--np", "2", "--db", "h.db"], capture_output=True,
                          text=True, timeout=60, env=env, cwd=folder)
     check(bad.returncode == 6 and "unknown key 'treshold'" in bad.stderr, f"bad spec: {bad.returncode} {bad.stderr!r}")
+
+
+@test(300, "mpi,nightly")
+def nightly_two_hosts_writing_one_database_take_turns():
+    """Two nightly runs at once writing one database (as two clusters' jobs share one on NFS):
+    both end, both nights are stored whole (imports take turns under DB.lock), the database
+    checks clean; a night that cannot get the lock in time says where its records are."""
+    folder = tempfile.mkdtemp(prefix="cclbench-it-")
+    env = mpi_env()
+    jobs = []
+    for name in ("a", "b"):
+        with open(os.path.join(folder, f"{name}.toml"), "w") as f:
+            f.write(NIGHTLY_SPEC.replace("RPH", "1").replace("fabric-nightly", f"fabric-{name}")
+                    .replace('sizes = "64K:1M"', 'sizes = "64K:256K"').replace("out/", f"out-{name}/"))
+        jobs.append(subprocess.Popen([BINARY, "nightly", f"{name}.toml", "--np", "2", "--db", "shared.db"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=folder))
+    for j in jobs:
+        out, err = j.communicate(timeout=200)
+        check(j.returncode == 0, f"a night: exit {j.returncode}\n{err[-800:]}")
+    for name in ("a", "b"):
+        runs = subprocess.run([BINARY, "runs", "--db", os.path.join(folder, "shared.db"), "--label", f"spec=fabric-{name}",
+                               "--json"], capture_output=True, text=True, timeout=60)
+        stored = json.loads(runs.stdout)
+        check(len(stored) == 1 and stored[0]["status"] == "complete" and stored[0]["cases"] == 3, f"{name}: {stored}")
+    integrity = subprocess.run(["sqlite3", os.path.join(folder, "shared.db"), "PRAGMA integrity_check"],
+                               capture_output=True, text=True, timeout=60)
+    check(integrity.stdout.strip() == "ok", f"integrity: {integrity.stdout} {integrity.stderr}")
+    # Someone holds the lock: the night waits --lock-timeout, then says where its records are.
+    holder = subprocess.Popen(["flock", os.path.join(folder, "shared.db.lock"), "sleep", "60"], cwd=folder)
+    try:
+        time.sleep(0.5)
+        p = subprocess.run([BINARY, "nightly", "a.toml", "--np", "2", "--db", "shared.db", "--lock-timeout", "2"],
+                           capture_output=True, text=True, timeout=200, env=env, cwd=folder)
+        check(p.returncode == 4 and "stayed locked" in p.stderr and "cclbench import" in p.stderr,
+              f"locked: exit {p.returncode} {p.stderr[-600:]!r}")
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 @test(400, "slurm,nightly")
