@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/sizes.hpp"
 #include "core/stats.hpp"
+#include "report/html_page.hpp"
 
 namespace cclbench::acceptance {
 namespace {
@@ -345,22 +346,6 @@ class Flow {
   std::vector<std::string> reachable_;
 };
 
-std::string xmlEscaped(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += ' ';
-        else out += c;
-    }
-  }
-  return out;
-}
-
 std::string checkFigure(const CheckVerdict& v) {
   std::vector<double> figures;
   for (const JudgedJob& j : v.jobs) {
@@ -503,10 +488,10 @@ std::string junitXml(const AcceptReport& r) {
   std::string cases;
   for (const CheckVerdict& v : r.checks) {
     ++tests;
-    cases += "  <testcase classname=\"check\" name=\"" + xmlEscaped(v.spec->name) + "\">\n";
+    cases += "  <testcase classname=\"check\" name=\"" + html::escape(v.spec->name) + "\">\n";
     if (!v.ran) {
       ++skipped;
-      cases += "    <skipped message=\"" + xmlEscaped(v.note) + "\"/>\n";
+      cases += "    <skipped message=\"" + html::escape(v.note) + "\"/>\n";
     } else if (!v.passed) {
       ++failures;
       std::string text;
@@ -514,24 +499,24 @@ std::string junitXml(const AcceptReport& r) {
       for (const JudgedJob& j : v.jobs) {
         if (!j.passed) text += hostList(j.hosts) + ": " + j.why + "\n";
       }
-      cases += "    <failure message=\"" + xmlEscaped(v.spec->name + ": FAIL at " + floorText(v)) + "\">" +
-               xmlEscaped(text) + "</failure>\n";
+      cases += "    <failure message=\"" + html::escape(v.spec->name + ": FAIL at " + floorText(v)) + "\">" +
+               html::escape(text) + "</failure>\n";
     }
     cases += "  </testcase>\n";
   }
   for (const auto& h : r.hostOrder) {
     ++tests;
     const HostVerdict& v = r.hosts.at(h);
-    cases += "  <testcase classname=\"host\" name=\"" + xmlEscaped(h) + "\">\n";
+    cases += "  <testcase classname=\"host\" name=\"" + html::escape(h) + "\">\n";
     if (v.status != "ok") {
       ++failures;
       std::string why;
       for (const auto& w : v.why) why += w + "\n";
-      cases += "    <failure message=\"" + xmlEscaped(h + ": " + v.status) + "\">" + xmlEscaped(why) + "</failure>\n";
+      cases += "    <failure message=\"" + html::escape(h + ": " + v.status) + "\">" + html::escape(why) + "</failure>\n";
     }
     cases += "  </testcase>\n";
   }
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"cclbench accept " + xmlEscaped(r.spec) +
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"cclbench accept " + html::escape(r.spec) +
          "\" tests=\"" + std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\" skipped=\"" +
          std::to_string(skipped) + "\">\n" + cases + "</testsuite>\n";
 }

@@ -53,6 +53,8 @@ std::vector<std::string> splitComma(const std::vector<std::string>& items) {
   return out;
 }
 
+}  // namespace
+
 std::vector<std::string> scontrolHostnames(const std::string& nodelist) {
   const CommandOutput out = runCommand({"scontrol", "show", "hostnames", nodelist}, 30);
   if (out.status != 0) {
@@ -66,8 +68,13 @@ std::vector<std::string> scontrolHostnames(const std::string& nodelist) {
   return hosts;
 }
 
-/// The figure a check's baseline gives: the median busbw of the baseline's runs at the check's
-/// largest size (out of place), runs labelled with the check's name preferred.
+void refuseUnderALauncher(const std::map<std::string, std::string>& env, const std::string& command) {
+  if (detectLaunch(env).launcher != Launcher::kNone || env.count("CCLBENCH_SELF_LAUNCHED")) {
+    throw usageError("cclbench " + command + " starts every job itself: run it outside mpirun and srun "
+                     "(inside a Slurm allocation it launches with srun)");
+  }
+}
+
 double baselineFigure(RunSources& sources, const CheckSpec& c) {
   const std::vector<ResolvedRun> runs = sources.resolve(parseOperand(c.baseline));
   std::vector<double> labelled, any;
@@ -86,8 +93,6 @@ double baselineFigure(RunSources& sources, const CheckSpec& c) {
   std::sort(use.begin(), use.end());
   return use[use.size() / 2];
 }
-
-}  // namespace
 
 std::vector<std::string> parseHostfile(const std::string& text, const std::string& source) {
   std::vector<std::string> hosts;
@@ -145,10 +150,7 @@ HostSource resolveHosts(const AcceptOptions& o, const std::map<std::string, std:
 int runAccept(const AcceptOptions& o, const std::string& executable) {
   const BatterySpec spec = parseBatterySpec(readInputFile(o.specPath), o.specPath);
   const Environment env = processEnvironment();
-  if (detectLaunch(env).launcher != Launcher::kNone || env.count("CCLBENCH_SELF_LAUNCHED")) {
-    throw usageError("cclbench accept starts every job itself: run it outside mpirun and srun "
-                     "(inside a Slurm allocation it launches with srun)");
-  }
+  refuseUnderALauncher(env, "accept");
   if (o.np && *o.np < 1) throw usageError("--np must be 1 or more");
   if (o.maxConcurrent < 1) throw usageError("--max-jobs must be 1 or more");
   const HostSource hosts = resolveHosts(o, env, scontrolHostnames);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "acceptance/jobs.hpp"
+#include "session/run_sources.hpp"
 
 namespace cclbench::acceptance {
 
@@ -39,6 +40,18 @@ struct HostSource {
 };
 HostSource resolveHosts(const AcceptOptions& o, const std::map<std::string, std::string>& env,
                         const std::function<std::vector<std::string>(const std::string&)>& expand);
+
+/// The hosts of SLURM_JOB_NODELIST, through `scontrol show hostnames` (Error when it fails).
+std::vector<std::string> scontrolHostnames(const std::string& nodelist);
+
+/// Error(kInvalidUsage) when this process runs under a launcher: `command` (accept, nightly)
+/// starts every job itself.
+void refuseUnderALauncher(const std::map<std::string, std::string>& env, const std::string& command);
+
+/// The figure a check's baseline gives: the median busbw of the runs `c.baseline` names at the
+/// check's largest size (out of place), runs labelled with the check's name preferred. Error
+/// (kInvalidUsage) when they have no such case.
+double baselineFigure(RunSources& sources, const CheckSpec& c);
 
 /// Runs the acceptance; returns the exit code (Error for invalid specs and options).
 int runAccept(const AcceptOptions& o, const std::string& executable);

@@ -104,10 +104,7 @@ void importNight(const std::string& database, const std::vector<std::pair<std::s
 int runNightly(const NightlyOptions& o, const std::string& executable) {
   const BatterySpec spec = parseBatterySpec(readInputFile(o.specPath), o.specPath);
   const Environment env = processEnvironment();
-  if (detectLaunch(env).launcher != Launcher::kNone || env.count("CCLBENCH_SELF_LAUNCHED")) {
-    throw usageError("cclbench nightly starts every job itself: run it outside mpirun and srun "
-                     "(inside a Slurm allocation, sbatch or salloc, it launches with srun)");
-  }
+  acceptance::refuseUnderALauncher(env, "nightly");
   if (o.np && *o.np < 1) throw usageError("--np must be 1 or more");
   if (o.maxConcurrent < 1) throw usageError("--max-jobs must be 1 or more");
   if (!(o.lockTimeoutSeconds > 0)) throw usageError("--lock-timeout must be above 0 seconds");
@@ -115,20 +112,7 @@ int runNightly(const NightlyOptions& o, const std::string& executable) {
   ao.hosts = o.hosts;
   ao.hostfile = o.hostfile;
   ao.np = o.np;
-  const acceptance::HostSource hosts = acceptance::resolveHosts(ao, env, [](const std::string& list) {
-    const CommandOutput out = runCommand({"scontrol", "show", "hostnames", list}, 30);
-    if (out.status != 0) throw usageError("cannot expand SLURM_JOB_NODELIST=" + list + " with scontrol");
-    std::vector<std::string> names;
-    std::string word;
-    for (char c : out.out + "\n") {
-      if (std::isspace(static_cast<unsigned char>(c))) {
-        if (!word.empty()) names.push_back(word), word.clear();
-      } else {
-        word += c;
-      }
-    }
-    return names;
-  });
+  const acceptance::HostSource hosts = acceptance::resolveHosts(ao, env, acceptance::scontrolHostnames);
   const std::string database = resultsDatabasePath(o.database);
   const std::string night = newRunId();
   const std::string started = utcNow();
@@ -153,19 +137,11 @@ int runNightly(const NightlyOptions& o, const std::string& executable) {
 
   // Floors from stored runs, read before anything runs (a missing baseline is exit 6).
   std::map<std::string, double> baselines;
+  std::optional<RunSources> sources;
   for (const CheckSpec& c : spec.checks) {
     if (!c.minFractionOfBaseline) continue;
-    RunSources sources(database, "");
-    const std::vector<ResolvedRun> runs = sources.resolve(parseOperand(c.baseline));
-    std::vector<double> figures;
-    for (const ResolvedRun& run : runs) {
-      double figure = 0;
-      uint64_t size = 0;
-      if (acceptance::figureOf(run.cases, c, figure, size) && size == c.maxBytes) figures.push_back(figure);
-    }
-    if (figures.empty()) throw usageError("check '" + c.name + "': baseline " + c.baseline + " has no case at its largest size");
-    std::sort(figures.begin(), figures.end());
-    baselines[c.name] = figures[figures.size() / 2];
+    if (!sources) sources.emplace(database, "");
+    baselines[c.name] = acceptance::baselineFigure(*sources, c);
   }
 
   acceptance::LaunchOptions lo;

@@ -8,6 +8,7 @@
 
 #include "core/sizes.hpp"
 #include "nightly/nightly.hpp"
+#include "report/html_page.hpp"
 
 namespace cclbench::nightly {
 namespace {
@@ -44,20 +45,6 @@ std::string why(const CaseVerdict& c) {
   return out;
 }
 
-std::string htmlEscaped(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 /// A case's nightly medians as an SVG line, the change point as a red line.
 std::string sparkline(const Drift& d) {
   const double w = 480, h = 120, pad = 8;
@@ -88,8 +75,6 @@ std::string promValue(const std::string& s) {
   }
   return "\"" + out + "\"";
 }
-
-std::string xmlEscaped(const std::string& s) { return htmlEscaped(s); }
 
 }  // namespace
 
@@ -134,38 +119,38 @@ std::string summaryMarkdown(const NightReport& r) {
 
 std::string reportHtml(const NightReport& r) {
   std::string out =
-      "<!doctype html><html><head><meta charset=\"utf-8\"><title>cclbench nightly " + htmlEscaped(r.battery.spec) +
+      "<!doctype html><html><head><meta charset=\"utf-8\"><title>cclbench nightly " + html::escape(r.battery.spec) +
       "</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid "
       "#ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.slow{background:#fee2e2}"
       "</style></head><body>";
-  out += "<h1>cclbench nightly " + htmlEscaped(r.battery.spec) + ": " + verdictWord(r) + "</h1>";
-  out += "<p>Night " + htmlEscaped(r.night) + " (" + htmlEscaped(r.startedUtc) + "), exit " +
+  out += "<h1>cclbench nightly " + html::escape(r.battery.spec) + ": " + verdictWord(r) + "</h1>";
+  out += "<p>Night " + html::escape(r.night) + " (" + html::escape(r.startedUtc) + "), exit " +
          std::to_string(r.exitCode) + ", " + std::to_string(r.regressions) + " regression(s), threshold " +
          fmt("%.0f%%", r.threshold * 100) + ".</p>";
   if (r.firstNight) out += "<p>First night: no baseline yet.</p>";
   out += "<table><tr><th>case</th><th>hosts</th><th>median (us)</th><th>busbw (GB/s)</th><th>baseline (us)</th>"
          "<th>ratio</th><th>q</th><th>verdict</th></tr>";
   for (const CaseVerdict& c : r.cases) {
-    out += std::string("<tr") + (c.regression() ? " class=\"slow\"" : "") + "><td>" + htmlEscaped(caseName(c)) +
-           "</td><td>" + htmlEscaped(c.hosts) + "</td><td>" + fmt("%.2f", c.medianUs) + "</td><td>" +
+    out += std::string("<tr") + (c.regression() ? " class=\"slow\"" : "") + "><td>" + html::escape(caseName(c)) +
+           "</td><td>" + html::escape(c.hosts) + "</td><td>" + fmt("%.2f", c.medianUs) + "</td><td>" +
            fmt("%.3g", c.busbwGbps) + "</td><td>" + (c.compared ? fmt("%.2f", c.compared->medianUsA) : "-") +
            "</td><td>" + (c.compared ? fmt("%.3f", c.compared->timeRatio) : "-") + "</td><td>" +
            (c.compared && c.compared->q ? fmt("%.3g", *c.compared->q) : "-") + "</td><td>" +
-           htmlEscaped(c.regression() ? why(c) : c.compared ? c.compared->verdictText() : "no baseline") + "</td></tr>";
+           html::escape(c.regression() ? why(c) : c.compared ? c.compared->verdictText() : "no baseline") + "</td></tr>";
   }
   out += "</table>";
   bool heading = false;
   for (const CaseVerdict& c : r.cases) {
     if (!c.drift || !c.drift->flagged) continue;
     if (!heading) out += "<h2>Drift</h2><p>Median time per night, the change point marked in red.</p>", heading = true;
-    out += "<h3>" + htmlEscaped(caseName(c)) + " on " + htmlEscaped(c.hosts) + "</h3><p>" + htmlEscaped(why(c)) +
+    out += "<h3>" + html::escape(caseName(c)) + " on " + html::escape(c.hosts) + "</h3><p>" + html::escape(why(c)) +
            "</p>" + sparkline(*c.drift);
   }
   out += "<h2>Hosts</h2><ul>";
   for (const auto& h : r.battery.hostOrder) {
     const auto& v = r.battery.hosts.at(h);
-    out += "<li>" + htmlEscaped(h) + ": " + htmlEscaped(v.status);
-    for (const auto& w : v.why) out += "; " + htmlEscaped(w);
+    out += "<li>" + html::escape(h) + ": " + html::escape(v.status);
+    for (const auto& w : v.why) out += "; " + html::escape(w);
     out += "</li>";
   }
   return out + "</ul></body></html>\n";
@@ -228,24 +213,24 @@ std::string junitXml(const NightReport& r) {
   int failures = 0;
   std::string cases;
   for (const CaseVerdict& c : r.cases) {
-    cases += "  <testcase classname=\"" + xmlEscaped(r.battery.spec + "." + c.check) + "\" name=\"" +
-             xmlEscaped(caseName(c) + " on " + c.hosts) + "\">";
+    cases += "  <testcase classname=\"" + html::escape(r.battery.spec + "." + c.check) + "\" name=\"" +
+             html::escape(caseName(c) + " on " + c.hosts) + "\">";
     if (c.regression()) {
       ++failures;
-      cases += "<failure message=\"" + xmlEscaped(why(c)) + "\"/>";
+      cases += "<failure message=\"" + html::escape(why(c)) + "\"/>";
     }
     cases += "</testcase>\n";
   }
   for (const auto& c : r.battery.checks) {
     if (!c.ran || c.passed) continue;
     ++failures;
-    cases += "  <testcase classname=\"" + xmlEscaped(r.battery.spec) + "\" name=\"" + xmlEscaped(c.spec->name) +
+    cases += "  <testcase classname=\"" + html::escape(r.battery.spec) + "\" name=\"" + html::escape(c.spec->name) +
              " floor\"><failure message=\"under its floor\"/></testcase>\n";
   }
   const std::size_t tests = r.cases.size() + static_cast<std::size_t>(std::count_if(
                                                  r.battery.checks.begin(), r.battery.checks.end(),
                                                  [](const auto& c) { return c.ran && !c.passed; }));
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"cclbench nightly " + xmlEscaped(r.battery.spec) +
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"cclbench nightly " + html::escape(r.battery.spec) +
          "\" tests=\"" + std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\">\n" + cases +
          "</testsuite>\n";
 }
