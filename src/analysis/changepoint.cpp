@@ -40,45 +40,48 @@ std::pair<std::size_t, double> bestSplit(const std::vector<double>& v, std::size
   return {best, bestQ};
 }
 
-/// Where a change starts, by least squares on the log values: a step (two levels) or a hinge
-/// (a level, then a straight line from the split on). E-divisive places a ramp's split in its
-/// middle; the hinge finds where it began. Returns the split of the better of the two fits.
-std::size_t changeStart(const std::vector<double>& v, std::size_t minSegment, std::size_t stepAt) {
+/// Where a change starts and how far it has gone, by least squares on the log values: a step
+/// (two levels) or a hinge (a level, then a straight line from the split on), whichever fits
+/// better. E-divisive places a ramp's split in its middle; the hinge finds where it began. The
+/// change is the fitted model's last value against its level before the split, which is far
+/// steadier than any few nights' values.
+struct Fit {
+  std::size_t index;
+  double change;  ///< e^(fitted last - fitted before) - 1
+};
+
+Fit changeStart(const std::vector<double>& v, std::size_t minSegment, std::size_t stepAt) {
   const std::size_t n = v.size();
-  const auto stepError = [&](std::size_t t) {
-    double e = 0;
-    for (auto [b, f] : {std::pair<std::size_t, std::size_t>{0, t}, {t, n}}) {
-      double mean = 0;
-      for (std::size_t i = b; i < f; ++i) mean += v[i];
-      mean /= static_cast<double>(f - b);
-      for (std::size_t i = b; i < f; ++i) e += (v[i] - mean) * (v[i] - mean);
-    }
-    return e;
-  };
+  double before = 0, after = 0;
+  for (std::size_t i = 0; i < stepAt; ++i) before += v[i];
+  for (std::size_t i = stepAt; i < n; ++i) after += v[i];
+  before /= static_cast<double>(stepAt);
+  after /= static_cast<double>(n - stepAt);
+  double stepError = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double m = i < stepAt ? before : after;
+    stepError += (v[i] - m) * (v[i] - m);
+  }
   // y = a + s * max(0, i - t + 1): linear least squares in (a, s) for each t.
-  const auto hingeError = [&](std::size_t t) {
+  Fit hinge{stepAt, 0};
+  double hingeBest = 1e300;
+  for (std::size_t t = minSegment; t + 2 <= n; ++t) {
     double sx = 0, sy = 0, sxx = 0, sxy = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const double x = i + 1 > t ? static_cast<double>(i + 1 - t) : 0.0;
       sx += x, sy += v[i], sxx += x * x, sxy += x * v[i];
     }
     const double dn = static_cast<double>(n), det = dn * sxx - sx * sx;
-    if (det <= 0) return 1e300;
-    const double s = (dn * sxy - sx * sy) / det, a = (sy - s * sx) / dn;
+    if (det <= 0) continue;
+    const double slope = (dn * sxy - sx * sy) / det, a = (sy - slope * sx) / dn;
     double e = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const double x = i + 1 > t ? static_cast<double>(i + 1 - t) : 0.0;
-      e += (v[i] - a - s * x) * (v[i] - a - s * x);
+      e += (v[i] - a - slope * x) * (v[i] - a - slope * x);
     }
-    return e;
-  };
-  std::size_t hinge = stepAt;
-  double hingeBest = 1e300;
-  for (std::size_t t = minSegment; t + 2 <= n; ++t) {
-    const double e = hingeError(t);
-    if (e < hingeBest) hingeBest = e, hinge = t;
+    if (e < hingeBest) hingeBest = e, hinge = {t, std::exp(slope * static_cast<double>(n - t)) - 1};
   }
-  return hingeBest < stepError(stepAt) ? hinge : stepAt;
+  return hingeBest < stepError ? hinge : Fit{stepAt, std::exp(after - before) - 1};
 }
 
 double median(std::vector<double> v) {
@@ -106,7 +109,9 @@ std::optional<ChangePoint> findChangePoint(const std::vector<double>& series, co
     if (bestSplit(shuffled, minSegment).second >= statistic) ++asStrong;
   }
   cp.p = (asStrong + 1.0) / (options.permutations + 1.0);
-  cp.index = changeStart(logs, minSegment, index);
+  const Fit fit = changeStart(logs, minSegment, index);
+  cp.index = fit.index;
+  cp.fitted = fit.change;
   cp.before = median(std::vector<double>(series.begin(), series.begin() + static_cast<long>(cp.index)));
   const std::size_t recent = std::min<std::size_t>(3, series.size() - cp.index);
   cp.recent = median(std::vector<double>(series.end() - static_cast<long>(recent), series.end()));

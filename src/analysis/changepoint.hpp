@@ -8,8 +8,9 @@
 ///
 /// Against a moving baseline (the median of the last nights) a drift of 0.5% a night never looks
 /// like more than a couple of percent, because the baseline drifts too; the change point sees the
-/// whole history, so the drift's start stands out. Where the change began is then placed by least
-/// squares: a step (two levels) or a hinge (a level, then a line), whichever fits better.
+/// whole history, so the drift's start stands out. Where the change began, and how far it has
+/// gone, come from a least-squares fit: a step (two levels) or a hinge (a level, then a line),
+/// whichever fits better.
 
 #include <cstddef>
 #include <cstdint>
@@ -30,8 +31,9 @@ struct ChangePoint {
   double p = 1;           ///< permutation p-value
   double before = 0;      ///< median of the values before the split
   double recent = 0;      ///< median of the last min(3, n - index) values
-  /// How much the recent values moved from the level before the split (+0.05: 5% higher).
-  double change() const { return before > 0 ? recent / before - 1 : 0; }
+  double fitted = 0;      ///< the fitted step or hinge: its last value against its level before
+  /// How far the series has moved from its level before the change, by the fit (+0.05: 5% higher).
+  double change() const { return fitted; }
 };
 
 /// The most likely change point of `series` (positive values) and its p-value; nothing when the
