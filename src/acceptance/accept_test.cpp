@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "acceptance/accept_run.hpp"
+#include "acceptance/matrix.hpp"
 #include "core/error.hpp"
 
 namespace cclbench::acceptance {
@@ -393,6 +394,39 @@ TEST(AcceptJobs, TheFigureIsTheLargestOutOfPlaceSize) {
   EXPECT_EQ(figure, 7);
   EXPECT_EQ(size, 16u << 20);
   EXPECT_FALSE(figureOf({cases[0]}, spec.checks[1], figure, size));
+}
+
+TEST(Matrix, PairsUnderTheFractionOfTheMedianAreFlagged) {
+  MatrixReport r;
+  r.hosts = {"a", "b", "c", "d"};
+  r.rounds = 3;
+  // c's link is slow: every pair touching c is a fifth of the others
+  for (const auto& [x, y] : std::vector<std::pair<std::string, std::string>>{
+           {"a", "b"}, {"c", "d"}, {"a", "c"}, {"b", "d"}, {"a", "d"}, {"b", "c"}}) {
+    const bool slow = x == "c" || y == "c";
+    r.pairs.push_back({x, y, 1, true, slow ? 50.0 : 10.0, slow ? 0.2 : 1.0, false, ""});
+  }
+  judgeMatrix(r);
+  EXPECT_EQ(r.exitCode, 7);
+  EXPECT_DOUBLE_EQ(r.medianBandwidthGbps, 0.6);  // three pairs at 1, three at 0.2
+  for (const PairFigure& p : r.pairs) EXPECT_EQ(p.flagged, p.a == "c" || p.b == "c") << p.a << p.b;
+  const std::string text = matrixConsole(r);
+  EXPECT_NE(text.find("flagged: a - c"), std::string::npos) << text;
+  EXPECT_NE(text.find("0.2*"), std::string::npos) << text;
+  const nlohmann::json j = matrixJson(r);
+  EXPECT_EQ(j["pairs"].size(), 6u);
+  EXPECT_EQ(j["rounds"], 3);
+  // all healthy: exit 0; a pair that did not run is flagged; a timeout is exit 4
+  for (PairFigure& p : r.pairs) p.bandwidthGbps = 1, p.flagged = false, p.why.clear();
+  judgeMatrix(r);
+  EXPECT_EQ(r.exitCode, 0);
+  r.pairs[0].ran = false;
+  judgeMatrix(r);
+  EXPECT_EQ(r.exitCode, 7);
+  EXPECT_TRUE(r.pairs[0].flagged);
+  r.timedOut = true;
+  judgeMatrix(r);
+  EXPECT_EQ(r.exitCode, 4);
 }
 
 }  // namespace

@@ -154,6 +154,12 @@ std::vector<JobOutcome> LaunchJobRunner::runRound(const CheckSpec& check, int ra
         for (ImportedRun& run : readResultsFile(jsonl)) {
           o.runId = run.header.runId;
           o.ran = figureOf(run.cases, check, o.figure, o.sizeBytes) || o.ran;
+          for (const CaseRecord& c : run.cases) {
+            if (o.ran && c.collective == check.collective && c.sizeBytes == o.sizeBytes &&
+                c.placement == Placement::kOutOfPlace) {
+              o.timeUs = c.timeUs.median;
+            }
+          }
         }
       } catch (const Error& e) {
         if (o.failure.empty()) o.failure = e.what();

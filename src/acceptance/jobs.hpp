@@ -35,6 +35,7 @@ struct JobOutcome {
   bool timedOut = false;   ///< a rank's -T or the driver's deadline ended it
   int status = 0;          ///< the launch's exit status
   double figure = 0;       ///< busbw (GB/s) at the largest size, out of place
+  double timeUs = 0;       ///< its median time per operation
   uint64_t sizeBytes = 0;  ///< the size the figure is for
   std::string failure;     ///< why it did not run (one line)
   std::string runId;

@@ -41,6 +41,9 @@ int nightlyCommand(int* argc, char*** argv, const std::vector<std::string>& args
 /// `cclbench prune --older-than 90d`: retention that keeps nightly baselines (needs the store).
 int pruneCommand(int* argc, char*** argv, const std::vector<std::string>& args);
 
+/// `cclbench matrix --hosts ...`: latency and bandwidth between every pair of hosts.
+int matrixCommand(int* argc, char*** argv, const std::vector<std::string>& args);
+
 /// `cclbench tune ...`: search, validate and emit a library's collective settings.
 int tuneCommand(int* argc, char*** argv, const std::vector<std::string>& args);
 

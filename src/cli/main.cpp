@@ -32,6 +32,8 @@ constexpr Subcommand kSubcommands[] = {
      &cclbench::tuneCommand},
     {"accept", "acceptance of a rack: checks, PASS/FAIL per check and host, the bad host named",
      &cclbench::acceptCommand},
+    {"matrix", "latency and bandwidth between every pair of hosts, the slow pairs flagged",
+     &cclbench::matrixCommand},
     {"nightly", "a battery every night: judged against the last nights and its history, exported",
      &cclbench::nightlyCommand},
     {"predict", "what NCCL's cost model expects for a described topology (modelled)",

@@ -1551,6 +1551,36 @@ def accept_on_4_netns_hosts_passes_names_a_shaped_host_and_a_silent_one():
             hosts.script(undo, "cbach2")
 
 
+@test(400, "netns,matrix")
+def matrix_on_4_netns_hosts_flags_exactly_the_pairs_of_a_shaped_host():
+    """`cclbench matrix` on 4 namespace hosts: 3 rounds of disjoint pairs, every pair measured
+    once; with one host's link shaped to 50 Mbit the flagged pairs are exactly the three touching
+    it (exit 7); stored tagged matrix; without hosts it is exit 6 with one line."""
+    folder = tempfile.mkdtemp(prefix="cclbench-it-")
+    q = subprocess.run([BINARY, "matrix", "--no-db"], capture_output=True, text=True, timeout=60, env=mpi_env(),
+                       cwd=folder)
+    check(q.returncode == 6 and "--hosts" in q.stderr and len(q.stderr.strip().splitlines()) == 1,
+          f"no hosts: {q.returncode} {q.stderr!r}")
+    with NetnsHosts("cbmx", "10.213.14", 4) as hosts:
+        check(hosts.script("shape", "cbmxh3", "50mbit").returncode == 0, "shape")
+        out = os.path.join(folder, "m.json")
+        p = subprocess.run([BINARY, "matrix", "--hosts", ",".join(hosts.names), "--bw-size", "64K", "-T", "30",
+                            "--json-out", out, "--db", os.path.join(folder, "r.db")], capture_output=True, text=True,
+                           timeout=300, env=hosts.env, cwd=folder, stdin=subprocess.DEVNULL)
+        check(p.returncode == 7, f"matrix: exit {p.returncode}\n{p.stdout}\n{p.stderr[-1500:]}")
+        m = json.load(open(out))
+        check(m["rounds"] == 3 and len(m["pairs"]) == 6, f"{m['rounds']} rounds, {len(m['pairs'])} pairs")
+        seen = {tuple(sorted((x["a"], x["b"]))) for x in m["pairs"]}
+        check(len(seen) == 6, f"every pair once: {seen}")
+        flagged = {tuple(sorted((x["a"], x["b"]))) for x in m["pairs"] if x["flagged"]}
+        touching = {pair for pair in seen if "cbmxh3" in pair}
+        check(flagged == touching, f"flagged {flagged}, expected {touching}\n{p.stdout}")
+        check(all(x["ran"] and x["latency_us"] > 0 for x in m["pairs"]), f"{m['pairs']}")
+        runs = subprocess.run([BINARY, "runs", "--db", os.path.join(folder, "r.db"), "--tag", "matrix", "--json"],
+                              capture_output=True, text=True, timeout=60)
+        check(len(json.loads(runs.stdout)) == 12, f"stored jobs: {runs.stdout[:300]}")
+
+
 @test(600, "netns,accept")
 def accept_on_8_netns_hosts_names_the_shaped_host():
     """`cclbench accept` on 8 namespace hosts: healthy -> PASS in one round per check; one host

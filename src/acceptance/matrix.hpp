@@ -1,0 +1,64 @@
+#pragma once
+/// `cclbench matrix` (issue 11, part 3): latency and bandwidth between every pair of hosts (one
+/// rank each), in rounds of disjoint pairs measured at once (analysis/isolation's circle method:
+/// N-1 rounds, the same scheduler accept uses), each pair a `cclbench run latency` and a
+/// `cclbench run bw` job through mpirun host lists or srun; pairs whose bandwidth is below
+/// --min-fraction-of-median of the median pair are flagged (exit 7). The "which cable is slow"
+/// view.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace cclbench::acceptance {
+
+struct MatrixOptions {
+  std::vector<std::string> hosts;  ///< --hosts
+  std::string hostfile;            ///< --hostfile
+  std::string backend = "mpi";
+  std::string fabric;
+  uint64_t latencyBytes = 8;
+  uint64_t bandwidthBytes = 4 << 20;
+  double timeoutSeconds = 60;      ///< -T of every job
+  double minFractionOfMedian = 0.7;
+  std::string jsonOut;
+  std::string folder;              ///< --out
+  std::string database;
+  bool writeDatabase = true;
+  int maxConcurrent = 64;
+};
+
+/// One pair as measured.
+struct PairFigure {
+  std::string a, b;
+  int round = 0;
+  bool ran = false;
+  double latencyUs = 0;
+  double bandwidthGbps = 0;
+  bool flagged = false;
+  std::string why;
+};
+
+struct MatrixReport {
+  std::vector<std::string> hosts;
+  std::vector<PairFigure> pairs;
+  double medianBandwidthGbps = 0;
+  double minFraction = 0.7;
+  int rounds = 0;
+  bool timedOut = false;
+  int exitCode = 0;
+};
+
+/// Flags the pairs below `fraction` x the median bandwidth (and those that did not run), and sets
+/// the exit code: 4 a job timed out, 7 a pair flagged, 0 otherwise.
+void judgeMatrix(MatrixReport& report);
+
+std::string matrixConsole(const MatrixReport& report);
+nlohmann::json matrixJson(const MatrixReport& report);
+
+/// Runs the matrix; returns the exit code (Error for invalid options).
+int runMatrix(const MatrixOptions& o, const std::string& executable);
+
+}  // namespace cclbench::acceptance
