@@ -80,10 +80,6 @@ struct AcceptReport {
   bool passed() const { return exitCode == 0; }
 };
 
-/// The figure a check's baseline gives (GB/s), or throws Error(kInvalidUsage) when the baseline
-/// has no such case.
-using BaselineLookup = std::function<double(const CheckSpec&)>;
-
 struct AcceptInput {
   const BatterySpec* spec = nullptr;
   std::vector<std::string> hosts;  ///< one "host" in local mode
@@ -93,7 +89,9 @@ struct AcceptInput {
   bool isolate = true;             ///< false: each check's own round(s) only (nightly)
   std::string tag = "acceptance";  ///< every job's tag
   std::map<std::string, std::string> labels;  ///< more labels on every job
-  BaselineLookup baseline;
+  /// Check name -> its baseline's figure (GB/s), for every check with min_fraction_of_baseline
+  /// (read from the store before anything runs: accept_run's baselineFigure).
+  std::map<std::string, double> baselines;
   std::function<void(const std::string&)> progress;  ///< one line per step (may be empty)
 };
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "acceptance/accept.hpp"
+#include "analysis/significance.hpp"
 #include "core/environment.hpp"
 #include "core/error.hpp"
 #include "core/input_file.hpp"
@@ -85,13 +86,12 @@ double baselineFigure(RunSources& sources, const CheckSpec& c) {
     const auto label = run.labels.find("check");
     (label != run.labels.end() && label->second == c.name ? labelled : any).push_back(figure);
   }
-  std::vector<double>& use = labelled.empty() ? any : labelled;
+  const std::vector<double>& use = labelled.empty() ? any : labelled;
   if (use.empty()) {
     throw usageError("check '" + c.name + "': baseline " + c.baseline + " has no out-of-place " +
                      name(c.collective) + " case of " + std::to_string(c.maxBytes) + " bytes");
   }
-  std::sort(use.begin(), use.end());
-  return use[use.size() / 2];
+  return analysis::median(use);
 }
 
 std::vector<std::string> parseHostfile(const std::string& text, const std::string& source) {
@@ -160,19 +160,17 @@ int runAccept(const AcceptOptions& o, const std::string& executable) {
   if (hosts.via == LaunchVia::kMpirun) checkLauncherTmpdir();
 
   // Baselines are read before anything runs or is written: a missing one is exit 6 at once.
-  std::map<std::string, double> baselines;
+  AcceptInput input;
   std::optional<RunSources> sources;
   for (const CheckSpec& c : spec.checks) {
     if (!c.minFractionOfBaseline) continue;
     if (!sources) sources.emplace(resultsDatabasePath(o.database), "");
-    baselines[c.name] = baselineFigure(*sources, c);
+    input.baselines[c.name] = baselineFigure(*sources, c);
   }
-  AcceptInput input;
   input.spec = &spec;
   input.hosts = hosts.hosts;
   input.hostsFrom = hosts.from;
   input.local = hosts.via == LaunchVia::kLocal;
-  input.baseline = [&baselines](const CheckSpec& c) { return baselines.at(c.name); };
   input.progress = [](const std::string& line) {
     std::fprintf(stderr, "accept: %s\n", line.c_str());
     std::fflush(stderr);

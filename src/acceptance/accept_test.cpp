@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <list>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -99,14 +100,16 @@ min_fraction_of_median = 0.7
 )";
 
 AcceptReport accept(FakeRack& rack, int hosts, const char* text = kSpec, bool local = false) {
-  static BatterySpec spec;
-  spec = parseBatterySpec(text, "rack.toml");
+  static std::list<BatterySpec> specs;  // a report points into its spec: every one stays alive
+  const BatterySpec& spec = specs.emplace_back(parseBatterySpec(text, "rack.toml"));
   AcceptInput in;
   in.spec = &spec;
   in.hosts = local ? std::vector<std::string>{"here"} : hostNames(hosts);
   in.hostsFrom = "--hosts";
   in.local = local;
-  in.baseline = [](const CheckSpec&) -> double { return 20.0; };
+  for (const CheckSpec& c : spec.checks) {
+    if (c.minFractionOfBaseline) in.baselines[c.name] = 20.0;
+  }
   return runAcceptance(in, rack);
 }
 
@@ -360,7 +363,7 @@ TEST(AcceptJobs, MpirunJobsPlaceRanksPerHostInOrderWithLabels) {
   lo.writeDatabase = false;
   LaunchJobRunner runner(lo);
   const BatterySpec spec = parseBatterySpec(kSpec, "rack.toml");
-  const auto cmd = runner.jobCommand(spec.checks[1], 2, 30, {"b", "a"}, {"rack", "host pairs", "isolation", 3},
+  const auto cmd = runner.jobCommand(spec.checks[1], 2, 30, {"b", "a"}, {"rack", "host pairs", "isolation", 3, "acceptance", {}},
                                      "x.jsonl");
   const auto has = [&](const std::vector<std::string>& seq) {
     return std::search(cmd.begin(), cmd.end(), seq.begin(), seq.end()) != cmd.end();
@@ -375,7 +378,7 @@ TEST(AcceptJobs, MpirunJobsPlaceRanksPerHostInOrderWithLabels) {
   EXPECT_TRUE(has({"--no-db"}));
   lo.via = LaunchVia::kSrun;
   const auto srun = LaunchJobRunner(lo).jobCommand(spec.checks[1], 2, 30, {"b", "a"},
-                                                    {"rack", "host pairs", "check", 1}, "x.jsonl");
+                                                    {"rack", "host pairs", "check", 1, "acceptance", {}}, "x.jsonl");
   EXPECT_EQ(std::vector<std::string>(srun.begin(), srun.begin() + 3),
             (std::vector<std::string>{"srun", "--mpi=pmix", "--exact"}));
   EXPECT_EQ(std::count(srun.begin(), srun.end(), "--hosts"), 0);

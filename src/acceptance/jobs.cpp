@@ -12,18 +12,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "acceptance/text.hpp"
 #include "core/error.hpp"
 #include "launch/self_launch.hpp"
 #include "store/import.hpp"
 
 namespace cclbench::acceptance {
 namespace {
-
-std::string number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", value);
-  return text;
-}
 
 /// Letters and digits of a name, for file names ("host pairs" -> "host-pairs").
 std::string fileStem(const std::string& text) {
@@ -33,12 +28,6 @@ std::string fileStem(const std::string& text) {
     out += plain ? c : '-';
   }
   return out.substr(0, 40);
-}
-
-std::string joined(const HostGroup& hosts, const std::string& suffix) {
-  std::string out;
-  for (const auto& h : hosts) out += (out.empty() ? "" : ",") + h + suffix;
-  return out;
 }
 
 /// Runs `work(i)` for i in [0, n), at most `limit` at once (1: one after another).
@@ -68,17 +57,23 @@ double deadlineFor(const CheckSpec& check, double timeoutSeconds) {
 
 }  // namespace
 
-bool figureOf(const std::vector<CaseRecord>& cases, const CheckSpec& check, double& figure,
-              uint64_t& sizeBytes) {
-  bool found = false;
+const CaseRecord* largestCase(const std::vector<CaseRecord>& cases, const CheckSpec& check) {
+  const CaseRecord* found = nullptr;
   for (const CaseRecord& c : cases) {
     if (c.collective != check.collective || c.placement != Placement::kOutOfPlace) continue;
-    if (c.sizeBytes > check.maxBytes || (found && c.sizeBytes <= sizeBytes)) continue;
-    figure = c.busBandwidthGBps;
-    sizeBytes = c.sizeBytes;
-    found = true;
+    if (c.sizeBytes > check.maxBytes || (found && c.sizeBytes <= found->sizeBytes)) continue;
+    found = &c;
   }
   return found;
+}
+
+bool figureOf(const std::vector<CaseRecord>& cases, const CheckSpec& check, double& figure,
+              uint64_t& sizeBytes) {
+  const CaseRecord* c = largestCase(cases, check);
+  if (!c) return false;
+  figure = c->busBandwidthGBps;
+  sizeBytes = c->sizeBytes;
+  return true;
 }
 
 LaunchJobRunner::LaunchJobRunner(LaunchOptions options) : options_(std::move(options)) {
@@ -103,24 +98,24 @@ std::vector<std::string> LaunchJobRunner::jobCommand(const CheckSpec& check, int
   if (options_.via == LaunchVia::kSrun) {
     command = {"srun", "--mpi=pmix", "--exact", "-N", std::to_string(group.size()), "-n",
                std::to_string(ranks), "--ntasks-per-node", std::to_string(ranksPerHost), "-w",
-               joined(group, "")};
+               hostList(group, "")};
   }
   command.insert(command.end(), {options_.executable, "run", name(check.collective), "-b",
                                  std::to_string(check.minBytes), "-e", std::to_string(check.maxBytes),
                                  "-f", "2", "-d", name(check.dtype), "--place", "out", "--backend",
-                                 check.backend, "-T", number(timeoutSeconds), "--jsonl", jsonl,
+                                 check.backend, "-T", formatted(timeoutSeconds, "%g"), "--jsonl", jsonl,
                                  "--tag", context.tag, "--label", "spec=" + context.spec, "--label",
                                  "check=" + context.check, "--label", "purpose=" + context.purpose,
                                  "--label", "round=" + std::to_string(context.round), "--no-progress"});
   // Which hosts a job ran on, as a label: nightly keeps one history per check and group.
-  command.insert(command.end(), {"--label", "hosts=" + joined(group, "")});
+  command.insert(command.end(), {"--label", "hosts=" + hostList(group, "")});
   for (const auto& [k, v] : context.labels) command.insert(command.end(), {"--label", k + "=" + v});
   if (!check.fabric.empty()) command.insert(command.end(), {"--fabric", check.fabric});
   if (!options_.writeDatabase) command.push_back("--no-db");
   else if (!options_.database.empty()) command.insert(command.end(), {"--db", options_.database});
   if (options_.via == LaunchVia::kMpirun) {
     command.insert(command.end(), {"--np", std::to_string(ranks), "--hosts",
-                                   joined(group, ":" + std::to_string(ranksPerHost))});
+                                   hostList(group, ":" + std::to_string(ranksPerHost))});
   } else if (options_.via == LaunchVia::kLocal) {
     command.insert(command.end(), {"--np", std::to_string(ranks)});
   }
@@ -133,7 +128,7 @@ std::vector<JobOutcome> LaunchJobRunner::runRound(const CheckSpec& check, int ra
                                                   const RoundContext& context) {
   std::vector<std::string> bases;
   for (const HostGroup& g : groups) {
-    bases.push_back(nextBase(context.check + "-" + context.purpose + "-" + joined(g, "")));
+    bases.push_back(nextBase(context.check + "-" + context.purpose + "-" + hostList(g, "")));
   }
   std::vector<JobOutcome> out(groups.size());
   const int limit = check.parallel ? options_.maxConcurrent : 1;
@@ -153,12 +148,11 @@ std::vector<JobOutcome> LaunchJobRunner::runRound(const CheckSpec& check, int ra
       try {
         for (ImportedRun& run : readResultsFile(jsonl)) {
           o.runId = run.header.runId;
-          o.ran = figureOf(run.cases, check, o.figure, o.sizeBytes) || o.ran;
-          for (const CaseRecord& c : run.cases) {
-            if (o.ran && c.collective == check.collective && c.sizeBytes == o.sizeBytes &&
-                c.placement == Placement::kOutOfPlace) {
-              o.timeUs = c.timeUs.median;
-            }
+          if (const CaseRecord* c = largestCase(run.cases, check)) {
+            o.ran = true;
+            o.figure = c->busBandwidthGBps;
+            o.timeUs = c->timeUs.median;
+            o.sizeBytes = c->sizeBytes;
           }
         }
       } catch (const Error& e) {
@@ -208,7 +202,7 @@ std::vector<HostAnswer> LaunchJobRunner::probe(const std::vector<std::string>& h
     }
     HostAnswer& a = out[i];
     if (l.status != 0) {
-      a.failure = l.timedOut ? "did not answer within " + number(timeoutSeconds) + " s"
+      a.failure = l.timedOut ? "did not answer within " + formatted(timeoutSeconds, "%g") + " s"
                              : (l.lastError.empty() ? "exit " + std::to_string(l.status) : l.lastError) +
                                    " (see " + io.outputFile + ")";
       return;

@@ -103,8 +103,11 @@ class LaunchJobRunner final : public JobRunner {
   int launches_ = 0;
 };
 
-/// The busbw of `check`'s largest size (out of place) among a launch's records: the figure a job
-/// is judged by. False when the records hold no such case.
+/// The record of `check`'s largest size (out of place, at most its -e) among a launch's records:
+/// what a job is judged by. Null when there is none.
+const CaseRecord* largestCase(const std::vector<CaseRecord>& cases, const CheckSpec& check);
+
+/// Its busbw and size (a baseline's figure). False when the records hold no such case.
 bool figureOf(const std::vector<CaseRecord>& cases, const CheckSpec& check, double& figure,
               uint64_t& sizeBytes);
 

@@ -9,7 +9,9 @@
 
 #include "acceptance/accept_run.hpp"
 #include "acceptance/jobs.hpp"
+#include "acceptance/text.hpp"
 #include "analysis/isolation.hpp"
+#include "analysis/significance.hpp"
 #include "core/environment.hpp"
 #include "core/error.hpp"
 #include "core/json_text.hpp"
@@ -21,12 +23,6 @@
 
 namespace cclbench::acceptance {
 namespace {
-
-std::string num(const char* format, double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, format, v);
-  return text;
-}
 
 CheckSpec pairCheck(const MatrixOptions& o, Collective c, uint64_t bytes, const char* name) {
   CheckSpec s;
@@ -46,8 +42,7 @@ void judgeMatrix(MatrixReport& r) {
   for (const PairFigure& p : r.pairs) {
     if (p.ran) bw.push_back(p.bandwidthGbps);
   }
-  std::sort(bw.begin(), bw.end());
-  r.medianBandwidthGbps = bw.empty() ? 0 : bw.size() % 2 ? bw[bw.size() / 2] : (bw[bw.size() / 2 - 1] + bw[bw.size() / 2]) / 2;
+  r.medianBandwidthGbps = analysis::median(bw);
   bool flagged = false;
   for (PairFigure& p : r.pairs) {
     if (!p.ran) {
@@ -55,8 +50,8 @@ void judgeMatrix(MatrixReport& r) {
       if (p.why.empty()) p.why = "did not run";
     } else if (p.bandwidthGbps < r.minFraction * r.medianBandwidthGbps) {
       p.flagged = true;
-      p.why = num("%.3g GB/s", p.bandwidthGbps) + " < " + num("%.2g", r.minFraction) + " x median " +
-              num("%.3g GB/s", r.medianBandwidthGbps);
+      p.why = formatted(p.bandwidthGbps, "%.3g GB/s") + " < " + formatted(r.minFraction, "%.2g") + " x median " +
+              formatted(r.medianBandwidthGbps, "%.3g GB/s");
     }
     flagged = flagged || p.flagged;
   }
@@ -81,7 +76,7 @@ std::string matrixConsole(const MatrixReport& r) {
           std::string cell = "-";
           if (it != at.end()) {
             const PairFigure& p = *it->second;
-            cell = !p.ran ? "failed" : num(bandwidth ? "%.3g" : "%.2f", bandwidth ? p.bandwidthGbps : p.latencyUs);
+            cell = !p.ran ? "failed" : formatted(bandwidth ? p.bandwidthGbps : p.latencyUs, bandwidth ? "%.3g" : "%.2f");
             if (p.flagged) cell += "*";
           }
           out += std::string(cell.size() < 10 ? 10 - cell.size() : 0, ' ') + cell + " ";
@@ -96,7 +91,7 @@ std::string matrixConsole(const MatrixReport& r) {
     ++flagged;
     out += "flagged: " + p.a + " - " + p.b + ": " + p.why + "\n";
   }
-  out += "median pair bandwidth " + num("%.3g GB/s", r.medianBandwidthGbps) + "; " + std::to_string(flagged) +
+  out += "median pair bandwidth " + formatted(r.medianBandwidthGbps, "%.3g GB/s") + "; " + std::to_string(flagged) +
          " pair(s) flagged; exit " + std::to_string(r.exitCode) + "\n";
   return out;
 }

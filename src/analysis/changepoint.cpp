@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <random>
 
 namespace cclbench::analysis {
@@ -84,12 +83,6 @@ Fit changeStart(const std::vector<double>& v, std::size_t minSegment, std::size_
   return hingeBest < stepError ? hinge : Fit{stepAt, std::exp(after - before) - 1};
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 }  // namespace
 
 std::optional<ChangePoint> findChangePoint(const std::vector<double>& series, const ChangePointOptions& options) {
@@ -99,7 +92,6 @@ std::optional<ChangePoint> findChangePoint(const std::vector<double>& series, co
   for (double x : series) logs.push_back(std::log(std::max(x, 1e-300)));
   const auto [index, statistic] = bestSplit(logs, minSegment);
   ChangePoint cp;
-  cp.index = index;
   cp.statistic = statistic;
   std::mt19937_64 rng(options.seed);
   int asStrong = 0;
@@ -112,9 +104,6 @@ std::optional<ChangePoint> findChangePoint(const std::vector<double>& series, co
   const Fit fit = changeStart(logs, minSegment, index);
   cp.index = fit.index;
   cp.fitted = fit.change;
-  cp.before = median(std::vector<double>(series.begin(), series.begin() + static_cast<long>(cp.index)));
-  const std::size_t recent = std::min<std::size_t>(3, series.size() - cp.index);
-  cp.recent = median(std::vector<double>(series.end() - static_cast<long>(recent), series.end()));
   return cp;
 }
 

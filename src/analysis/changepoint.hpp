@@ -29,8 +29,6 @@ struct ChangePoint {
   std::size_t index = 0;  ///< the first value after the change (for a drift: where it began)
   double statistic = 0;   ///< the energy divergence of the split, scaled by its sizes
   double p = 1;           ///< permutation p-value
-  double before = 0;      ///< median of the values before the split
-  double recent = 0;      ///< median of the last min(3, n - index) values
   double fitted = 0;      ///< the fitted step or hinge: its last value against its level before
   /// How far the series has moved from its level before the change, by the fit (+0.05: 5% higher).
   double change() const { return fitted; }

@@ -16,13 +16,6 @@ analysis::RunCases runCases(const std::string& label, const RunHeader& h, const 
   return {label, ranks, h.backend, h.aggregation, cases};
 }
 
-double medianOf(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /// The nightly runs of a series before tonight, newest first.
 std::vector<StoredRun> previousNights(ResultStore& store, const JudgeOptions& o, const NightJob& job,
                                       const std::string& night, int limit) {

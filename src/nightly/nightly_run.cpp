@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -13,12 +14,12 @@
 
 #include "acceptance/accept.hpp"
 #include "acceptance/accept_run.hpp"
+#include "acceptance/text.hpp"
 #include "core/environment.hpp"
 #include "core/error.hpp"
 #include "core/input_file.hpp"
 #include "core/output_path.hpp"
 #include "core/subprocess.hpp"
-#include "launch/launch_env.hpp"
 #include "launch/self_launch.hpp"
 #include "nightly/nightly.hpp"
 #include "session/provenance.hpp"
@@ -58,24 +59,26 @@ std::string stemOf(const std::string& text) {
   return out.substr(0, 40);
 }
 
-/// Tonight's jobs as records, read back from each job's JSON Lines file.
-std::vector<std::pair<std::string, NightJob>> readJobs(const acceptance::AcceptReport& battery) {
-  std::vector<std::pair<std::string, NightJob>> out;
+/// One job's JSON Lines file as read back, once: imported, then judged.
+struct NightFile {
+  std::string path;
+  std::string check;
+  std::string hosts;
+  std::vector<ImportedRun> runs;
+};
+
+/// Tonight's jobs that measured something.
+std::vector<NightFile> readNight(const acceptance::AcceptReport& battery) {
+  std::vector<NightFile> out;
   for (const auto& check : battery.checks) {
     for (const auto& job : check.jobs) {
       if (job.outcome.log.empty()) continue;
       const std::string jsonl = job.outcome.log.substr(0, job.outcome.log.size() - 4) + ".jsonl";
       std::error_code ec;
       if (!fs::exists(jsonl, ec)) continue;
-      for (ImportedRun& run : readResultsFile(jsonl)) {
-        if (run.cases.empty()) continue;
-        NightJob j;
-        j.check = check.spec->name;
-        for (const auto& h : job.hosts) j.hosts += (j.hosts.empty() ? "" : ",") + h;
-        j.fingerprint = run.header.fingerprint;
-        j.header = run.header;
-        j.cases = std::move(run.cases);
-        out.push_back({jsonl, std::move(j)});
+      NightFile f{jsonl, check.spec->name, acceptance::hostList(job.hosts), readResultsFile(jsonl)};
+      if (std::any_of(f.runs.begin(), f.runs.end(), [](const ImportedRun& r) { return !r.cases.empty(); })) {
+        out.push_back(std::move(f));
       }
     }
   }
@@ -83,19 +86,19 @@ std::vector<std::pair<std::string, NightJob>> readJobs(const acceptance::AcceptR
 }
 
 /// Stores tonight's files in the database, all under its lock (never a lost or half run).
-void importNight(const std::string& database, const std::vector<std::pair<std::string, NightJob>>& jobs,
-                 double lockTimeout) {
+void importNight(const std::string& database, const std::vector<NightFile>& files, double lockTimeout) {
   DatabaseLock lock(database, lockTimeout);
   ResultStore store(database);
-  for (const auto& [file, job] : jobs) {
-    if (store.findRun(job.header.runId)) continue;  // imported before (a retried night)
+  for (const NightFile& f : files) {
+    if (store.findRun(f.runs.front().header.runId)) continue;  // imported before (a retried night)
     std::vector<ResultStore::Import> runs;
-    for (ImportedRun& r : readResultsFile(file)) {
-      r.trailer.runId = r.header.runId;
-      runs.push_back({r.header, r.source, r.cases, r.trailer,
+    for (const ImportedRun& r : f.runs) {
+      Trailer trailer = r.trailer;
+      trailer.runId = r.header.runId;
+      runs.push_back({r.header, r.source, r.cases, trailer,
                       r.incomplete ? RunStatus::kIncomplete : RunStatus::kComplete});
     }
-    store.importRuns(runs, RunMeta{}, file);
+    store.importRuns(runs, RunMeta{}, f.path);
   }
 }
 
@@ -137,11 +140,13 @@ int runNightly(const NightlyOptions& o, const std::string& executable) {
 
   // Floors from stored runs, read before anything runs (a missing baseline is exit 6).
   std::map<std::string, double> baselines;
-  std::optional<RunSources> sources;
-  for (const CheckSpec& c : spec.checks) {
-    if (!c.minFractionOfBaseline) continue;
-    if (!sources) sources.emplace(database, "");
-    baselines[c.name] = acceptance::baselineFigure(*sources, c);
+  {
+    std::optional<RunSources> sources;
+    for (const CheckSpec& c : spec.checks) {
+      if (!c.minFractionOfBaseline) continue;
+      if (!sources) sources.emplace(database, "");
+      baselines[c.name] = acceptance::baselineFigure(*sources, c);
+    }
   }
 
   acceptance::LaunchOptions lo;
@@ -160,7 +165,7 @@ int runNightly(const NightlyOptions& o, const std::string& executable) {
   input.isolate = false;
   input.tag = "nightly";
   input.labels = {{"night", night}};
-  input.baseline = [&baselines](const CheckSpec& c) { return baselines.at(c.name); };
+  input.baselines = baselines;
   input.progress = [](const std::string& line) {
     std::fprintf(stderr, "nightly: %s\n", line.c_str());
     std::fflush(stderr);
@@ -176,21 +181,25 @@ int runNightly(const NightlyOptions& o, const std::string& executable) {
     return 128 + e.signal;
   }
 
-  const auto jobs = readJobs(battery);
+  const std::vector<NightFile> files = readNight(battery);
   try {
-    importNight(database, jobs, o.lockTimeoutSeconds);
+    importNight(database, files, o.lockTimeoutSeconds);
   } catch (const Error& e) {
     throw Error(e.code(), std::string(e.what()) + ": tonight's records are kept under " + folder +
                               "; store them later with `cclbench import FILE.jsonl` (their tags and labels are in them)");
   }
-  std::vector<NightJob> night_jobs;
-  for (const auto& [file, job] : jobs) night_jobs.push_back(job);
+  std::vector<NightJob> jobs;
+  for (const NightFile& f : files) {
+    for (const ImportedRun& run : f.runs) {
+      if (!run.cases.empty()) jobs.push_back({f.check, f.hosts, run.header, run.cases, run.header.fingerprint});
+    }
+  }
   ResultStore store(database, ResultStore::Access::kRead);
   JudgeOptions jo;
   jo.spec = spec.name;
   jo.baselineRuns = ns.baselineRuns;
   jo.threshold = ns.threshold;
-  NightReport r = judgeNight(std::move(battery), night_jobs, store, jo, night);
+  NightReport r = judgeNight(std::move(battery), jobs, store, jo, night);
   r.startedUtc = started;
 
   const std::string markdown = summaryMarkdown(r);

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "acceptance/text.hpp"
+#include "analysis/significance.hpp"
 #include "core/sizes.hpp"
 #include "nightly/nightly.hpp"
 #include "report/html_page.hpp"
@@ -13,11 +15,7 @@
 namespace cclbench::nightly {
 namespace {
 
-std::string fmt(const char* format, double v) {
-  char text[64];
-  std::snprintf(text, sizeof text, format, v);
-  return text;
-}
+using acceptance::formatted;
 
 std::string caseName(const CaseVerdict& c) {
   return c.check + " " + name(c.key.collective) + " " + name(c.key.dtype) + " " + formatBytes(c.key.sizeBytes) +
@@ -33,14 +31,14 @@ const char* verdictWord(const NightReport& r) {
 std::string why(const CaseVerdict& c) {
   std::string out;
   if (c.compared && c.compared->verdict == analysis::Verdict::kSlower) {
-    out = fmt("%.1f%% slower than the baseline", (c.compared->timeRatio - 1) * 100);
-    if (c.compared->q) out += fmt(" (q %.3g)", *c.compared->q);
+    out = formatted((c.compared->timeRatio - 1) * 100, "%.1f%% slower than the baseline");
+    if (c.compared->q) out += formatted(*c.compared->q, " (q %.3g)");
   }
   if (c.drift && c.drift->flagged) {
     const std::size_t at = c.drift->change.index;
-    out += (out.empty() ? "" : "; ") + fmt("drift: %+.1f%% since ", c.drift->change.change() * 100) + "run " +
-           c.drift->runs.at(at) + fmt(" (night %.0f of the history", static_cast<double>(at + 1)) +
-           fmt(", p %.3g)", c.drift->change.p);
+    out += (out.empty() ? "" : "; ") + formatted(c.drift->change.change() * 100, "drift: %+.1f%% since ") + "run " +
+           c.drift->runs.at(at) + formatted(static_cast<double>(at + 1), " (night %.0f of the history") +
+           formatted(c.drift->change.p, ", p %.3g)");
   }
   return out;
 }
@@ -55,13 +53,13 @@ std::string sparkline(const Drift& d) {
   for (std::size_t i = 0; i < d.medianUs.size(); ++i) {
     const double x = pad + (w - 2 * pad) * static_cast<double>(i) / n;
     const double y = h - pad - (h - 2 * pad) * (d.medianUs[i] - *lo) / span;
-    points += fmt("%.1f,", x) + fmt("%.1f ", y);
+    points += formatted(x, "%.1f,") + formatted(y, "%.1f ");
   }
   const double cx = pad + (w - 2 * pad) * static_cast<double>(d.change.index) / n;
-  return "<svg width=\"" + fmt("%.0f", w) + "\" height=\"" + fmt("%.0f", h) +
+  return "<svg width=\"" + formatted(w, "%.0f") + "\" height=\"" + formatted(h, "%.0f") +
          "\" role=\"img\"><polyline fill=\"none\" stroke=\"#2563eb\" stroke-width=\"1.5\" points=\"" + points +
-         "\"/><line class=\"change\" x1=\"" + fmt("%.1f", cx) + "\" x2=\"" + fmt("%.1f", cx) + "\" y1=\"0\" y2=\"" +
-         fmt("%.0f", h) + "\" stroke=\"#dc2626\" stroke-dasharray=\"4 3\"/></svg>";
+         "\"/><line class=\"change\" x1=\"" + formatted(cx, "%.1f") + "\" x2=\"" + formatted(cx, "%.1f") + "\" y1=\"0\" y2=\"" +
+         formatted(h, "%.0f") + "\" stroke=\"#dc2626\" stroke-dasharray=\"4 3\"/></svg>";
 }
 
 /// A Prometheus label value: backslash, quote and newline escaped.
@@ -102,17 +100,17 @@ std::string summaryMarkdown(const NightReport& r) {
   }
   out += "\n| case | hosts | median (us) | busbw (GB/s) | vs baseline | verdict |\n|---|---|---:|---:|---:|---|\n";
   for (const CaseVerdict& c : r.cases) {
-    const std::string ratio = c.compared ? fmt("%.3f", c.compared->timeRatio) : "-";
+    const std::string ratio = c.compared ? formatted(c.compared->timeRatio, "%.3f") : "-";
     const std::string verdict = c.regression() ? "**" + why(c) + "**"
                                 : c.compared   ? c.compared->verdictText()
                                                : "no baseline";
-    out += "| " + caseName(c) + " | " + c.hosts + " | " + fmt("%.2f", c.medianUs) + " | " + fmt("%.3g", c.busbwGbps) +
+    out += "| " + caseName(c) + " | " + c.hosts + " | " + formatted(c.medianUs, "%.2f") + " | " + formatted(c.busbwGbps, "%.3g") +
            " | " + ratio + " | " + verdict + " |\n";
   }
   for (const JobVerdict& j : r.jobs) {
     if (j.refused) out += "\nNot compared: " + j.check + " on " + j.hosts + " (" + j.refusal + ").\n";
   }
-  out += "\n" + std::to_string(r.regressions) + " regression(s) at a threshold of " + fmt("%.0f%%", r.threshold * 100) +
+  out += "\n" + std::to_string(r.regressions) + " regression(s) at a threshold of " + formatted(r.threshold * 100, "%.0f%%") +
          ".\n";
   return out;
 }
@@ -126,16 +124,16 @@ std::string reportHtml(const NightReport& r) {
   out += "<h1>cclbench nightly " + html::escape(r.battery.spec) + ": " + verdictWord(r) + "</h1>";
   out += "<p>Night " + html::escape(r.night) + " (" + html::escape(r.startedUtc) + "), exit " +
          std::to_string(r.exitCode) + ", " + std::to_string(r.regressions) + " regression(s), threshold " +
-         fmt("%.0f%%", r.threshold * 100) + ".</p>";
+         formatted(r.threshold * 100, "%.0f%%") + ".</p>";
   if (r.firstNight) out += "<p>First night: no baseline yet.</p>";
   out += "<table><tr><th>case</th><th>hosts</th><th>median (us)</th><th>busbw (GB/s)</th><th>baseline (us)</th>"
          "<th>ratio</th><th>q</th><th>verdict</th></tr>";
   for (const CaseVerdict& c : r.cases) {
     out += std::string("<tr") + (c.regression() ? " class=\"slow\"" : "") + "><td>" + html::escape(caseName(c)) +
-           "</td><td>" + html::escape(c.hosts) + "</td><td>" + fmt("%.2f", c.medianUs) + "</td><td>" +
-           fmt("%.3g", c.busbwGbps) + "</td><td>" + (c.compared ? fmt("%.2f", c.compared->medianUsA) : "-") +
-           "</td><td>" + (c.compared ? fmt("%.3f", c.compared->timeRatio) : "-") + "</td><td>" +
-           (c.compared && c.compared->q ? fmt("%.3g", *c.compared->q) : "-") + "</td><td>" +
+           "</td><td>" + html::escape(c.hosts) + "</td><td>" + formatted(c.medianUs, "%.2f") + "</td><td>" +
+           formatted(c.busbwGbps, "%.3g") + "</td><td>" + (c.compared ? formatted(c.compared->medianUsA, "%.2f") : "-") +
+           "</td><td>" + (c.compared ? formatted(c.compared->timeRatio, "%.3f") : "-") + "</td><td>" +
+           (c.compared && c.compared->q ? formatted(*c.compared->q, "%.3g") : "-") + "</td><td>" +
            html::escape(c.regression() ? why(c) : c.compared ? c.compared->verdictText() : "no baseline") + "</td></tr>";
   }
   out += "</table>";
@@ -173,10 +171,6 @@ std::string prometheusText(const NightReport& r, double unixTime) {
     const std::string first = c.hosts.substr(0, c.hosts.find(','));
     if (s.fingerprint.empty() && fingerprints.count(first)) s.fingerprint = fingerprints[first];
   }
-  const auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-  };
   std::string out;
   out += "# HELP cclbench_busbw_gbps Bus bandwidth of the last nightly run, GB/s (median over a check's jobs).\n";
   out += "# TYPE cclbench_busbw_gbps gauge\n";
@@ -187,8 +181,8 @@ std::string prometheusText(const NightReport& r, double unixTime) {
                                promValue(name(k.second.collective)) + ",dtype=" + promValue(name(k.second.dtype)) +
                                ",size_bytes=" + promValue(std::to_string(k.second.sizeBytes)) + ",fingerprint=" +
                                promValue(s.fingerprint) + "}";
-    out += "cclbench_busbw_gbps" + labels + " " + fmt("%.6g", median(s.busbw)) + "\n";
-    times += "cclbench_time_seconds" + labels + " " + fmt("%.6g", median(s.seconds)) + "\n";
+    out += "cclbench_busbw_gbps" + labels + " " + formatted(analysis::median(s.busbw), "%.6g") + "\n";
+    times += "cclbench_time_seconds" + labels + " " + formatted(analysis::median(s.seconds), "%.6g") + "\n";
   }
   out += times;
   std::string hosts;
@@ -205,7 +199,7 @@ std::string prometheusText(const NightReport& r, double unixTime) {
          "cclbench_nightly_verdict{spec=" + spec + "} " + (r.exitCode == 0 ? "0" : r.exitCode == 8 ? "1" : "2") + "\n";
   out += "# HELP cclbench_nightly_last_run_timestamp_seconds When the last nightly run of a spec ended.\n"
          "# TYPE cclbench_nightly_last_run_timestamp_seconds gauge\n"
-         "cclbench_nightly_last_run_timestamp_seconds{spec=" + spec + "} " + fmt("%.0f", unixTime) + "\n";
+         "cclbench_nightly_last_run_timestamp_seconds{spec=" + spec + "} " + formatted(unixTime, "%.0f") + "\n";
   return out;
 }
 
