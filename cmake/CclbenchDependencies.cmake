@@ -48,6 +48,20 @@ if(NOT CCLBENCH_WITH_MPI STREQUAL "OFF")
   endif()
 endif()
 
+# --- UCX (the UCX backend: UCP, Debian's libucx-dev) -----------------------------------------
+set(CCLBENCH_HAVE_UCX OFF)
+if(NOT CCLBENCH_WITH_UCX STREQUAL "OFF")
+  find_package(PkgConfig QUIET)
+  if(PKG_CONFIG_FOUND)
+    pkg_check_modules(CCLBENCH_UCX QUIET IMPORTED_TARGET ucx)
+  endif()
+  if(CCLBENCH_UCX_FOUND)
+    set(CCLBENCH_HAVE_UCX ON)
+  elseif(CCLBENCH_WITH_UCX STREQUAL "ON")
+    message(FATAL_ERROR "CCLBENCH_WITH_UCX=ON but UCX was not found (scripts/setup.sh installs libucx-dev)")
+  endif()
+endif()
+
 # --- CUDA and NCCL ------------------------------------------------------------------------------
 # Looked up in NCCL_HOME, CUDA_HOME and /usr/local/cuda; the backend is skipped when absent.
 set(CCLBENCH_HAVE_NCCL OFF)

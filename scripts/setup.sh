@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build git python3
   libopenmpi-dev openmpi-bin        # MPI backend, bootstrap and self-launch
-  libucx-dev                        # UCX (Open MPI's fast transport; UCX backend later)
+  libucx-dev ucx-utils              # UCX backend (UCP); ucx_perftest for scripts/bench-vs-ucx-perftest.py
   libcli11-dev nlohmann-json3-dev   # command line, records
   libtomlplusplus-dev               # topology descriptions (TOML) for the NCCL model
   libgtest-dev libgmock-dev         # unit tests

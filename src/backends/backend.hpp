@@ -20,6 +20,8 @@
 #include "core/pattern.hpp"
 #include "core/redop.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace cclbench {
 
 enum class MemoryKind { kHost, kDevice };
@@ -58,6 +60,10 @@ class Buffer {
   std::size_t bytes_ = 0;
   std::function<void(void*)> release_;
 };
+
+/// Page-aligned host memory with every page touched before anything is timed; throws
+/// Error(kNotAvailable) when it cannot be had.
+Buffer allocateHostBuffer(std::size_t bytes);
 
 /// One call of a library collective (every operation but the point-to-point ones, which are
 /// plans of exchanges). `count` is the table's count column (per rank for all-gather,
@@ -132,6 +138,14 @@ class Backend {
     if (!knobs.empty()) {
       throw Error(ExitCode::kNotAvailable, name() + " cannot switch candidates per call (NCCL can)");
     }
+  }
+
+  /// Connects to `peers` (untimed) and reports the transports the library says it uses to
+  /// reach them, for the run header; throws Error(kFabricMismatch) when a forced fabric is not
+  /// what it used. Null where the library reports nothing itself (NCCL's log is read instead).
+  virtual nlohmann::json connectAndReport(std::span<const int> peers) {
+    (void)peers;
+    return nullptr;
   }
 
   /// Seconds that `iterations` back-to-back calls of `issueOnce` take on this rank, completion

@@ -11,6 +11,10 @@
 #if defined(CCLBENCH_HAVE_NCCL)
 #include "backends/nccl/nccl_backend.hpp"
 #endif
+#if defined(CCLBENCH_HAVE_UCX)
+#include "backends/ucx/ucx_backend.hpp"
+#endif
+#include "inspect/fabric_backends.hpp"
 #if defined(CCLBENCH_HAVE_NCCL) && defined(CCLBENCH_HAVE_MPI)
 #include "backends/nccl/device_buffers.hpp"
 #endif
@@ -24,6 +28,9 @@ std::vector<std::string> builtBackends() {
 #endif
 #if defined(CCLBENCH_HAVE_NCCL)
   names.push_back("nccl");
+#endif
+#if defined(CCLBENCH_HAVE_UCX)
+  names.push_back("ucx");
 #endif
   return names;
 }
@@ -56,8 +63,25 @@ std::string resolveBackend(const std::string& name) {
 }
 
 void validate(const BackendSettings& s, const std::string& resolvedName) {
-  if (resolvedName != "mpi" && s.deviceBuffers) {
-    throw usageError("--memory device is for the MPI backend (NCCL buffers are always on the GPU)");
+  if (resolvedName == "nccl" && s.deviceBuffers) {
+    throw usageError("--memory device is for the MPI and UCX backends (NCCL buffers are always on "
+                     "the GPU)");
+  }
+  if (s.ucxApi != "tag" && s.ucxApi != "put") {
+    throw usageError("--ucx-api must be tag or put");
+  }
+  if (resolvedName != "ucx" && s.ucxApi != "tag") {
+    throw usageError("--ucx-api applies to the UCX backend only");
+  }
+  if (!s.fabric.empty()) {
+    const std::optional<Fabric> fabric = parseFabric(s.fabric);
+    if (!fabric) throw usageError("unknown fabric '" + s.fabric + "' (" + fabricSpellings() + ")");
+    std::string whyNot;
+    if (resolvedName == "ucx" && !ucxFabric(*fabric, &whyNot)) throw usageError(whyNot);
+    if (resolvedName == "mpi" && !mpiFabric(*fabric, &whyNot)) throw usageError(whyNot);
+    if (resolvedName == "nccl" && !(whyNot = ncclFabricUnsupported(*fabric)).empty()) {
+      throw usageError(whyNot);
+    }
   }
   if (resolvedName != "nccl" && (s.cudaGraph || s.registration != 0)) {
     throw usageError("-G/--cuda-graph and -R/--register apply to the NCCL backend only");
@@ -77,6 +101,8 @@ void addToConfigJson(const BackendSettings& s, nlohmann::json& config) {
   config["memory"] = s.deviceBuffers ? "device" : "default";
   config["registration"] = s.registration;
   if (!s.ncclForce.empty()) config["nccl_force"] = s.ncclForce;
+  config["fabric"] = s.fabric;
+  if (s.name == "ucx" || s.ucxApi != "tag") config["ucx_api"] = s.ucxApi;
 }
 
 std::unique_ptr<Backend> createBackend(const std::string& name, Bootstrap& bootstrap,
@@ -99,10 +125,19 @@ std::unique_ptr<Backend> createBackend(const std::string& name, Bootstrap& boots
                 "--memory device needs CUDA, and this cclbench was built without it");
 #endif
   }
-  if (name == "mpi") return createMpiBackend();
+  if (name == "mpi") return createMpiBackend(settings.fabric);
 #endif
 #if defined(CCLBENCH_HAVE_NCCL)
   if (name == "nccl") return createNcclBackend(bootstrap, options);
+#endif
+#if defined(CCLBENCH_HAVE_UCX)
+  if (name == "ucx") {
+    UcxBackendOptions ucx;
+    ucx.api = parseUcxApi(settings.ucxApi).value_or(UcxApi::kTag);
+    if (!settings.fabric.empty()) ucx.fabric = parseFabric(settings.fabric);
+    ucx.deviceMemory = settings.deviceBuffers;
+    return createUcxBackend(bootstrap, ucx);
+  }
 #endif
   std::string built;
   for (const auto& b : builtBackends()) built += (built.empty() ? "" : ", ") + b;

@@ -21,6 +21,9 @@ struct BackendSettings {
   int registration = 0;        ///< NCCL: 0 plain cudaMalloc, 1 ncclMemAlloc + ncclCommRegister,
                                ///< 2 ncclMemAlloc + symmetric window registration (NCCL >= 2.27)
   std::string ncclForce;       ///< NCCL: "ALGO/PROTO[/CH]" forced through cclbench's tuner plugin
+  std::string fabric;          ///< every backend: shm, tcp, ib, roce, nvlink, pcie, cuda_ipc ("" =
+                               ///< the library's choice); what it sets is the backend's own table
+  std::string ucxApi = "tag";  ///< UCX: tag (tagged messages) or put (RMA put + notice)
 };
 
 /// Per-rank settings a backend is created with.
@@ -41,7 +44,8 @@ std::string defaultBackend();
 /// `name` with auto resolved; throws Error(kInvalidUsage) for a name that is no backend.
 std::string resolveBackend(const std::string& name);
 
-/// The rules between the settings and the resolved backend; throws Error(kInvalidUsage).
+/// The rules between the settings and the resolved backend (a fabric that backend has no setting
+/// for included); throws Error(kInvalidUsage).
 void validate(const BackendSettings& settings, const std::string& resolvedName);
 
 /// The settings as recorded in the run header's config (backend, cuda_graph, memory,

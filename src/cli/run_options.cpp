@@ -181,12 +181,15 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   app.add_option("--mpi-thread", mpiThread,
                  "MPI: thread level asked of MPI_Init_thread: single, funneled (default: one "
                  "thread calls MPI, as applications and OSU do), serialized, multiple");
-  app.add_option("--fabric", nccl.fabric,
-                 "NCCL: force and verify the path: nvlink, pcie (verify only), shm, ib, roce, "
-                 "socket; a different path used is exit 9");
+  app.add_option("--fabric", backend.fabric,
+                 "force and verify the path: shm, tcp (socket), ib, roce, nvlink (p2p), pcie, "
+                 "cuda_ipc; what each sets is the backend's own table (README: Fabrics); a path "
+                 "this host lacks or the library did not use is exit 9");
+  app.add_option("--ucx-api", backend.ucxApi,
+                 "UCX: tag (tagged send/receive, default) or put (RMA put, flush, 0-byte notice)");
   std::string memory = "default";
   app.add_option("--memory", memory,
-                 "MPI: 'device' puts buffers in GPU memory (OSU's -d cuda; needs CUDA-aware MPI, "
+                 "MPI, UCX: 'device' puts buffers in GPU memory (OSU's -d cuda; needs CUDA-aware MPI or a UCX with CUDA transports, "
                  "else exit 5)");
   app.add_flag("--capture-algorithms", nccl.captureAlgorithms,
                "NCCL, one process: first run an untimed probe with NCCL's TUNING log, then record "

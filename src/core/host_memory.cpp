@@ -84,4 +84,13 @@ std::optional<uint64_t> hostMemoryAvailableBytes(const std::string& rootIn) {
   return available ? available : room;
 }
 
+std::optional<uint64_t> hostBufferLimitBytes(int localRanks) {
+  const std::optional<uint64_t> available = hostMemoryAvailableBytes();
+  if (!available) return std::nullopt;
+  const uint64_t share = *available / static_cast<uint64_t>(localRanks > 1 ? localRanks : 1);
+  constexpr uint64_t kReserve = 64ull << 20;
+  const uint64_t usable = share / 10 * 6;
+  return usable > kReserve ? usable - kReserve : 0;
+}
+
 }  // namespace cclbench

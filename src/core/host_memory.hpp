@@ -14,4 +14,8 @@ namespace cclbench {
 /// can be read.
 std::optional<uint64_t> hostMemoryAvailableBytes(const std::string& root = "/");
 
+/// The buffer bytes one of `localRanks` ranks on this host may take: 60% of its share of what is
+/// available, less 64 MiB (the library's own copies and the other ranks' growth need the rest).
+std::optional<uint64_t> hostBufferLimitBytes(int localRanks);
+
 }  // namespace cclbench

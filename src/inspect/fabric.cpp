@@ -9,6 +9,7 @@ namespace {
 struct FabricRow {
   Fabric fabric;
   const char* name;
+  const char* alias;  ///< a second spelling ("" = none)
   std::vector<std::pair<const char*, const char*>> variables;
   bool verifyOnly;
   const char* note;
@@ -19,12 +20,14 @@ const std::vector<FabricRow>& fabricTable() {
   static const std::vector<FabricRow> rows = {
       {Fabric::kNvlink,
        "nvlink",
+       "p2p",
        {{"NCCL_P2P_LEVEL", "NVL"}, {"NCCL_SHM_DISABLE", "1"}},
        false,
        "P2P only between GPUs joined by NVLink (NCCL_P2P_LEVEL=NVL) and no shared-memory path; "
        "checked from the connection lines (P2P) and the GRAPH lines (path type NVL)."},
       {Fabric::kPcie,
        "pcie",
+       "",
        {{"NCCL_SHM_DISABLE", "1"}},
        true,
        "verify-only: no NCCL setting makes NCCL prefer PCIe over NVLink on an NVLink host, so only "
@@ -32,18 +35,21 @@ const std::vector<FabricRow>& fabricTable() {
        "PIX, PXB or PHB, or SYS)."},
       {Fabric::kShm,
        "shm",
+       "",
        {{"NCCL_P2P_DISABLE", "1"}},
        false,
        "P2P disabled: peers on one host go through shared memory; peers on other hosts still use "
        "the network."},
       {Fabric::kIb,
        "ib",
+       "",
        {{"NCCL_NET", "IB"}, {"NCCL_P2P_DISABLE", "1"}, {"NCCL_SHM_DISABLE", "1"}},
        false,
        "NCCL's IB transport for every peer, same-host peers included (P2P and SHM disabled); "
        "the NICs must report link layer InfiniBand."},
       {Fabric::kRoce,
        "roce",
+       "",
        {{"NCCL_NET", "IB"},
         {"NCCL_P2P_DISABLE", "1"},
         {"NCCL_SHM_DISABLE", "1"},
@@ -51,7 +57,8 @@ const std::vector<FabricRow>& fabricTable() {
        false,
        "NCCL's IB transport over RoCE for every peer, same-host peers included; GID index 3 is "
        "the usual RoCE v2 GID (set NCCL_IB_GID_INDEX yourself where it differs)."},
-      {Fabric::kSocket,
+      {Fabric::kTcp,
+       "tcp",
        "socket",
        {{"NCCL_NET", "Socket"},
         {"NCCL_P2P_DISABLE", "1"},
@@ -59,6 +66,13 @@ const std::vector<FabricRow>& fabricTable() {
         {"NCCL_IB_DISABLE", "1"}},
        false,
        "TCP sockets for every peer, same-host peers included (IB, P2P and SHM disabled)."},
+      {Fabric::kCudaIpc,
+       "cuda_ipc",
+       "",
+       {},
+       false,
+       "UCX's cuda_ipc transport (NCCL has no such name: its P2P transport is CUDA IPC between "
+       "processes; ask nvlink or pcie)."},
   };
   return rows;
 }
@@ -81,7 +95,7 @@ std::optional<Fabric> parseFabric(std::string_view text) {
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   for (const FabricRow& r : fabricTable()) {
-    if (lower == r.name) return r.fabric;
+    if (lower == r.name || (*r.alias && lower == r.alias)) return r.fabric;
   }
   return std::nullopt;
 }
@@ -97,8 +111,17 @@ const std::vector<Fabric>& allFabrics() {
 
 std::string fabricSpellings() {
   std::string out;
-  for (const FabricRow& r : fabricTable()) out += std::string(out.empty() ? "" : ", ") + r.name;
+  for (const FabricRow& r : fabricTable()) {
+    out += std::string(out.empty() ? "" : ", ") + r.name;
+    if (*r.alias) out += std::string(" (") + r.alias + ")";
+  }
   return out;
+}
+
+std::string ncclFabricUnsupported(Fabric fabric) {
+  if (fabric != Fabric::kCudaIpc) return {};
+  return "--fabric cuda_ipc is UCX's transport; NCCL's P2P between processes is CUDA IPC already: "
+         "ask nvlink or pcie";
 }
 
 Environment FabricEnvironment::toSet() const {
@@ -162,14 +185,14 @@ nlohmann::json toJson(const FabricVerification& verification) {
 std::string FabricVerification::message() const {
   const std::string fabric = name(asked);
   if (!ok) {
-    return "fabric mismatch: asked " + fabric + ", NCCL used " + used +
+    return "fabric mismatch: asked " + fabric + ", " + library + " used " + used +
            (detail.empty() ? "" : " (" + detail + ")");
   }
   if (verificationIncomplete) {
-    return "fabric " + fabric + " not fully verified: NCCL used " + used + " (" + incompleteReason +
+    return "fabric " + fabric + " not fully verified: " + library + " used " + used + " (" + incompleteReason +
            ")";
   }
-  return "fabric " + fabric + " verified: NCCL used " + used;
+  return "fabric " + fabric + " verified: " + library + " used " + used;
 }
 
 }  // namespace cclbench

@@ -16,14 +16,17 @@
 
 namespace cclbench {
 
-enum class Fabric { kNvlink, kPcie, kShm, kIb, kRoce, kSocket };
+/// One vocabulary for every backend (what each name sets is the backend's own table: NCCL's
+/// variables here, UCX's and Open MPI's in fabric_backends.hpp).
+enum class Fabric { kNvlink, kPcie, kShm, kIb, kRoce, kTcp, kCudaIpc };
 
-/// "nvlink", "pcie", "shm", "ib", "roce", "socket".
+/// "nvlink", "pcie", "shm", "ib", "roce", "tcp", "cuda_ipc".
 const char* name(Fabric fabric);
-/// The names above, case-insensitive; nothing for anything else.
+/// The names above and their aliases (socket = tcp, p2p = nvlink), case-insensitive; nothing for
+/// anything else.
 std::optional<Fabric> parseFabric(std::string_view text);
 const std::vector<Fabric>& allFabrics();
-/// "nvlink, pcie, shm, ib, roce, socket" (for error messages and --help).
+/// "nvlink (p2p), pcie, shm, ib, roce, tcp (socket), cuda_ipc" (for error messages and --help).
 std::string fabricSpellings();
 
 /// One NCCL variable a fabric wants, and what it will be.
@@ -49,11 +52,14 @@ struct FabricEnvironment {
 
 /// The NCCL_* variables that force `fabric` (shared docs FACTS.md section 5).
 FabricEnvironment fabricEnvironment(Fabric fabric, const Environment& userEnv);
+/// Empty when NCCL has a setting for `fabric`; otherwise one line saying why not (cuda_ipc).
+std::string ncclFabricUnsupported(Fabric fabric);
 
 /// Whether an NCCL log shows the path asked for.
 struct FabricVerification {
   bool ok = false;
   Fabric asked = Fabric::kIb;
+  std::string library = "NCCL";       ///< who reported what was used (NCCL, UCX)
   std::string used;                   ///< one line, e.g. "NET/Socket on 8 of 8 connections"
   std::string detail;                 ///< why it is a mismatch; empty when ok
   std::vector<std::string> evidence;  ///< up to kMaxEvidenceLines raw log lines

@@ -49,7 +49,7 @@ TEST(Fabric, NamesParseBothWays) {
   EXPECT_EQ(parseFabric("NVLink"), Fabric::kNvlink);
   EXPECT_FALSE(parseFabric("ethernet").has_value());
   EXPECT_FALSE(parseFabric("").has_value());
-  EXPECT_EQ(fabricSpellings(), "nvlink, pcie, shm, ib, roce, socket");
+  EXPECT_EQ(fabricSpellings(), "nvlink (p2p), pcie, shm, ib, roce, tcp (socket), cuda_ipc");
 }
 
 TEST(Fabric, EnvironmentPerFabric) {
@@ -63,7 +63,7 @@ TEST(Fabric, EnvironmentPerFabric) {
   EXPECT_THAT(variables(Fabric::kRoce),
               ElementsAre(Pair("NCCL_NET", "IB"), Pair("NCCL_P2P_DISABLE", "1"),
                           Pair("NCCL_SHM_DISABLE", "1"), Pair("NCCL_IB_GID_INDEX", "3")));
-  EXPECT_THAT(variables(Fabric::kSocket),
+  EXPECT_THAT(variables(Fabric::kTcp),
               ElementsAre(Pair("NCCL_NET", "Socket"), Pair("NCCL_P2P_DISABLE", "1"),
                           Pair("NCCL_SHM_DISABLE", "1"), Pair("NCCL_IB_DISABLE", "1")));
   const FabricEnvironment pcie = fabricEnvironment(Fabric::kPcie, {});
@@ -116,15 +116,15 @@ TEST(FabricVerify, IbAskedButFellBackToSockets) {
 
 TEST(FabricVerify, SocketMatches) {
   for (const std::string& file : {kSocket, kFallback}) {
-    const auto v = verifyFabric(Fabric::kSocket, fixture(file));
+    const auto v = verifyFabric(Fabric::kTcp, fixture(file));
     EXPECT_TRUE(v.ok) << file << ": " << v.message();
     EXPECT_FALSE(v.verificationIncomplete);
     EXPECT_EQ(v.used, "NET/Socket on 8 of 8 connections");
     EXPECT_THAT(v.evidence, AllOf(SizeIs(::testing::Le(kMaxEvidenceLines)),
                                   Contains(HasSubstr("Using network Socket"))));
   }
-  EXPECT_EQ(verifyFabric(Fabric::kSocket, fixture(kSocket)).message(),
-            "fabric socket verified: NCCL used NET/Socket on 8 of 8 connections");
+  EXPECT_EQ(verifyFabric(Fabric::kTcp, fixture(kSocket)).message(),
+            "fabric tcp verified: NCCL used NET/Socket on 8 of 8 connections");
 }
 
 TEST(FabricVerify, IbAndRoceFromLinkLayer) {
@@ -214,7 +214,7 @@ TEST(FabricVerify, NvlinkAndPcieFromGraphLines) {
 
 TEST(FabricVerify, NoConnectionLines) {
   const auto h200 = fixture("h200-1gpu/nccl-info-allreduce-sendrecv-1rank-socket.log");
-  const auto socket = verifyFabric(Fabric::kSocket, h200);
+  const auto socket = verifyFabric(Fabric::kTcp, h200);
   EXPECT_TRUE(socket.ok);
   EXPECT_TRUE(socket.verificationIncomplete);
   EXPECT_THAT(socket.incompleteReason, HasSubstr("no connection lines"));

@@ -19,7 +19,7 @@ bool isPciePath(const std::string& type) {
   return oneOf(type, {"PIX", "PXB", "PXN", "P2C", "PHB", "SYS"});
 }
 bool isNetworkFabric(Fabric f) {
-  return f == Fabric::kIb || f == Fabric::kRoce || f == Fabric::kSocket;
+  return f == Fabric::kIb || f == Fabric::kRoce || f == Fabric::kTcp;
 }
 bool isNet(TransportKind k) {
   return k == TransportKind::kNetIb || k == TransportKind::kNetSocket ||
@@ -171,13 +171,13 @@ std::optional<bool> sameHost(const NcclConnection& c, bool oneNode,
 }
 
 std::string wantedNetwork(Fabric asked) {
-  return asked == Fabric::kSocket ? "Socket" : "IB";
+  return asked == Fabric::kTcp ? "Socket" : "IB";
 }
 std::string wantedLinkLayer(Fabric asked) {
   return asked == Fabric::kIb ? "IB" : asked == Fabric::kRoce ? "RoCE" : "";
 }
 std::string wantedLabel(Fabric asked) {
-  return asked == Fabric::kSocket ? "NET/Socket"
+  return asked == Fabric::kTcp ? "NET/Socket"
                                   : "NET/IB over " + linkLayerName(wantedLinkLayer(asked));
 }
 
@@ -227,7 +227,7 @@ void verifyNetworkWithoutConnections(Fabric asked, const NcclLogSummary& log, Fa
 void verifyNetwork(Fabric asked, const NcclLogSummary& log, const LinkLayers& links,
                    FabricVerification& v, Evidence& evidence) {
   const TransportKind kind =
-      asked == Fabric::kSocket ? TransportKind::kNetSocket : TransportKind::kNetIb;
+      asked == Fabric::kTcp ? TransportKind::kNetSocket : TransportKind::kNetIb;
   const std::string want = wantedLinkLayer(asked);
   std::vector<const NcclConnection*> network, bad, all;
   std::set<std::string> badLabels;

@@ -30,6 +30,7 @@
 
 #if defined(CCLBENCH_HAVE_MPI)
 #include "launch/mpi_bootstrap.hpp"
+#include "inspect/fabric_backends.hpp"
 #endif
 
 namespace cclbench {
@@ -104,6 +105,46 @@ Error fabricInitFailure(const Error& error, const TransportSetup& setup) {
     message += "\n    " + check.log.warnings[i].line;
   }
   return Error(ExitCode::kFabricMismatch, message);
+}
+
+/// A fabric this host cannot have at all (no InfiniBand port for ib): exit 9 before the library
+/// tries, with this rank and host.
+std::optional<Error> fabricMissing(const std::string& fabric, const ProcessPlace& place) {
+  const std::optional<Fabric> f = parseFabric(fabric);
+  if (!f) return std::nullopt;
+  const std::string missing = fabricMissingOnHost(*f);
+  if (missing.empty()) return std::nullopt;
+  return Error(ExitCode::kFabricMismatch, std::string("fabric mismatch: asked ") + name(*f) +
+                                              ", and rank " + std::to_string(place.rank) +
+                                              " (host " + place.host + "): " + missing);
+}
+
+/// The peers a rank connects to before measuring so the library reports its transports: the ring
+/// neighbours and the point-to-point pair (each rank's list mirrors its peers' lists).
+std::vector<int> reportPeers(const ProcessPlace& place, const RunConfig& config) {
+  std::vector<int> peers;
+  if (place.size < 2) return peers;
+  peers.push_back((place.rank + 1) % place.size);
+  peers.push_back((place.rank + place.size - 1) % place.size);
+  if (place.rank == config.peerA && config.peerB < place.size) peers.push_back(config.peerB);
+  if (place.rank == config.peerB && config.peerA < place.size) peers.push_back(config.peerA);
+  std::sort(peers.begin(), peers.end());
+  peers.erase(std::unique(peers.begin(), peers.end()), peers.end());
+  std::erase(peers, place.rank);
+  return peers;
+}
+
+/// Open MPI reads its MCA environment in MPI_Init: a fabric's components go into this process's
+/// environment first (the user's own values win, and the run header shows them), unless this host
+/// cannot have the fabric at all (the ranks then agree on exit 9 once they can talk).
+void applyMpiFabric(const std::string& fabric) {
+  const std::optional<Fabric> f = fabric.empty() ? std::nullopt : parseFabric(fabric);
+  if (!f || !fabricMissingOnHost(*f).empty()) return;
+  const std::optional<MpiFabric> settings = mpiFabric(*f);
+  if (!settings) return;
+  for (const auto& [variable, value] : settings->variables) {
+    setenv(variable.c_str(), value.c_str(), 0);
+  }
 }
 
 /// NCCL only: what the start-up probe shows, and exit 9 when the path is not the one asked for.
@@ -190,9 +231,10 @@ int runRank(Bootstrap& bootstrap, const RankInputs& in, Watchdog& watchdog) {
   const TransportSetup* transport = in.transport;
   try {
     if (in.backend == "nccl" && !transport) {  // before NCCL reads its environment
-      ownSetup = prepareNcclEnvironment(options.nccl, ncclLogFolder(runId), processEnvironment());
+      ownSetup = prepareNcclEnvironment(options.backend.fabric, options.nccl, ncclLogFolder(runId), processEnvironment());
       transport = &*ownSetup;
     }
+    if (auto missing = fabricMissing(options.backend.fabric, bootstrap.place())) throw *missing;
     backend = createBackend(in.backend, bootstrap, options.backend, in.device);
   } catch (const Error& e) {
     backendError = transport ? fabricInitFailure(e, *transport) : e;
@@ -212,6 +254,15 @@ int runRank(Bootstrap& bootstrap, const RankInputs& in, Watchdog& watchdog) {
     std::optional<Error> mismatch;
     try {
       mismatch = verifyTransport(*backend, *transport, transportRecord);
+    } catch (const Error& e) {
+      mismatch = e;
+    }
+    if (Verdict v = agreeOn(bootstrap, mismatch); !v.ok()) return finish(v);
+  } else if (!transport && options.nccl.transportCheck) {
+    watchdog.arm("start-up (connecting to peers, reading back " + in.backend + "'s transports)");
+    std::optional<Error> mismatch;
+    try {
+      transportRecord = backend->connectAndReport(reportPeers(bootstrap.place(), options.config));
     } catch (const Error& e) {
       mismatch = e;
     }
@@ -316,7 +367,7 @@ int runThreads(const RunOptions& options, const std::vector<std::string>& comman
   const std::string runId = newRunId();
   TransportSetup transport;
   try {
-    transport = prepareNcclEnvironment(options.nccl, ncclLogFolder(runId), processEnvironment());
+    transport = prepareNcclEnvironment(options.backend.fabric, options.nccl, ncclLogFolder(runId), processEnvironment());
   } catch (const Error& e) {
     printError(e.what());
     return code(e.code());
@@ -363,6 +414,7 @@ int runMpiRank(int* argc, char*** argv, const RunOptionsParser& parse, const Lau
   auto watchdog = makeWatchdog(optionsError ? kDefaultTimeoutSeconds : options.config.timeoutSeconds,
                                launch.rank, live);
   watchdog->arm("start-up (MPI_Init)");
+  if (!optionsError && backend == "mpi") applyMpiFabric(options.backend.fabric);
   MpiRuntime runtime(argc, argv, options.mpiThread);
   // Declared after the runtime, so MPI_Finalize runs with the default handlers: a launcher ending
   // a rank that is only finalizing is no interruption of the run.

@@ -39,14 +39,8 @@ void validateRunOptions(const RunOptions& o, const std::string& backend, RankMod
   validate(o.config);
   validate(o.backend, backend);
   const NcclSessionSettings& n = o.nccl;
-  if (!n.fabric.empty()) {
-    if (!parseFabric(n.fabric)) {
-      throw usageError("unknown fabric '" + n.fabric + "' (" + fabricSpellings() + ")");
-    }
-    if (backend != "nccl") throw usageError("--fabric applies to the NCCL backend only");
-    if (!n.transportCheck) {
-      throw usageError("--fabric needs the transport check: drop --no-transport-check");
-    }
+  if (!o.backend.fabric.empty() && !n.transportCheck) {
+    throw usageError("--fabric needs the transport check: drop --no-transport-check");
   }
   if (backend != "nccl" &&
       (n.captureAlgorithms || !n.algorithmProbeFile.empty() || !n.algorithmsFile.empty())) {
@@ -95,7 +89,6 @@ void validateRunOptions(const RunOptions& o, const std::string& backend, RankMod
 nlohmann::json configJson(const RunOptions& o) {
   nlohmann::json j = toJson(o.config);
   addToConfigJson(o.backend, j);
-  j["fabric"] = o.nccl.fabric;
   j["transport_check"] = o.nccl.transportCheck;
   if (!o.nccl.algorithmProbeFile.empty()) j["algorithm_probe"] = true;
   j["mpi_thread"] = name(o.mpiThread);

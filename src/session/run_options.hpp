@@ -22,7 +22,6 @@ inline constexpr unsigned kMaxLocalRanksPerCore = 8;
 
 /// NCCL runs: path forcing and verification, and NCCL's algorithm choices.
 struct NcclSessionSettings {
-  std::string fabric;               ///< nvlink, pcie, shm, ib, roce, socket ("" = NCCL's choice)
   bool transportCheck = true;       ///< INFO log + start-up probe to record transports
   std::string algorithmProbeFile;   ///< time nothing; one call per case, write NCCL's choices
   std::string algorithmsFile;       ///< attach the choices of an earlier probe to the records

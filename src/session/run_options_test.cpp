@@ -36,24 +36,39 @@ TEST(ValidateRunOptions, AcceptsWhatEachBackendSupports) {
   RunOptions nccl = basic();
   nccl.backend.cudaGraph = true;
   nccl.backend.registration = 1;
-  nccl.nccl.fabric = "socket";
+  nccl.backend.fabric = "socket";
   nccl.nccl.captureAlgorithms = true;
   EXPECT_NO_THROW(validateRunOptions(nccl, "nccl", RankMode::kThreads));
   RunOptions device = basic();
   device.backend.deviceBuffers = true;
   EXPECT_NO_THROW(validateRunOptions(device, "mpi", RankMode::kLaunched));
+  RunOptions ucx = basic();
+  ucx.backend.fabric = "tcp";
+  ucx.backend.ucxApi = "put";
+  EXPECT_NO_THROW(validateRunOptions(ucx, "ucx", RankMode::kSelfLaunch));
+  RunOptions mpi = basic();
+  mpi.backend.fabric = "shm";
+  EXPECT_NO_THROW(validateRunOptions(mpi, "mpi", RankMode::kSelfLaunch));
 }
 
 TEST(ValidateRunOptions, BackendSpecificSettingsNeedTheirBackend) {
   RunOptions o = basic();
-  o.nccl.fabric = "ib";
-  expectRefused(o, "mpi", RankMode::kSelfLaunch, "NCCL backend only");
+  o.backend.fabric = "pcie";
+  expectRefused(o, "mpi", RankMode::kSelfLaunch, "GPU path");
+  expectRefused(o, "ucx", RankMode::kSelfLaunch, "cuda_ipc");
+  o.backend.fabric = "cuda_ipc";
+  expectRefused(o, "nccl", RankMode::kThreads, "nvlink or pcie");
+  o = basic();
+  o.backend.ucxApi = "put";
+  expectRefused(o, "mpi", RankMode::kSelfLaunch, "UCX backend only");
+  o.backend.ucxApi = "get";
+  expectRefused(o, "ucx", RankMode::kSelfLaunch, "tag or put");
   o = basic();
   o.backend.cudaGraph = true;
   expectRefused(o, "mpi", RankMode::kSelfLaunch, "NCCL backend only");
   o = basic();
   o.backend.deviceBuffers = true;
-  expectRefused(o, "nccl", RankMode::kThreads, "MPI backend");
+  expectRefused(o, "nccl", RankMode::kThreads, "MPI and UCX backends");
   o = basic();
   o.nccl.algorithmsFile = "x.json";
   expectRefused(o, "mpi", RankMode::kLaunched, "need the NCCL backend");
@@ -61,10 +76,10 @@ TEST(ValidateRunOptions, BackendSpecificSettingsNeedTheirBackend) {
 
 TEST(ValidateRunOptions, RulesBetweenOptions) {
   RunOptions o = basic();
-  o.nccl.fabric = "warp-drive";
+  o.backend.fabric = "warp-drive";
   expectRefused(o, "nccl", RankMode::kThreads, "unknown fabric");
   o = basic();
-  o.nccl.fabric = "shm";
+  o.backend.fabric = "shm";
   o.nccl.transportCheck = false;
   expectRefused(o, "nccl", RankMode::kThreads, "--no-transport-check");
   o = basic();
@@ -89,7 +104,7 @@ TEST(ConfigJson, HoldsTheMeasurementAndTheBackendsSettings) {
   RunOptions o = basic();
   o.backend.name = "nccl";
   o.backend.cudaGraph = true;
-  o.nccl.fabric = "shm";
+  o.backend.fabric = "shm";
   o.mpiThread = MpiThreadLevel::kMultiple;
   const nlohmann::json j = configJson(o);
   EXPECT_EQ(j.at("backend"), "nccl");

@@ -11,14 +11,14 @@
 
 namespace cclbench {
 
-TransportSetup prepareNcclEnvironment(const NcclSessionSettings& config,
+TransportSetup prepareNcclEnvironment(const std::string& fabric, const NcclSessionSettings& config,
                                       const std::string& logFolder, const Environment& userEnv) {
   TransportSetup setup;
   setup.logFolder = logFolder;
-  if (!config.fabric.empty()) {
-    setup.fabric = parseFabric(config.fabric);
+  if (!fabric.empty()) {
+    setup.fabric = parseFabric(fabric);
     if (!setup.fabric) {
-      throw usageError("unknown fabric '" + config.fabric + "' (" + fabricSpellings() + ")");
+      throw usageError("unknown fabric '" + fabric + "' (" + fabricSpellings() + ")");
     }
     setup.fabricEnvironment = fabricEnvironment(*setup.fabric, userEnv);
     for (const auto& [name, value] : setup.fabricEnvironment->toSet()) {

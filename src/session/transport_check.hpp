@@ -29,7 +29,7 @@ struct TransportSetup {
 /// Sets the process environment for an NCCL run: the fabric's variables (the user's own NCCL_*
 /// values win) and NCCL_DEBUG=INFO / SUBSYS=INIT,NET,GRAPH / DEBUG_FILE in `logFolder`, unless the
 /// user set NCCL_DEBUG* themselves. Throws Error(kInvalidUsage) for an unknown fabric.
-TransportSetup prepareNcclEnvironment(const NcclSessionSettings& settings,
+TransportSetup prepareNcclEnvironment(const std::string& fabric, const NcclSessionSettings& settings,
                                       const std::string& logFolder, const Environment& userEnv);
 
 /// What this process's NCCL log says so far, and the verdict for the fabric asked for.

@@ -37,9 +37,9 @@ class TransportCheckTest : public ::testing::Test {
 
 TEST_F(TransportCheckTest, SocketFabricSetsItsVariablesAndOwnsTheDebugLog) {
   NcclSessionSettings config;
-  config.fabric = "socket";
+  const std::string fabric = "socket";
   const std::string dir = folder("socket");
-  const TransportSetup setup = prepareNcclEnvironment(config, dir, {});
+  const TransportSetup setup = prepareNcclEnvironment(fabric, config, dir, {});
   EXPECT_TRUE(setup.cclbenchOwnsDebug);
   EXPECT_TRUE(std::filesystem::is_directory(dir));
   EXPECT_EQ(env("NCCL_NET"), "Socket");
@@ -54,9 +54,9 @@ TEST_F(TransportCheckTest, TheUsersOwnVariablesWin) {
   setenv("NCCL_NET", "IB", 1);
   setenv("NCCL_DEBUG", "WARN", 1);
   NcclSessionSettings config;
-  config.fabric = "socket";
+  const std::string fabric = "socket";
   const TransportSetup setup =
-      prepareNcclEnvironment(config, folder("user"), {{"NCCL_NET", "IB"}, {"NCCL_DEBUG", "WARN"}});
+      prepareNcclEnvironment(fabric, config, folder("user"), {{"NCCL_NET", "IB"}, {"NCCL_DEBUG", "WARN"}});
   EXPECT_EQ(env("NCCL_NET"), "IB");
   EXPECT_EQ(env("NCCL_DEBUG"), "WARN");
   EXPECT_FALSE(setup.cclbenchOwnsDebug);
@@ -66,7 +66,7 @@ TEST_F(TransportCheckTest, TheUsersOwnVariablesWin) {
 }
 
 TEST_F(TransportCheckTest, NoFabricOnlySetsTheDebugLog) {
-  const TransportSetup setup = prepareNcclEnvironment(NcclSessionSettings{}, folder("none"), {});
+  const TransportSetup setup = prepareNcclEnvironment("", NcclSessionSettings{}, folder("none"), {});
   EXPECT_FALSE(setup.fabric);
   EXPECT_EQ(env("NCCL_NET"), "");
   EXPECT_EQ(env("NCCL_DEBUG"), "INFO");
@@ -74,15 +74,15 @@ TEST_F(TransportCheckTest, NoFabricOnlySetsTheDebugLog) {
 
 TEST_F(TransportCheckTest, AnUnknownFabricIsAUsageError) {
   NcclSessionSettings config;
-  config.fabric = "wifi";
-  EXPECT_THROW(prepareNcclEnvironment(config, folder("bad"), {}), Error);
+  const std::string fabric = "wifi";
+  EXPECT_THROW(prepareNcclEnvironment(fabric, config, folder("bad"), {}), Error);
 }
 
 TEST_F(TransportCheckTest, ReadsThisProcesssLogAndCatchesTheFallbackToSockets) {
   NcclSessionSettings config;
-  config.fabric = "ib";
+  const std::string fabric = "ib";
   const std::string dir = folder("mismatch");
-  const TransportSetup setup = prepareNcclEnvironment(config, dir, {});
+  const TransportSetup setup = prepareNcclEnvironment(fabric, config, dir, {});
   // What NCCL would have written for this process, and another process's file to ignore.
   const std::filesystem::path fixtures = CCLBENCH_FIXTURES;
   std::filesystem::copy_file(fixtures / "nccl-logs/ib-fell-back-to-socket-2node.log",
@@ -99,9 +99,9 @@ TEST_F(TransportCheckTest, ReadsThisProcesssLogAndCatchesTheFallbackToSockets) {
 
 TEST_F(TransportCheckTest, IgnoresOtherProcessesLogs) {
   NcclSessionSettings config;
-  config.fabric = "ib";
+  const std::string fabric = "ib";
   const std::string dir = folder("others");
-  const TransportSetup setup = prepareNcclEnvironment(config, dir, {});
+  const TransportSetup setup = prepareNcclEnvironment(fabric, config, dir, {});
   const std::filesystem::path fixtures = CCLBENCH_FIXTURES;
   std::filesystem::copy_file(fixtures / "nccl-logs/ib-fell-back-to-socket-2node.log",
                              dir + "/nccl-debug.node02.999999999.log");
@@ -110,8 +110,8 @@ TEST_F(TransportCheckTest, IgnoresOtherProcessesLogs) {
 
 TEST_F(TransportCheckTest, NoLogMeansNothingFoundAndNoVerdictAgainstTheRun) {
   NcclSessionSettings config;
-  config.fabric = "shm";
-  const TransportSetup setup = prepareNcclEnvironment(config, folder("empty"), {});
+  const std::string fabric = "shm";
+  const TransportSetup setup = prepareNcclEnvironment(fabric, config, folder("empty"), {});
   const TransportCheck check = checkTransport(setup);
   EXPECT_FALSE(check.logFound);
   ASSERT_TRUE(check.verification);

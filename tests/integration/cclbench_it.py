@@ -119,7 +119,8 @@ def validate_records(records, expected_ranks=None):
         check(head["ranks"] == expected_ranks, f"header says {head['ranks']} ranks")
         check(sum(len(h["ranks"]) for h in head["hosts"]) == expected_ranks, "hosts do not list every rank")
         check(all(len(h["cpus"]) == len(h["ranks"]) for h in head["hosts"]), "cpus per rank missing")
-    check("mpi_library" in head["backend"]["libraries"], "backend library version missing")
+    library = {"ucx": "ucx", "nccl": "nccl"}.get(head["backend"]["name"], "mpi_library")
+    check(library in head["backend"]["libraries"], "backend library version missing")
     cases = [r for r in records if r["type"] == "case"]
     for c in cases:
         check(c["run_id"] == head["run_id"], "case run_id differs from header")
@@ -187,6 +188,100 @@ def point_to_point():
     big = by[("bibw", 1048576)]
     check(abs(big["algbw_gbps"] - 2 * 1048576 / big["time_us"]["median"] / 1e3) < 1e-6 * big["algbw_gbps"],
           "bibw algbw counts both directions")
+
+
+P2P = ["latency", "bw", "bibw", "sendrecv"]
+SHM_TRANSPORTS = {"sysv", "posix", "cma", "xpmem", "knem"}
+
+
+def data_transports(header):
+    """{transport} of the data lanes of rank 0's endpoints in the run header (UCX's own report)."""
+    t = header.get("transport") or {}
+    check(t.get("reported_by") == "ucp_ep_print_info", f"no UCX transport report in the header: {t}")
+    check(t["endpoints"], "the header reports no endpoint")
+    return {lane["transport"] for e in t["endpoints"] for lane in e["lanes"]
+            if any(not p.startswith(("wireup", "keepalive")) for p in lane["purposes"])}
+
+
+@test(300, "mpi,ucx")
+def ucx_every_benchmark_checked_at_2_and_4_ranks_tag_and_put():
+    """UCX backend: latency, bw, bibw and the sendrecv ring over tagged messages and over RMA put,
+    self-launched (2 ranks) and under mpirun (4 ranks, pair 1,3), every output checked."""
+    for api in ("tag", "put"):
+        args = P2P + ["--backend", "ucx", "--ucx-api", api, "-b", "32", "-e", "1M", "-f", "32",
+                      "-d", "uint8", "--window", "16"] + FAST
+        two = expect_ok(run(args + ["--np", "2"]))
+        cases = validate_records(two.records(), 2)
+        assert_all_correct(cases, P2P)
+        head = two.records()[0]
+        check(head["config"]["ucx_api"] == api, f"ucx_api not recorded: {head['config']}")
+        check(head["transport"]["api"] == api and head["transport"]["backend"] == "ucx", str(head["transport"]))
+        check(data_transports(head), "no data lane reported")
+        four = expect_ok(run(args + ["--pair", "1,3"], mpirun=4))
+        cases = validate_records(four.records(), 4)
+        assert_all_correct(cases, P2P)
+        check(all(c["slowest_rank"] in (1, 3) for c in cases if c["collective"] != "sendrecv"),
+              "a pair benchmark's slowest rank is outside the pair")
+        big = {(c["collective"], c["size_bytes"]): c for c in cases}[("bibw", 1048576)]
+        check(abs(big["algbw_gbps"] - 2 * 1048576 / big["time_us"]["median"] / 1e3) < 1e-6 * big["algbw_gbps"],
+              "bibw algbw counts both directions")
+
+
+@test(300, "mpi,ucx")
+def ucx_fabrics_verified_from_ucxs_own_report_and_missing_ones_exit_9():
+    """--fabric shm and tcp are set on cclbench's own UCP context and verified from
+    ucp_ep_print_info; ib (no InfiniBand port here) and cuda_ipc (no CUDA transport in Debian's UCX)
+    are exit 9 with one line; collectives other than the ring are exit 5 with one line."""
+    for fabric, allowed in (("shm", SHM_TRANSPORTS), ("tcp", {"tcp"}), ("socket", {"tcp"})):
+        r = expect_ok(run(["latency", "--backend", "ucx", "--fabric", fabric, "-b", "8", "-e", "8",
+                           "--np", "2"] + FAST))
+        head = r.records()[0]
+        used = data_transports(head)
+        check(used and used <= allowed, f"--fabric {fabric}: UCX reports {used}")
+        check(head["transport"]["verification"]["ok"], str(head["transport"]))
+        check(head["transport"]["set_through"] == "ucp_config_modify", "not set on cclbench's own context")
+        check("UCX_TLS" not in head["environment"], "the fabric leaked into the process environment")
+    # Without a fabric UCX picks shared memory between local ranks: the header says so too.
+    default = expect_ok(run(["latency", "--backend", "ucx", "-b", "8", "-e", "8", "--np", "2"] + FAST))
+    check(data_transports(default.records()[0]) <= SHM_TRANSPORTS, "default local ranks not over shm")
+    for fabric, what in (("ib", "no RDMA port with link layer InfiniBand"), ("cuda_ipc", "no lane uses cuda_ipc")):
+        r = run(["latency", "--backend", "ucx", "--fabric", fabric, "--np", "2"] + FAST)
+        check(r.rc == 9, f"--fabric {fabric}: expected exit 9, " + r.describe())
+        lines = own_lines(r.err)
+        check(len(lines) == 1 and "fabric mismatch" in lines[0] and what in lines[0],
+              f"--fabric {fabric}: expected one line saying '{what}': {lines}")
+        check(not os.path.exists(os.path.join(r.cwd, "results")) or not any(
+            f.endswith(".jsonl") and "end" in open(os.path.join(r.cwd, "results", f)).read()
+            for f in os.listdir(os.path.join(r.cwd, "results"))), "a complete-looking file was left")
+    for args, code, what in ((["allreduce"], 5, "UCX is point-to-point"),
+                             (["latency", "--memory", "device"], 5, "no CUDA transport"),
+                             (["latency", "--fabric", "pcie"], 6, "ask cuda_ipc"),
+                             (["latency", "--ucx-api", "get"], 6, "tag or put")):
+        r = run(args + ["--backend", "ucx", "--np", "2"] + FAST)
+        lines = own_lines(r.err)
+        check(r.rc == code and len(lines) == 1 and what in lines[0],
+              f"{args}: expected exit {code} and one line with '{what}', " + r.describe())
+
+
+@test(240, "mpi")
+def mpi_fabric_shm_and_tcp_are_forced_and_ib_is_exit_9():
+    """MPI backend: --fabric shm and tcp start the ranks with only Open MPI's vader or tcp BTL
+    (recorded in the header, and the probe reached the peers); tcp is slower at 8 bytes than
+    shared memory by far (a fabric really switched); ib is exit 9 with one line."""
+    medians = {}
+    for fabric, btl in (("shm", "self,vader"), ("tcp", "self,tcp")):
+        r = expect_ok(run(["latency", "--backend", "mpi", "--fabric", fabric, "-b", "8", "-e", "8",
+                           "--np", "2", "-n", "200", "--samples", "5", "--no-progress"]))
+        head = r.records()[0]
+        t = head.get("transport") or {}
+        check(t.get("forced", {}).get("OMPI_MCA_btl") == btl and t["forced"]["OMPI_MCA_pml"] == "ob1",
+              f"--fabric {fabric}: header transport {t}")
+        check(t.get("peers_probed") == 1, f"probe: {t}")
+        medians[fabric] = [c for c in r.records() if c["type"] == "case"][0]["time_us"]["median"]
+    check(medians["tcp"] > 3 * medians["shm"], f"tcp not slower than shared memory: {medians}")
+    r = run(["latency", "--backend", "mpi", "--fabric", "ib", "--np", "2"] + FAST)
+    lines = own_lines(r.err)
+    check(r.rc == 9 and len(lines) == 1 and "asked ib" in lines[0], "ib: " + r.describe())
 
 
 @test(120, "mpi,asan")

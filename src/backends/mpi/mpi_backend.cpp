@@ -36,7 +36,7 @@ int asInt(std::size_t count) {
 
 class MpiBackend final : public Backend {
  public:
-  MpiBackend() {
+  explicit MpiBackend(std::string fabric) : fabric_(std::move(fabric)) {
     check(MPI_Comm_dup(MPI_COMM_WORLD, &comm_), "MPI_Comm_dup");
     MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
     MPI_Comm_rank(comm_, &rank_);
@@ -50,16 +50,8 @@ class MpiBackend final : public Backend {
   }
   ~MpiBackend() override { MPI_Comm_free(&comm_); }
 
-  /// This rank's share of the host memory still available (a cgroup's limit included), of
-  /// which the buffers may take 60%: the library's own copies (a reduction's temporary buffer
-  /// as large as the message) and the other ranks' growth need the rest.
   std::optional<uint64_t> memoryLimitBytes() const override {
-    const std::optional<uint64_t> available = hostMemoryAvailableBytes();
-    if (!available) return std::nullopt;
-    const uint64_t share = *available / static_cast<uint64_t>(std::max(1, localRanks_));
-    constexpr uint64_t kReserve = 64ull << 20;
-    const uint64_t usable = share / 10 * 6;
-    return usable > kReserve ? usable - kReserve : 0;
+    return hostBufferLimitBytes(localRanks_);
   }
 
   std::string name() const override { return "mpi"; }
@@ -94,16 +86,7 @@ class MpiBackend final : public Backend {
     return Backend::inPlaceLayout(c, shape);
   }
 
-  Buffer allocate(std::size_t bytes) override {
-    void* data = nullptr;
-    const std::size_t rounded = std::max<std::size_t>(4096, (bytes + 4095) / 4096 * 4096);
-    if (posix_memalign(&data, 4096, rounded) != 0) {
-      throw Error(ExitCode::kNotAvailable,
-                  "cannot allocate " + std::to_string(bytes) + " bytes of host memory");
-    }
-    std::memset(data, 0, rounded);  // touch every page before anything is timed
-    return Buffer(data, bytes, [](void* p) { std::free(p); });
-  }
+  Buffer allocate(std::size_t bytes) override { return allocateHostBuffer(bytes); }
 
   void fillInput(void* data, std::size_t count, DType type,
                  const pattern::InputSpec& spec) override {
@@ -191,6 +174,32 @@ class MpiBackend final : public Backend {
           "MPI_Waitall");
   }
 
+  /// Open MPI cannot say which BTL or PML carried a message to a peer: with a fabric, only its
+  /// components were selectable (the MCA environment), so a probe message to each peer that
+  /// arrives shows they reach it; without one there is nothing to report.
+  nlohmann::json connectAndReport(std::span<const int> peers) override {
+    if (fabric_.empty()) return nullptr;
+    std::vector<PeerOp> ops;
+    std::vector<int32_t> in(peers.size()), out(peers.size(), rank_);
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+      if (peers[i] == rank_) continue;
+      ops.push_back({PeerOp::Kind::kRecv, &in[i], 1, peers[i]});
+      ops.push_back({PeerOp::Kind::kSend, &out[i], 1, peers[i]});
+    }
+    exchange(ops, DType::kInt32);
+    nlohmann::json mca = nlohmann::json::object();
+    for (const char* name : {"OMPI_MCA_pml", "OMPI_MCA_btl", "UCX_TLS"}) {
+      if (const char* value = std::getenv(name)) mca[name] = value;
+    }
+    return {{"backend", "mpi"},
+            {"fabric", fabric_},
+            {"forced", mca},
+            {"reported_by", "exclusive selection: Open MPI reports no per-peer transport, so only "
+                            "the components above were selectable and a probe reached every "
+                            "peer tested"},
+            {"peers_probed", ops.size() / 2}};
+  }
+
   void barrier() override { check(MPI_Barrier(comm_), "MPI_Barrier"); }
   void synchronize() override {}
 
@@ -210,6 +219,7 @@ class MpiBackend final : public Backend {
   }
 
  private:
+  std::string fabric_;
   MPI_Comm comm_ = MPI_COMM_NULL;
   int localRanks_ = 1;
   int rank_ = 0;
@@ -220,7 +230,9 @@ class MpiBackend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> createMpiBackend() { return std::make_unique<MpiBackend>(); }
+std::unique_ptr<Backend> createMpiBackend(const std::string& fabric) {
+  return std::make_unique<MpiBackend>(fabric);
+}
 
 bool mpiIsCudaAware() {
 #if defined(OMPI_HAVE_MPI_EXT_CUDA) && OMPI_HAVE_MPI_EXT_CUDA

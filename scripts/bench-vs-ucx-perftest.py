@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""cclbench's UCX backend against ucx_perftest (Debian's ucx-utils), side by side on this host:
+tagged latency (tag_lat against `cclbench run latency`) and bandwidth (tag_bw against `run bw`),
+both on the same transport (--fabric shm -> UCX_TLS=shm,self for ucx_perftest; tcp -> tcp,self),
+two processes each, in interleaved rounds (ucx_perftest, then cclbench, size by size) so drift
+hits both. Prints a Markdown table per test with the median of each side and the paired ratio (the
+median of the rounds' own ratios, cclbench over ucx_perftest; for latency above 1 means cclbench
+measured slower); exits 1 when a paired ratio misses --tolerance (default 0.05).
+
+  scripts/bench-vs-ucx-perftest.py [--cclbench build/cclbench] [--fabric shm|tcp] [--rounds 5]
+                                   [--sizes 8,4096,65536,1048576]
+
+Conventions: ucx_perftest's tag_lat prints half the round trip ("overhead", us; its 50th
+percentile is used, cclbench's median), as cclbench's latency does; tag_bw prints MB/s with
+MB = 2^20 bytes (converted to GB/s = 1e9 bytes/s, cclbench's algbw). ucx_perftest streams its
+sends with no acknowledgement; cclbench's bw is osu_bw's window of 64 then a 1-byte ack.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TLS = {"shm": "shm,self", "tcp": "tcp,self"}
+
+
+def environment(extra=None):
+    env = dict(os.environ)
+    env.update({"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+                "HWLOC_HIDE_ERRORS": "2"})
+    env.update(extra or {})
+    return env
+
+
+def perftest(test, size, fabric, port, iterations):
+    """One ucx_perftest server/client pair on localhost; the client's final line."""
+    env = environment({"UCX_TLS": TLS[fabric]})
+    args = ["ucx_perftest", "-t", test, "-s", str(size), "-n", str(iterations), "-p", str(port)]
+    server = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(50):
+            client = subprocess.run(["ucx_perftest", "127.0.0.1"] + args[1:], env=env,
+                                    capture_output=True, text=True, timeout=120)
+            finals = [l.split() for l in client.stdout.splitlines() if l.startswith("Final:")]
+            if finals:
+                return [float(x) for x in finals[0][1:]]
+            time.sleep(0.1)  # the server was not listening yet
+        raise RuntimeError(f"ucx_perftest {test} -s {size}: no result\n{client.stderr}")
+    finally:
+        server.wait(timeout=60)
+
+
+def perftest_value(test, size, fabric, port):
+    # Final: iterations, p50 overhead, avg overhead, overall overhead, MB/s avg, MB/s overall, ...
+    if test == "tag_lat":
+        return perftest(test, size, fabric, port, 200000 if size <= 65536 else 20000)[1]
+    return perftest(test, size, fabric, port, 20000 if size <= 65536 else 2000)[4] * 2**20 / 1e9
+
+
+def cclbench_value(binary, test, size, fabric):
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "r.jsonl")
+        subprocess.run([binary, "run", test, "--backend", "ucx", "--fabric", fabric, "--np", "2",
+                        "-b", str(size), "-e", str(size), "-d", "uint8", "--no-db", "--no-progress",
+                        "--jsonl", path], env=environment(), capture_output=True, check=True,
+                       timeout=300, cwd=folder)
+        with open(path) as f:
+            case = [r for r in map(json.loads, f) if r["type"] == "case"][0]
+    return case["time_us"]["median"] if test == "latency" else case["algbw_gbps"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cclbench", default=os.path.join(HERE, "..", "build", "cclbench"))
+    parser.add_argument("--fabric", default="shm", choices=sorted(TLS))
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--sizes", default="8,4096,65536,1048576")
+    parser.add_argument("--tolerance", type=float, default=0.05)
+    a = parser.parse_args()
+    sizes = [int(s) for s in a.sizes.split(",")]
+    port = 14000 + os.getpid() % 1000
+    worst = 0.0
+    for test, ccl, unit in (("tag_lat", "latency", "us"), ("tag_bw", "bw", "GB/s")):
+        print(f"\n{test} vs cclbench {ccl} ({a.fabric}, {a.rounds} rounds)\n")
+        print(f"| size (B) | ucx_perftest ({unit}) | cclbench ({unit}) | paired ratio |")
+        print("|---:|---:|---:|---:|")
+        for size in sizes:
+            theirs, ours = [], []
+            for _ in range(a.rounds):
+                port += 1
+                theirs.append(perftest_value(test, size, a.fabric, port))
+                ours.append(cclbench_value(a.cclbench, ccl, size, a.fabric))
+            paired = statistics.median(o / t for o, t in zip(ours, theirs))
+            worst = max(worst, abs(paired - 1))
+            print(f"| {size} | {statistics.median(theirs):.3f} | {statistics.median(ours):.3f} | "
+                  f"{paired:.3f} |", flush=True)
+    return 0 if worst <= a.tolerance else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
