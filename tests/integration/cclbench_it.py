@@ -203,7 +203,7 @@ def data_transports(header):
             if any(not p.startswith(("wireup", "keepalive")) for p in lane["purposes"])}
 
 
-@test(300, "mpi,ucx")
+@test(300, "mpi,ucx,asan")
 def ucx_every_benchmark_checked_at_2_and_4_ranks_tag_and_put():
     """UCX backend: latency, bw, bibw and the sendrecv ring over tagged messages and over RMA put,
     self-launched (2 ranks) and under mpirun (4 ranks, pair 1,3), every output checked."""
@@ -227,7 +227,7 @@ def ucx_every_benchmark_checked_at_2_and_4_ranks_tag_and_put():
               "bibw algbw counts both directions")
 
 
-@test(300, "mpi,ucx")
+@test(300, "mpi,ucx,asan")
 def ucx_fabrics_verified_from_ucxs_own_report_and_missing_ones_exit_9():
     """--fabric shm and tcp are set on cclbench's own UCP context and verified from
     ucp_ep_print_info; ib (no InfiniBand port here) and cuda_ipc (no CUDA transport in Debian's UCX)
@@ -555,8 +555,9 @@ def device_buffers_need_cuda_aware_mpi():
         lines = own_lines(r.err) if how == "mpirun" else r.err.strip().splitlines()
         check(r.rc == 5 and len(lines) == 1 and "CUDA-aware" in lines[0],
               f"{how}: expected exit 5 and one line about CUDA-aware MPI, " + r.describe())
-    r = run(["allreduce", "--fabric", "ib", "--backend", "mpi", "--np", "2"] + FAST)
-    check(r.rc == 6 and "NCCL backend only" in r.err, "--fabric with MPI: " + r.describe())
+    # A GPU path is no fabric of the MPI backend (its host fabrics: mpi_fabric_shm_and_tcp_...).
+    r = run(["allreduce", "--fabric", "nvlink", "--backend", "mpi", "--np", "2"] + FAST)
+    check(r.rc == 6 and "GPU path" in r.err, "--fabric nvlink with MPI: " + r.describe())
 
 
 @test(60, "mpi")
