@@ -4,7 +4,7 @@
 # /usr/local/cuda, $CUDA_HOME or $NCCL_HOME, and the NCCL backend is skipped otherwise.
 set -euo pipefail
 PACKAGES=(
-  build-essential cmake ninja-build git python3
+  build-essential cmake ninja-build git python3 pkgconf
   libopenmpi-dev openmpi-bin        # MPI backend, bootstrap and self-launch
   libucx-dev ucx-utils              # UCX backend (UCP); ucx_perftest for scripts/bench-vs-ucx-perftest.py
   libcli11-dev nlohmann-json3-dev   # command line, records

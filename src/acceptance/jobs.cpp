@@ -111,6 +111,7 @@ std::vector<std::string> LaunchJobRunner::jobCommand(const CheckSpec& check, int
   command.insert(command.end(), {"--label", "hosts=" + hostList(group, "")});
   for (const auto& [k, v] : context.labels) command.insert(command.end(), {"--label", k + "=" + v});
   if (!check.fabric.empty()) command.insert(command.end(), {"--fabric", check.fabric});
+  if (check.allPairs) command.push_back("--all-pairs");
   if (!options_.writeDatabase) command.push_back("--no-db");
   else if (!options_.database.empty()) command.insert(command.end(), {"--db", options_.database});
   if (options_.via == LaunchVia::kMpirun) {
@@ -134,7 +135,7 @@ std::vector<JobOutcome> LaunchJobRunner::runRound(const CheckSpec& check, int ra
   const int limit = check.parallel ? options_.maxConcurrent : 1;
   forEachBounded(groups.size(), limit, [&](std::size_t i) {
     JobOutcome& o = out[i];
-    const std::string jsonl = bases[i] + ".jsonl";
+    const std::string jsonl = o.jsonl = bases[i] + ".jsonl";
     LaunchIo io;
     io.outputFile = o.log = bases[i] + ".log";
     io.deadlineSeconds = deadlineFor(check, timeoutSeconds);

@@ -40,6 +40,7 @@ struct JobOutcome {
   std::string failure;     ///< why it did not run (one line)
   std::string runId;
   std::string log;         ///< the launch's output file, if any
+  std::string jsonl;       ///< the job's records file (it may not exist)
   int signal = 0;          ///< the user's signal that ended it (SIGINT ...), 0 if none
 };
 

@@ -17,7 +17,9 @@
 #include "core/json_text.hpp"
 #include "core/output_path.hpp"
 #include "inspect/fabric.hpp"
+#include "launch/launch_env.hpp"
 #include "launch/self_launch.hpp"
+#include "store/import.hpp"
 #include "session/provenance.hpp"
 #include "session/run_sources.hpp"
 
@@ -32,7 +34,84 @@ CheckSpec pairCheck(const MatrixOptions& o, Collective c, uint64_t bytes, const 
   s.minBytes = s.maxBytes = bytes;
   s.backend = o.backend;
   s.fabric = o.fabric;
+  s.allPairs = o.np > 0;
   return s;
+}
+
+/// One `cclbench run --all-pairs` job's figures per pair of ranks: each round's case holds every
+/// rank's times; a pair's time is the slower of its two ranks' medians. Member names (rank@host)
+/// come from the run header.
+void readRankPairs(const JobOutcome& job, bool latency, std::vector<std::string>& members,
+                   std::map<std::pair<int, int>, PairFigure>& pairs) {
+  std::error_code ec;
+  if (job.jsonl.empty() || !std::filesystem::exists(job.jsonl, ec)) return;
+  for (const ImportedRun& run : readResultsFile(job.jsonl)) {
+    if (members.empty()) {
+      members.assign(static_cast<std::size_t>(run.header.ranks), "");
+      for (const HostEntry& h : run.header.hosts) {
+        for (int r : h.ranks) {
+          if (r >= 0 && r < run.header.ranks) members[static_cast<std::size_t>(r)] = std::to_string(r) + "@" + h.host;
+        }
+      }
+      for (std::size_t r = 0; r < members.size(); ++r) {
+        if (members[r].empty()) members[r] = "rank " + std::to_string(r);
+      }
+    }
+    for (const CaseRecord& c : run.cases) {
+      if (c.pairRound < 0) continue;
+      for (const auto& [a, b] : c.pairs) {
+        const auto ranks = static_cast<int>(c.perRankSamplesUs.size());
+        if (a >= ranks || b >= ranks) continue;
+        const double us = std::max(analysis::median(c.perRankSamplesUs[static_cast<std::size_t>(a)]),
+                                   analysis::median(c.perRankSamplesUs[static_cast<std::size_t>(b)]));
+        PairFigure& p = pairs[{a, b}];
+        p.round = c.pairRound + 1;
+        if (latency) {
+          p.latencyUs = us;
+        } else if (us > 0) {
+          p.bandwidthGbps = static_cast<double>(c.sizeBytes) / us / 1e3;
+        }
+      }
+    }
+  }
+}
+
+/// --np: the pairs of ranks of one job per metric.
+void measureRankPairs(const MatrixOptions& o, const HostSource& hosts, LaunchJobRunner& runner, MatrixReport& r) {
+  const int nhosts = hosts.via == LaunchVia::kLocal ? 1 : static_cast<int>(hosts.hosts.size());
+  const HostGroup group = hosts.via == LaunchVia::kLocal ? HostGroup{hostName()} : hosts.hosts;
+  const int ranksPerHost = o.np / nhosts;
+  std::fprintf(stderr, "matrix: %d ranks (%s), every pair in %zu rounds inside one job per metric\n", o.np,
+               hosts.via == LaunchVia::kLocal ? "this host" : hosts.from.c_str(), circleRounds(o.np).size());
+  const CheckSpec latency = pairCheck(o, Collective::kLatency, o.latencyBytes, "latency");
+  const CheckSpec bandwidth = pairCheck(o, Collective::kBandwidth, o.bandwidthBytes, "bandwidth");
+  RoundContext context{"matrix", "latency", "matrix", 1, "matrix", {}};
+  // The driver's deadline is per job: every round's pairs are inside it.
+  const double timeout = o.timeoutSeconds * static_cast<double>(circleRounds(o.np).size());
+  const JobOutcome lat = runner.runRound(latency, ranksPerHost, timeout, {group}, context).front();
+  context.check = "bandwidth";
+  const JobOutcome bw = runner.runRound(bandwidth, ranksPerHost, timeout, {group}, context).front();
+  r.timedOut = lat.timedOut || bw.timedOut;
+  std::map<std::pair<int, int>, PairFigure> pairs;
+  readRankPairs(lat, true, r.hosts, pairs);
+  readRankPairs(bw, false, r.hosts, pairs);
+  if (r.hosts.empty()) {
+    for (int i = 0; i < o.np; ++i) r.hosts.push_back("rank " + std::to_string(i));
+  }
+  r.rounds = static_cast<int>(circleRounds(o.np).size());
+  for (const auto& round : circleRounds(o.np)) {
+    for (const auto& [a, b] : round) {
+      PairFigure p = pairs.count({a, b}) ? pairs[{a, b}] : PairFigure{};
+      p.a = r.hosts[static_cast<std::size_t>(a)];
+      p.b = r.hosts[static_cast<std::size_t>(b)];
+      p.ran = p.latencyUs > 0 && p.bandwidthGbps > 0;
+      if (!p.ran) {
+        p.why = "did not run: " + (!lat.failure.empty() ? lat.failure : !bw.failure.empty() ? bw.failure
+                                                                                            : std::string("no figure"));
+      }
+      r.pairs.push_back(p);
+    }
+  }
 }
 
 }  // namespace
@@ -58,56 +137,8 @@ void judgeMatrix(MatrixReport& r) {
   r.exitCode = r.timedOut ? static_cast<int>(ExitCode::kTimeout) : flagged ? static_cast<int>(ExitCode::kWrongData) : 0;
 }
 
-std::string matrixConsole(const MatrixReport& r) {
-  std::map<std::pair<std::string, std::string>, const PairFigure*> at;
-  for (const PairFigure& p : r.pairs) at[{p.a, p.b}] = at[{p.b, p.a}] = &p;
-  std::string out;
-  const std::size_t n = r.hosts.size();
-  if (n <= 32) {
-    for (const auto& [title, bandwidth] : {std::pair{"bandwidth (GB/s)", true}, {"latency (us)", false}}) {
-      out += std::string("# ") + title + ", " + std::to_string(n) + " hosts, " + std::to_string(r.rounds) +
-             " rounds; * = flagged\n" + std::string(12, ' ');
-      for (const auto& h : r.hosts) out += " " + (h.size() > 10 ? h.substr(0, 10) : std::string(10 - h.size(), ' ') + h);
-      out += "\n";
-      for (const auto& row : r.hosts) {
-        out += (row.size() > 11 ? row.substr(0, 11) : row + std::string(11 - row.size(), ' ')) + " ";
-        for (const auto& col : r.hosts) {
-          const auto it = at.find({row, col});
-          std::string cell = "-";
-          if (it != at.end()) {
-            const PairFigure& p = *it->second;
-            cell = !p.ran ? "failed" : formatted(bandwidth ? p.bandwidthGbps : p.latencyUs, bandwidth ? "%.3g" : "%.2f");
-            if (p.flagged) cell += "*";
-          }
-          out += std::string(cell.size() < 10 ? 10 - cell.size() : 0, ' ') + cell + " ";
-        }
-        out += "\n";
-      }
-    }
-  }
-  int flagged = 0;
-  for (const PairFigure& p : r.pairs) {
-    if (!p.flagged) continue;
-    ++flagged;
-    out += "flagged: " + p.a + " - " + p.b + ": " + p.why + "\n";
-  }
-  out += "median pair bandwidth " + formatted(r.medianBandwidthGbps, "%.3g GB/s") + "; " + std::to_string(flagged) +
-         " pair(s) flagged; exit " + std::to_string(r.exitCode) + "\n";
-  return out;
-}
-
-nlohmann::json matrixJson(const MatrixReport& r) {
-  nlohmann::json pairs = nlohmann::json::array();
-  for (const PairFigure& p : r.pairs) {
-    nlohmann::json j{{"a", p.a}, {"b", p.b}, {"round", p.round}, {"ran", p.ran}, {"flagged", p.flagged}};
-    if (p.ran) j["latency_us"] = p.latencyUs, j["bandwidth_gbps"] = p.bandwidthGbps;
-    if (!p.why.empty()) j["why"] = p.why;
-    pairs.push_back(std::move(j));
-  }
-  return {{"schema", "cclbench.matrix/1"}, {"hosts", r.hosts},       {"rounds", r.rounds},
-          {"pairs", pairs},              {"median_bandwidth_gbps", r.medianBandwidthGbps},
-          {"min_fraction_of_median", r.minFraction}, {"exit_code", r.exitCode}};
-}
+/// Judges, writes matrix.json and matrix.html (and the asked copies), prints; the exit code.
+int finishMatrix(const MatrixOptions& o, const std::string& folder, MatrixReport& r);
 
 int runMatrix(const MatrixOptions& o, const std::string& executable) {
   const Environment env = processEnvironment();
@@ -127,12 +158,20 @@ int runMatrix(const MatrixOptions& o, const std::string& executable) {
   ao.hosts = o.hosts;
   ao.hostfile = o.hostfile;
   const HostSource hosts = resolveHosts(ao, env, scontrolHostnames);
-  if (hosts.via == LaunchVia::kLocal) {
+  if (o.np < 0 || o.np == 1) throw usageError("--np must be 2 or more (every pair of that many ranks)");
+  if (o.np == 0 && hosts.via == LaunchVia::kLocal) {
     throw usageError("cclbench matrix measures pairs of hosts: give --hosts or --hostfile, or run it in a Slurm "
-                     "allocation (one host's rank pairs: cclbench run latency bw --pair A,B)");
+                     "allocation; or pairs of ranks: --np N");
   }
-  if (hosts.hosts.size() < 2) throw usageError(hosts.from + " names one host: a matrix needs two or more");
+  if (o.np == 0 && hosts.hosts.size() < 2) {
+    throw usageError(hosts.from + " names one host: a matrix needs two or more");
+  }
+  if (o.np > 0 && hosts.via != LaunchVia::kLocal && o.np % static_cast<int>(hosts.hosts.size()) != 0) {
+    throw usageError("--np " + std::to_string(o.np) + " over " + std::to_string(hosts.hosts.size()) +
+                     " hosts: give a multiple of the host count (the same ranks on every host)");
+  }
   if (!o.jsonOut.empty()) checkOutputPath(o.jsonOut, "--json-out", OutputRules{{resultsDatabasePath(o.database)}, false});
+  if (!o.htmlOut.empty()) checkOutputPath(o.htmlOut, "--html-out", OutputRules{{resultsDatabasePath(o.database)}, false});
   if (hosts.via == LaunchVia::kMpirun) checkLauncherTmpdir();
   const std::string folder = prepareOutputFolder(o.folder, "matrix-" + newRunId());
   LaunchOptions lo;
@@ -142,13 +181,25 @@ int runMatrix(const MatrixOptions& o, const std::string& executable) {
   lo.database = o.database;
   lo.writeDatabase = o.writeDatabase;
   lo.maxConcurrent = o.maxConcurrent;
+  lo.localRanks = o.np;
   LaunchJobRunner runner(lo);
   const CheckSpec latency = pairCheck(o, Collective::kLatency, o.latencyBytes, "latency");
   const CheckSpec bandwidth = pairCheck(o, Collective::kBandwidth, o.bandwidthBytes, "bandwidth");
   MatrixReport r;
-  r.hosts = hosts.hosts;
   r.minFraction = o.minFractionOfMedian;
-  const auto rounds = isolation::circleRounds(static_cast<int>(hosts.hosts.size()));
+  if (o.np > 0) {
+    r.members = "ranks";
+    try {
+      measureRankPairs(o, hosts, runner, r);
+    } catch (const Interrupted& e) {
+      std::fprintf(stderr, "cclbench: error: matrix interrupted by signal %d: no matrix was written (jobs under %s)\n",
+                   e.signal, folder.c_str());
+      return 128 + e.signal;
+    }
+    return finishMatrix(o, folder, r);
+  }
+  r.hosts = hosts.hosts;
+  const auto rounds = circleRounds(static_cast<int>(hosts.hosts.size()));
   std::fprintf(stderr, "matrix: %zu hosts from %s, %zu rounds of disjoint pairs, everything under %s\n",
                hosts.hosts.size(), hosts.from.c_str(), rounds.size(), folder.c_str());
   try {
@@ -175,10 +226,17 @@ int runMatrix(const MatrixOptions& o, const std::string& executable) {
                  e.signal, folder.c_str());
     return 128 + e.signal;
   }
+  return finishMatrix(o, folder, r);
+}
+
+int finishMatrix(const MatrixOptions& o, const std::string& folder, MatrixReport& r) {
   judgeMatrix(r);
   const std::string json = jsonText(matrixJson(r), 2) + "\n";
   writeWholeFile((std::filesystem::path(folder) / "matrix.json").string(), json);
   if (!o.jsonOut.empty()) writeWholeFile(o.jsonOut, json);
+  const std::string page = matrixHtml(r);
+  writeWholeFile((std::filesystem::path(folder) / "matrix.html").string(), page);
+  if (!o.htmlOut.empty()) writeWholeFile(o.htmlOut, page);
   std::fputs(matrixConsole(r).c_str(), stdout);
   std::fflush(stdout);
   return r.exitCode;

@@ -24,10 +24,14 @@ struct MatrixOptions {
   double timeoutSeconds = 60;      ///< -T of every job
   double minFractionOfMedian = 0.7;
   std::string jsonOut;
+  std::string htmlOut;             ///< --html-out (matrix.html is always in the folder)
   std::string folder;              ///< --out
   std::string database;
   bool writeDatabase = true;
   int maxConcurrent = 64;
+  /// --np N: every pair of N ranks of one job (local ranks, or spread over --hosts by mpirun, or
+  /// srun in an allocation), each job's rounds inside `cclbench run --all-pairs`; 0: hosts.
+  int np = 0;
 };
 
 /// One pair as measured.
@@ -42,7 +46,8 @@ struct PairFigure {
 };
 
 struct MatrixReport {
-  std::vector<std::string> hosts;
+  std::vector<std::string> hosts;  ///< the members: host names, or "rank N (host)" for --np
+  std::string members = "hosts";   ///< what they are: hosts or ranks
   std::vector<PairFigure> pairs;
   double medianBandwidthGbps = 0;
   double minFraction = 0.7;
@@ -57,6 +62,8 @@ void judgeMatrix(MatrixReport& report);
 
 std::string matrixConsole(const MatrixReport& report);
 nlohmann::json matrixJson(const MatrixReport& report);
+/// A self-contained page: a heat map of bandwidth and one of latency, flagged pairs outlined.
+std::string matrixHtml(const MatrixReport& report);
 
 /// Runs the matrix; returns the exit code (Error for invalid options).
 int runMatrix(const MatrixOptions& o, const std::string& executable);

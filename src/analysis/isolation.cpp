@@ -25,23 +25,6 @@ std::string groupText(const Group& g) {
 
 }  // namespace
 
-std::vector<std::vector<Link>> circleRounds(int n) {
-  std::vector<std::vector<Link>> rounds;
-  if (n < 2) return rounds;
-  const int m = n % 2 == 0 ? n : n + 1;  // host m-1 is a "rest" placeholder when n is odd
-  for (int r = 0; r < m - 1; ++r) {
-    std::vector<int> order{m - 1};
-    for (int i = 0; i < m - 1; ++i) order.push_back((r + i) % (m - 1));
-    std::vector<Link> round;
-    for (int i = 0; i < m / 2; ++i) {
-      const int a = order[i], b = order[m - 1 - i];
-      if (a < n && b < n) round.push_back(linkOf(a, b));
-    }
-    rounds.push_back(std::move(round));
-  }
-  return rounds;
-}
-
 std::vector<std::vector<Link>> pairRounds(int n) {
   std::vector<std::vector<Link>> out;
   if (n < 2) return out;

@@ -24,14 +24,16 @@
 #include <utility>
 #include <vector>
 
+#include "core/pair_rounds.hpp"
+
 namespace cclbench::isolation {
 
 using Host = int;
 using Group = std::vector<Host>;  ///< hosts measured together, in rank order
 using Link = std::pair<Host, Host>;  ///< lower index first
 
-/// Every pair of `n` hosts once, in rounds of disjoint pairs.
-std::vector<std::vector<Link>> circleRounds(int n);
+/// Every pair of `n` hosts once, in rounds of disjoint pairs (core's circle method).
+using cclbench::circleRounds;
 
 /// One round of disjoint pairs over every host (circleRounds' first); for odd n the host left
 /// out is paired with host 0 in a second, one-pair round.

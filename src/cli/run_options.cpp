@@ -232,6 +232,9 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   app.add_option("--min-busbw", minBusBw,
                  "fail (exit 7) when busbw at a collective's largest size is under this GB/s");
   app.add_option("--pair", pair, "point-to-point ranks for latency, bw, bibw (default 0,1)");
+  app.add_flag("--all-pairs", c.allPairs,
+               "latency, bw, bibw between every pair of ranks, in rounds of disjoint pairs at once "
+               "(circle method); every rank's times kept (cclbench matrix --np)");
   app.add_option("--window", c.window, "messages in flight for bw and bibw (default 64, as OSU)");
   app.add_flag("--no-progress", noProgress, "no progress line on stderr");
   app.add_option("--test-corrupt-rank", c.testCorruptRank)->group("");  // test-only, hidden

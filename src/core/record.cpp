@@ -323,6 +323,12 @@ json toJson(const CaseRecord& r, const std::string& runId) {
                         {"probes", r.calibration->probes}};
   }
   if (!r.perRankSamplesUs.empty()) j["per_rank_samples_us"] = r.perRankSamplesUs;
+  if (r.pairRound >= 0) {
+    j["pair_round"] = r.pairRound;
+    json pairs = json::array();
+    for (const auto& [a, b] : r.pairs) pairs.push_back({a, b});
+    j["pairs"] = pairs;
+  }
   if (!r.ncclAlgorithm.empty()) {
     j["nccl_choice"] = {{"algorithm", r.ncclAlgorithm}, {"protocol", r.ncclProtocol},
                         {"channels", r.ncclChannels}};
@@ -401,6 +407,15 @@ CaseRecord caseRecordFromJson(const json& j) {
     r.ncclAlgorithm = choice->text("algorithm");
     r.ncclProtocol = choice->text("protocol");
     r.ncclChannels = static_cast<int>(choice->integer("channels", false, 0, 0));
+  }
+  r.pairRound = static_cast<int>(in.integer("pair_round", false, -1, -1));
+  if (const json* pairs = in.find("pairs", false)) {
+    if (!pairs->is_array()) in.fail("pairs", "must be a list of [rank, rank] pairs");
+    for (const json& p : *pairs) {
+      if (!p.is_array() || p.size() != 2) in.fail("pairs", "must be a list of [rank, rank] pairs");
+      r.pairs.emplace_back(static_cast<int>(in.integerValue(p[0], "pairs", 0, 1 << 30)),
+                           static_cast<int>(in.integerValue(p[1], "pairs", 0, 1 << 30)));
+    }
   }
   r.candidate = in.textMap("candidate");
   if (j.contains("candidate_honoured")) r.candidateHonoured = in.flag("candidate_honoured");

@@ -100,7 +100,11 @@ struct CaseRecord {
   std::string stopReason;  ///< precision, budget, fixed, max-batches
   std::optional<PerIterationStats> perIteration;
   std::optional<CalibrationInfo> calibration;
-  std::vector<std::vector<double>> perRankSamplesUs;  ///< only on request
+  std::vector<std::vector<double>> perRankSamplesUs;  ///< only on request (and with --all-pairs)
+  /// --all-pairs: which round of the circle method this case is (-1: the run's one pair) and the
+  /// pairs of ranks it measured at once; each pair's figure is in its ranks' perRankSamplesUs.
+  int pairRound = -1;
+  std::vector<std::pair<int, int>> pairs;
   /// NCCL's algorithm/protocol for this collective and size, from an untimed probe with TUNING
   /// logging (--capture-algorithms / --algorithms FILE); empty when unknown.
   std::string ncclAlgorithm;

@@ -78,6 +78,17 @@ TEST(CaseRecordJson, RoundTripKeepsEveryField) {
   CaseRecord plain = in;
   plain.candidateHonoured.reset();
   EXPECT_FALSE(toJson(plain, "run-42").contains("candidate_honoured"));
+  EXPECT_FALSE(toJson(plain, "run-42").contains("pairs"));
+  // --all-pairs: the round and its pairs.
+  CaseRecord round = in;
+  round.pairRound = 2;
+  round.pairs = {{0, 3}, {1, 2}};
+  const nlohmann::json rj = toJson(round, "run-42");
+  EXPECT_EQ(rj.at("pairs"), nlohmann::json::parse("[[0,3],[1,2]]"));
+  const CaseRecord back = caseRecordFromJson(nlohmann::json::parse(rj.dump()));
+  EXPECT_EQ(back.pairRound, 2);
+  EXPECT_EQ(back.pairs, round.pairs);
+  EXPECT_TRUE(back.extra.empty()) << back.extra.dump();
 }
 
 TEST(CaseRecordJson, RoundTripOfEveryIdentity) {
@@ -196,6 +207,11 @@ TEST(CaseRecordJson, MissingOrBadFieldsAreUsageErrors) {
   j = good;
   j["per_iteration"].erase("p99_us");
   expectInvalid(j, "p99_us");
+  j = good;
+  j["pairs"] = nlohmann::json::parse("[[0,1,2]]");
+  expectInvalid(j, "pairs");
+  j["pairs"] = "0-1";
+  expectInvalid(j, "pairs");
 }
 
 TEST(CaseRecordJson, OtherRecordTypesAreRejected) {

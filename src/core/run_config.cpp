@@ -57,6 +57,15 @@ void validate(const RunConfig& c) {
     throw usageError("--pair needs two different ranks, e.g. --pair 0,1");
   }
   if (c.perIterationCount < 1) throw usageError("--per-iteration-count must be 1 or more");
+  if (c.allPairs) {
+    for (Collective coll : c.collectives) {
+      if (!info(coll).pointToPoint) {
+        throw usageError(std::string("--all-pairs measures latency, bw and bibw between every pair of "
+                                     "ranks; ") + name(coll) + " is not a pair benchmark");
+      }
+    }
+    if (!c.candidateSweeps.empty()) throw usageError("--all-pairs and --nccl-candidates do not mix");
+  }
   if (c.minBusBandwidth && !(*c.minBusBandwidth >= 0)) {
     throw usageError("--min-busbw must be 0 or more GB/s");
   }
@@ -73,7 +82,8 @@ void validateForWorld(const RunConfig& c, int nranks) {
     throw usageError("root " + std::to_string(c.root) + " does not exist: there are " +
                      std::to_string(nranks) + " ranks (0.." + std::to_string(nranks - 1) + ")");
   }
-  if (uses([](const CollectiveInfo& i) { return i.pointToPoint; }) &&
+  if (c.allPairs && nranks < 2) throw usageError("--all-pairs needs 2 or more ranks");
+  if (!c.allPairs && uses([](const CollectiveInfo& i) { return i.pointToPoint; }) &&
       std::max(c.peerA, c.peerB) >= nranks) {
     throw usageError("point-to-point pair " + std::to_string(c.peerA) + "," +
                      std::to_string(c.peerB) + " does not exist: there are " +
@@ -118,6 +128,7 @@ nlohmann::json toJson(const RunConfig& c) {
   j["min_busbw_gbps"] = c.minBusBandwidth ? nlohmann::json(*c.minBusBandwidth) : nlohmann::json();
   j["pair"] = {c.peerA, c.peerB};
   j["window"] = c.window;
+  if (c.allPairs) j["all_pairs"] = true;
   if (c.testCorruptRank >= 0) j["test_corrupt_rank"] = c.testCorruptRank;
   if (!c.candidate.empty()) j["candidate"] = c.candidate;
   if (!c.candidateSweeps.empty()) {

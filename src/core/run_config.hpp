@@ -62,6 +62,10 @@ struct RunConfig {
   int peerA = 0;                 ///< point-to-point pair
   int peerB = 1;
   int window = 64;  ///< messages in flight for bw and bibw
+  /// --all-pairs: latency, bw and bibw between every pair of ranks instead of one pair, in
+  /// rounds of disjoint pairs measured at once (circle method); each round is a case of its own
+  /// with every rank's times (`cclbench matrix --np`).
+  bool allPairs = false;
 
   int testCorruptRank = -1;  ///< hidden test switch: this rank corrupts one output element
   /// Tuning: the settings this run's launch was made with, knob -> value; stamped into every

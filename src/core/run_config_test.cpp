@@ -1,4 +1,7 @@
 #include "core/run_config.hpp"
+#include "core/pair_rounds.hpp"
+
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -107,6 +110,40 @@ TEST(ValidateForWorld, PairMustExistForPointToPoint) {
   expectUsageError([&] { validateForWorld(c, 4); }, "pair 5,1 of 4");
   c.collectives = {Collective::kAllReduce};
   EXPECT_NO_THROW(validateForWorld(c, 4));
+}
+
+TEST(ValidateForWorld, AllPairsNeedsPairBenchmarksAndTwoRanks) {
+  RunConfig c = validConfig();
+  c.collectives = {Collective::kLatency, Collective::kBandwidth};
+  c.allPairs = true;
+  c.peerB = 9;  // the configured pair is not used
+  EXPECT_NO_THROW(validate(c));
+  EXPECT_NO_THROW(validateForWorld(c, 5));
+  expectUsageError([&] { validateForWorld(c, 1); }, "2 or more ranks");
+  c.collectives.push_back(Collective::kSendRecv);
+  expectUsageError([&] { validate(c); }, "sendrecv is not a pair benchmark");
+  EXPECT_EQ(toJson(c).at("all_pairs"), true);
+}
+
+TEST(PairRounds, EveryPairOnceInRoundsOfDisjointPairs) {
+  for (int n = 2; n <= 9; ++n) {
+    const auto rounds = circleRounds(n);
+    EXPECT_EQ(rounds.size(), static_cast<std::size_t>(n % 2 ? n : n - 1));
+    std::set<std::pair<int, int>> seen;
+    for (const auto& round : rounds) {
+      std::set<int> members;
+      for (const auto& [a, b] : round) {
+        EXPECT_LT(a, b);
+        EXPECT_TRUE(members.insert(a).second && members.insert(b).second);
+        EXPECT_EQ(partnerIn(round, a), b);
+        EXPECT_EQ(partnerIn(round, b), a);
+        seen.insert({a, b});
+      }
+      EXPECT_EQ(members.size(), static_cast<std::size_t>(n - n % 2));
+    }
+    EXPECT_EQ(seen.size(), static_cast<std::size_t>(n * (n - 1) / 2));
+  }
+  EXPECT_EQ(partnerIn(circleRounds(3)[0], 7), -1);
 }
 
 TEST(ValidateForWorld, CorruptRankMustExist) {

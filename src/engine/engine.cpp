@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "core/pair_rounds.hpp"
 #include "core/sizes.hpp"
 #include "engine/batch.hpp"
 #include "engine/operation.hpp"
@@ -28,6 +29,7 @@ std::string describe(const CaseSpec& spec) {
                      " " + name(spec.dtype);
   if (spec.op != RedOp::kNone) text += std::string(" ") + name(spec.op);
   if (spec.root >= 0) text += " root " + std::to_string(spec.root);
+  if (spec.pairRound >= 0) text += " pair round " + std::to_string(spec.pairRound + 1);
   text += spec.placement == Placement::kInPlace ? " in-place" : " out-of-place";
   return text;
 }
@@ -38,6 +40,7 @@ struct Engine::Impl {
   const RunConfig& config;
   Watchdog* watchdog;
   BufferPool buffers;
+  std::vector<std::vector<MemberPair>> rounds;
 
   Impl(Backend& b, Bootstrap& boot, const RunConfig& c, Watchdog* w)
       : backend(b), bootstrap(boot), config(c), watchdog(w), buffers(b) {}
@@ -49,9 +52,28 @@ struct Engine::Impl {
     if (watchdog) watchdog->kick();
   }
 
-  /// The reference rank of aggregation mode rank0: rank 0, or the first of a point-to-point pair.
-  int referenceRank(const CaseSpec& spec) const {
-    return info(spec.collective).pointToPoint ? config.peerA : 0;
+  /// --all-pairs: the circle method's rounds over this run's ranks (made once).
+  const std::vector<std::vector<MemberPair>>& pairRounds() {
+    if (rounds.empty()) rounds = circleRounds(bootstrap.place().size);
+    return rounds;
+  }
+
+  /// This rank's pair in `spec`: the configured one, or its pair in the spec's round of every
+  /// pair ({-1, -1} while it rests there).
+  std::pair<int, int> peersFor(const CaseSpec& spec) {
+    if (spec.pairRound < 0) return {config.peerA, config.peerB};
+    const int me = bootstrap.place().rank;
+    const int partner = partnerIn(pairRounds().at(static_cast<std::size_t>(spec.pairRound)), me);
+    if (partner < 0) return {-1, -1};
+    return {std::min(me, partner), std::max(me, partner)};
+  }
+
+  /// The reference rank of aggregation mode rank0: rank 0, or the first of a point-to-point pair
+  /// (of the round's first pair with --all-pairs).
+  int referenceRank(const CaseSpec& spec) {
+    if (!info(spec.collective).pointToPoint) return 0;
+    if (spec.pairRound < 0) return config.peerA;
+    return pairRounds().at(static_cast<std::size_t>(spec.pairRound)).front().first;
   }
 
   /// Combines per-rank values element-wise as -a says (idle ranks of point-to-point excluded)
@@ -110,7 +132,8 @@ struct Engine::Impl {
     const double secondsToUs = 1e6 / divisor;
 
     step("preparing buffers for " + what);
-    Operation op(backend, buffers, spec, config.peerA, config.peerB, config.window);
+    const auto [peerA, peerB] = peersFor(spec);
+    Operation op(backend, buffers, spec, peerA, peerB, config.window);
     op.prepare(config.checkIterations > 0);
 
     step(what + " (warm-up)");
@@ -168,7 +191,12 @@ struct Engine::Impl {
     const auto [slowestUs, slowestRank] = bootstrap.maxLocation(op.participates() ? mine.median : -1);
     record.slowestRank = slowestRank;
     record.slowestRankMedianUs = slowestUs;
-    if (config.perRankTimes) gatherPerRank(localUs, record);
+    // Every pair's own figure is in its ranks' times: --all-pairs keeps them always.
+    if (config.perRankTimes || spec.pairRound >= 0) gatherPerRank(localUs, record);
+    if (spec.pairRound >= 0) {
+      record.pairRound = spec.pairRound;
+      record.pairs = pairRounds().at(static_cast<std::size_t>(spec.pairRound));
+    }
     fillIdentity(spec, record);
     if (watchdog) watchdog->disarm();
     return record;

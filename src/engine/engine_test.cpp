@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -318,6 +319,50 @@ TEST(Engine, PerIterationAndPerRankTimes) {
     ASSERT_EQ(records[0].perRankSamplesUs[rank].size(), 5u);
     for (double us : records[0].perRankSamplesUs[rank]) EXPECT_NEAR(us, kRankUs[rank], 1e-9);
   }
+}
+
+TEST(Engine, AllPairsMeasuresEveryPairOfRanksInRoundsOfDisjointPairs) {
+  // 4 ranks: 3 rounds of 2 pairs, every pair once, each from the plan; every rank's times kept.
+  RunConfig c = fixedConfig();
+  c.collectives = {Collective::kLatency, Collective::kBandwidth};
+  c.sweep = {64, 64, 2.0, 0, {}};
+  c.allPairs = true;
+  c.window = 4;
+  fake::FakeBackend planner(fake::createFakeWorld(kRanks), 0);
+  std::vector<CaseSpec> specs;
+  for (const PlanTable& table : buildPlan(c, kRanks, planner)) {
+    ASSERT_EQ(table.rows.size(), 3u) << name(table.collective);
+    for (const PlanRow& row : table.rows) {
+      EXPECT_FALSE(row.runInPlace);
+      specs.push_back(row.outOfPlace);
+    }
+  }
+  const auto records = measureAll(c, specs);
+  std::set<std::pair<int, int>> seen;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const CaseRecord& r = records[0][i];
+    EXPECT_EQ(r.pairRound, specs[i].pairRound);
+    ASSERT_EQ(r.pairs.size(), 2u);
+    EXPECT_EQ(r.wrong, 0u) << describe(specs[i]);
+    EXPECT_TRUE(r.checked);
+    ASSERT_EQ(r.perRankSamplesUs.size(), static_cast<std::size_t>(kRanks));
+    std::set<int> ranks;
+    for (const auto& [a, b] : r.pairs) {
+      EXPECT_LT(a, b);
+      ranks.insert({a, b});
+      if (r.collective == Collective::kLatency) seen.insert({a, b});
+      // Latency is half of the slower rank's round trip, per pair: a pair's ranks agree.
+      if (r.collective == Collective::kLatency) {
+        const double slower = std::max(kRankUs[a], kRankUs[b]) / 2;
+        EXPECT_NEAR(r.perRankSamplesUs[a][0], kRankUs[a] / 2, 1e-9);
+        EXPECT_NEAR(std::max(r.perRankSamplesUs[a][0], r.perRankSamplesUs[b][0]), slower, 1e-9);
+      }
+    }
+    EXPECT_EQ(ranks.size(), 4u) << "the pairs of a round are disjoint";
+    // The combined time is the slowest pair's (aggregation max), as one case of the table.
+    EXPECT_GT(r.timeUs.median, 0);
+  }
+  EXPECT_EQ(seen.size(), 6u) << "every pair of 4 ranks once";
 }
 
 std::vector<CaseSpec> everyCase() {

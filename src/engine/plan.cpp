@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/pair_rounds.hpp"
 #include "core/sizes.hpp"
 
 namespace cclbench {
@@ -78,7 +79,17 @@ std::vector<PlanTable> buildPlan(const RunConfig& config, int nranks, const Back
                        Placement::kOutOfPlace, caseSeed(c, type, op, bytes)},
                       config.outOfPlace,
                       config.inPlace && ci.hasInPlace};
-          if (row.runOutOfPlace || row.runInPlace) table.rows.push_back(row);
+          if (!row.runOutOfPlace && !row.runInPlace) continue;
+          if (!(config.allPairs && ci.pointToPoint)) {
+            table.rows.push_back(row);
+            continue;
+          }
+          // Every pair of ranks: one row per round of the circle method, same size.
+          const int rounds = static_cast<int>(circleRounds(nranks).size());
+          for (int round = 0; round < rounds; ++round) {
+            row.outOfPlace.pairRound = round;
+            table.rows.push_back(row);
+          }
         }
       }
     }

@@ -24,6 +24,7 @@ struct CaseSpec {
   CaseShape shape;
   Placement placement;
   uint64_t seed;  ///< pattern seed, different for every case
+  int pairRound = -1;  ///< --all-pairs: the circle method's round (-1: the configured pair)
 };
 
 struct PlanRow {

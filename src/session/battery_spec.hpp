@@ -47,6 +47,7 @@ struct CheckSpec {
   std::string fabric;                      ///< "" = the library's choice
   DType dtype = DType::kFloat;
   int ranksPerHost = 0;                    ///< 0: the spec's
+  bool allPairs = false;                   ///< run --all-pairs (matrix --np): every pair of ranks
   int line = 0;                            ///< where its [[check]] starts
 };
 

@@ -1675,6 +1675,54 @@ def matrix_on_4_netns_hosts_flags_exactly_the_pairs_of_a_shaped_host():
         runs = subprocess.run([BINARY, "runs", "--db", os.path.join(folder, "r.db"), "--tag", "matrix", "--json"],
                               capture_output=True, text=True, timeout=60)
         check(len(json.loads(runs.stdout)) == 12, f"stored jobs: {runs.stdout[:300]}")
+        # The same as pairs of ranks, one per host, inside one job per metric (run --all-pairs):
+        # exactly the pairs of the rank on the shaped host are flagged.
+        out = os.path.join(folder, "ranks.json")
+        p = subprocess.run([BINARY, "matrix", "--np", "4", "--hosts", ",".join(hosts.names), "--bw-size", "64K",
+                            "-T", "30", "--json-out", out, "--no-db", "--out", os.path.join(folder, "ranks")],
+                           capture_output=True, text=True, timeout=300, env=hosts.env, cwd=folder,
+                           stdin=subprocess.DEVNULL)
+        check(p.returncode == 7, f"matrix --np: exit {p.returncode}\n{p.stdout}\n{p.stderr[-1500:]}")
+        m = json.load(open(out))
+        check(m["members"] == "ranks" and m["rounds"] == 3 and len(m["pairs"]) == 6, f"{m}")
+        flagged = {tuple(sorted((x["a"], x["b"]))) for x in m["pairs"] if x["flagged"]}
+        touching = {tuple(sorted((x["a"], x["b"]))) for x in m["pairs"] if "@cbmxh3" in x["a"] + " " + x["b"]}
+        check(len(touching) == 3 and flagged == touching, f"flagged {flagged}, expected {touching}\n{p.stdout}")
+
+
+@test(240, "mpi,ucx,matrix")
+def matrix_np_4_every_pair_of_local_ranks_over_mpi_and_ucx():
+    """`cclbench matrix --np 4` on this host over MPI and UCX: one `run --all-pairs` job per metric,
+    3 rounds of 2 pairs at once, every pair of ranks measured once and named rank@host, JSON and
+    an HTML page with a heat map per metric; bad --np values are exit 6 with one line. (Which
+    pairs are slow is the namespace-host test's: 4 ranks on 2 cores only measure the scheduler.)"""
+    for backend in ("mpi", "ucx"):
+        folder = tempfile.mkdtemp(prefix="cclbench-it-")
+        out, page = os.path.join(folder, "m.json"), os.path.join(folder, "m.html")
+        p = subprocess.run([BINARY, "matrix", "--np", "4", "--backend", backend, "--bw-size", "64K", "-T", "30",
+                            "--min-fraction-of-median", "0.01", "--json-out", out, "--html-out", page, "--no-db",
+                            "--out", os.path.join(folder, "jobs")], capture_output=True, text=True, timeout=200,
+                           env=mpi_env(), cwd=folder, stdin=subprocess.DEVNULL)
+        check(p.returncode == 0, f"{backend}: exit {p.returncode}\n{p.stdout}\n{p.stderr[-1500:]}")
+        m = json.load(open(out))
+        check(m["members"] == "ranks" and m["rounds"] == 3 and len(m["hosts"]) == 4, f"{backend}: {m}")
+        check(all(h.startswith(f"{i}@") for i, h in enumerate(m["hosts"])), f"names: {m['hosts']}")
+        pairs = {tuple(sorted((m["hosts"].index(x["a"]), m["hosts"].index(x["b"])))) for x in m["pairs"]}
+        check(pairs == {(a, b) for a in range(4) for b in range(a + 1, 4)}, f"{backend}: pairs {pairs}")
+        check(all(x["ran"] and x["latency_us"] > 0 and x["bandwidth_gbps"] > 0 for x in m["pairs"]), str(m["pairs"]))
+        check(sorted(x["round"] for x in m["pairs"]) == [1, 1, 2, 2, 3, 3], "two pairs per round")
+        html = open(page).read()
+        check(html.count("<svg") == 2 and html.count("<rect") == 32 and "0@" in html, "heat maps")
+        check(open(os.path.join(folder, "jobs", "matrix.html")).read() == html, "matrix.html in --out")
+        jobs = sorted(f for f in os.listdir(os.path.join(folder, "jobs", "launches")) if f.endswith(".jsonl"))
+        check(len(jobs) == 2, f"one job per metric: {jobs}")
+        header = json.loads(open(os.path.join(folder, "jobs", "launches", jobs[0])).readline())
+        check(header["config"].get("all_pairs") is True, "the jobs ran --all-pairs")
+    for args, what in ((["--np", "1"], "2 or more"), (["--np", "3", "--hosts", "a,b"], "multiple of the host count")):
+        q = subprocess.run([BINARY, "matrix", "--no-db"] + args, capture_output=True, text=True, timeout=60,
+                           env=mpi_env(), cwd=tempfile.mkdtemp(prefix="cclbench-it-"))
+        check(q.returncode == 6 and what in q.stderr and len(q.stderr.strip().splitlines()) == 1,
+              f"{args}: {q.returncode} {q.stderr!r}")
 
 
 @test(600, "netns,accept")

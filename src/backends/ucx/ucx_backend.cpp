@@ -11,6 +11,9 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
+
+#include <sched.h>
 #include <string>
 #include <vector>
 
@@ -74,7 +77,8 @@ class Requests {
     void* request;
     const char* what;
   };
-  Requests(ucp_worker_h worker, std::vector<Pending>& storage) : worker_(worker), pending_(storage) {
+  Requests(ucp_worker_h worker, std::vector<Pending>& storage, bool yield = false)
+      : worker_(worker), pending_(storage), yield_(yield) {
     pending_.clear();
   }
   /// An exchange left by an error: nothing it posted may outlive it.
@@ -116,13 +120,14 @@ class Requests {
         }
       }
       if (pending_.empty()) return;
-      ucp_worker_progress(worker_);
+      if (ucp_worker_progress(worker_) == 0 && yield_) sched_yield();
     }
   }
 
  private:
   ucp_worker_h worker_;
   std::vector<Pending>& pending_;
+  bool yield_;  ///< more ranks than cores here: a rank that waits lets its peer run
 };
 
 /// A mapped buffer whose key others may put into.
@@ -204,6 +209,9 @@ class UcxBackend final : public Backend {
       context_ = nullptr;
       check(s, "ucp_worker_create");
     }
+    // Open MPI's rule (mpi_yield_when_idle, which cclbench sets for oversubscribed runs): ranks
+    // that outnumber the cores give the core away while they wait, or a peer waits a time slice.
+    yield_ = place_.localSize > static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     exchangeAddresses();
     endpoints_.assign(static_cast<std::size_t>(place_.size), nullptr);
   }
@@ -286,7 +294,7 @@ class UcxBackend final : public Backend {
 
   void exchange(std::span<const PeerOp> ops, DType type) override {
     if (options_.api == UcxApi::kPut) return exchangeByPut(ops, type);
-    Requests requests(worker_, storage_[0]);
+    Requests requests(worker_, storage_[0], yield_);
     const std::size_t element = sizeOf(type);
     ucp_request_param_t param{};
     for (const PeerOp& op : ops) {
@@ -333,7 +341,7 @@ class UcxBackend final : public Backend {
     }
     for (int p : others) endpoint(p);  // created (and checked) before anything is posted
     std::vector<uint64_t> in(others.size()), out(others.size(), place_.rank);
-    Requests requests(worker_, storage_[0]);
+    Requests requests(worker_, storage_[0], yield_);
     ucp_request_param_t param{};
     for (std::size_t i = 0; i < others.size(); ++i) {
       requests.add(ucp_tag_recv_nbx(worker_, &in[i], sizeof in[i], tagOf(Kind::kProbe, others[i]),
@@ -530,7 +538,7 @@ class UcxBackend final : public Backend {
     }
     std::vector<char> text(info.length);
     ucp_request_param_t param{};
-    Requests requests(worker_, storage_[3]);
+    Requests requests(worker_, storage_[3], yield_);
     requests.add(ucp_tag_msg_recv_nbx(worker_, text.data(), text.size(), message, &param),
                  "ucp_tag_msg_recv_nbx (put targets)");
     requests.waitAll();
@@ -568,7 +576,7 @@ class UcxBackend final : public Backend {
     // First exchange of this shape since the buffers last changed: receivers tell senders where.
     std::vector<std::vector<char>> announcements;
     std::map<int, std::string> keys;
-    Requests control(worker_, storage_[0]);
+    Requests control(worker_, storage_[0], yield_);
     ucp_request_param_t param{};
     for (int peer : peers) {
       std::vector<uint64_t> sent, received;
@@ -598,7 +606,7 @@ class UcxBackend final : public Backend {
     control.waitAll();
 
     static char none = 0;
-    Requests notices(worker_, storage_[1]);
+    Requests notices(worker_, storage_[1], yield_);
     for (int peer : peers) {
       if (!receives[peer].empty()) {
         notices.add(ucp_tag_recv_nbx(worker_, &none, 0, tagOf(Kind::kDone, peer), kFullMask, &param),
@@ -609,7 +617,7 @@ class UcxBackend final : public Backend {
       if (sends[peer].empty()) continue;
       const std::vector<PutTarget>& targets = targets_[keys[peer]];
       ucp_ep_h ep = endpoint(peer);
-      Requests puts(worker_, storage_[2]);
+      Requests puts(worker_, storage_[2], yield_);
       for (std::size_t i = 0; i < sends[peer].size(); ++i) {
         const PeerOp* op = sends[peer][i];
         puts.add(ucp_put_nbx(ep, op->buffer, op->count * element, targets[i].address, targets[i].key,
@@ -637,6 +645,7 @@ class UcxBackend final : public Backend {
   std::vector<Region> regions_;
   std::map<std::string, std::vector<PutTarget>> targets_;
   std::set<std::string> announced_;
+  bool yield_ = false;
   std::vector<Requests::Pending> storage_[4];  ///< request lists: an exchange, and put's nested ones
 };
 
