@@ -128,6 +128,10 @@ class Backend {
   /// Called from the watchdog thread when a step hangs, just before the job is ended: release
   /// what the library holds (NCCL: ncclCommAbort). Must not throw.
   virtual void abortCommunication() noexcept {}
+  /// Called on every rank when a case's operation is set up (the same point of the plan
+  /// everywhere): what a backend learnt about the previous case's buffers may be dropped (UCX put
+  /// targets).
+  virtual void startCase() {}
   /// NCCL with --nccl-force: the tuner plugin's counts of calls where the forced pair was applied
   /// and where NCCL had marked it unavailable (process-wide); nullopt when nothing is forced.
   virtual std::optional<std::pair<uint64_t, uint64_t>> forcingCounts() const { return std::nullopt; }

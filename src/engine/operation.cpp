@@ -62,6 +62,7 @@ Operation::Operation(Backend& backend, BufferPool& buffers, const CaseSpec& spec
   } else {
     send_ = static_cast<char*>(buffers_.send());
   }
+  backend_.startCase();
   buildIssuer();
 }
 

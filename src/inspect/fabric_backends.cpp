@@ -185,6 +185,17 @@ FabricVerification verifyUcxEndpoints(Fabric asked, const std::vector<UcxEndpoin
     if (!anyData) fail(e, "the endpoint shows no lane that carries data", "");
     if (anyData && !anyAsked && problem.empty()) {
       fail(e, std::string("no lane uses ") + name(asked) + " (" + describeLanes(e.lanes) + ")", "");
+    } else if (anyAsked && (asked == Fabric::kCudaIpc || asked == Fabric::kNvlink)) {
+      // Control lanes over shared memory are expected; the bulk data (rma_bw) must be cuda_ipc.
+      for (const UcxLane& l : e.lanes) {
+        const bool bulk = std::any_of(l.purposes.begin(), l.purposes.end(),
+                                      [](const std::string& p) { return p.rfind("rma_bw", 0) == 0; });
+        if (bulk && !contains(fabric->transports, l.transport)) {
+          fail(e, "lane " + std::to_string(l.index) + " moves bulk data over " + l.transport + "/" + l.device +
+                      ", not cuda_ipc",
+               l.line);
+        }
+      }
     }
   }
   if (endpoints.empty()) problem = "no endpoint to another rank was reported";
@@ -230,9 +241,11 @@ std::string fabricMissingOnHost(Fabric fabric, const std::string& sysfsRoot) {
   std::error_code ec;
   const fs::path root = fs::path(sysfsRoot) / "class" / "infiniband";
   std::vector<std::string> others;
-  for (const auto& dev : fs::directory_iterator(root, ec)) {
-    for (const auto& port : fs::directory_iterator(dev.path() / "ports", ec)) {
-      const std::string name = dev.path().filename().string() + ":" + port.path().filename().string();
+  for (fs::directory_iterator dev(root, ec), end; !ec && dev != end; dev.increment(ec)) {
+    std::error_code portEc;
+    for (fs::directory_iterator port(dev->path() / "ports", portEc); !portEc && port != end;
+         port.increment(portEc)) {
+      const std::string name = dev->path().filename().string() + ":" + port->path().filename().string();
       const std::string layer = rdmaLinkLayer(name, sysfsRoot);
       if (layer == want) return {};
       if (!layer.empty()) others.push_back(name + " is " + layer);

@@ -62,6 +62,18 @@ TEST(UcxEndpointInfo, VerifiesTheAskedFabricFromEveryDataLane) {
   const FabricVerification gpu = verifyUcxEndpoints(Fabric::kCudaIpc, shm, {});
   EXPECT_FALSE(gpu.ok);
   EXPECT_THAT(gpu.detail, HasSubstr("no lane uses cuda_ipc"));
+  // With a cuda_ipc lane, bulk data (rma_bw) elsewhere is still a mismatch; control lanes are not.
+  const char* mixed =
+      "#  lane[0]:  3:sysv/memory.0 md[2]  -> md[2]/sysv/sysdev[255] am am_bw#0\n"
+      "#  lane[1]:  5:cma/memory.0 md[4]   -> md[4]/cma/sysdev[255] rma_bw#0\n"
+      "#  lane[2]:  7:cuda_ipc/cuda.0 md[5] -> md[5]/cuda_ipc/sysdev[0] rma_bw#1\n";
+  const FabricVerification host = verifyUcxEndpoints(Fabric::kCudaIpc, {{1, parseUcxEndpointInfo(mixed)}}, {});
+  EXPECT_FALSE(host.ok);
+  EXPECT_THAT(host.detail, HasSubstr("lane 1 moves bulk data over cma/memory, not cuda_ipc"));
+  const char* device =
+      "#  lane[0]:  3:sysv/memory.0 md[2]  -> md[2]/sysv/sysdev[255] am am_bw#0\n"
+      "#  lane[1]:  7:cuda_ipc/cuda.0 md[5] -> md[5]/cuda_ipc/sysdev[0] rma_bw#0\n";
+  EXPECT_TRUE(verifyUcxEndpoints(Fabric::kNvlink, {{1, parseUcxEndpointInfo(device)}}, {}).ok);
   EXPECT_FALSE(verifyUcxEndpoints(Fabric::kShm, {}, {}).ok);
   EXPECT_FALSE(verifyUcxEndpoints(Fabric::kShm, {{2, {}}}, {}).ok);
 }

@@ -124,6 +124,12 @@ std::optional<Error> fabricMissing(const std::string& fabric, const ProcessPlace
 std::vector<int> reportPeers(const ProcessPlace& place, const RunConfig& config) {
   std::vector<int> peers;
   if (place.size < 2) return peers;
+  if (config.allPairs) {  // every other rank is a partner in some round
+    for (int r = 0; r < place.size; ++r) {
+      if (r != place.rank) peers.push_back(r);
+    }
+    return peers;
+  }
   peers.push_back((place.rank + 1) % place.size);
   peers.push_back((place.rank + place.size - 1) % place.size);
   if (place.rank == config.peerA && config.peerB < place.size) peers.push_back(config.peerB);

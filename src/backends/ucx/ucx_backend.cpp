@@ -83,8 +83,15 @@ class Requests {
   }
   /// An exchange left by an error: nothing it posted may outlive it.
   ~Requests() {
+    // A send that is cancelled may still read its buffer: poll (for at most two seconds) until
+    // every request is done before the caller's buffers go.
+    for (const Pending& p : pending_) ucp_request_cancel(worker_, p.request);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     for (const Pending& p : pending_) {
-      ucp_request_cancel(worker_, p.request);
+      while (ucp_request_check_status(p.request) == UCS_INPROGRESS &&
+             std::chrono::steady_clock::now() < deadline) {
+        ucp_worker_progress(worker_);
+      }
       ucp_request_free(p.request);
     }
     pending_.clear();
@@ -100,28 +107,27 @@ class Requests {
     }
     if (request) pending_.push_back({request, what});
   }
-  /// Polls until every request completed (checked before each poll: one that completed while it
-  /// was posted costs no progress call).
+  /// Polls until every request completed. Requests mostly complete in the order posted: the
+  /// oldest one still pending is checked after each poll, never the whole list (a window of 256
+  /// receives would cost 256 checks per poll otherwise).
   void waitAll() {
-    for (;;) {
-      for (std::size_t i = 0; i < pending_.size();) {
-        const ucs_status_t status = ucp_request_check_status(pending_[i].request);
-        if (status == UCS_INPROGRESS) {
-          ++i;
-          continue;
-        }
-        ucp_request_free(pending_[i].request);
-        const char* what = pending_[i].what;
-        pending_[i] = pending_.back();
-        pending_.pop_back();
-        if (status != UCS_OK) {
-          throw Error(ExitCode::kLibraryError,
-                      std::string(what) + " failed: " + ucs_status_string(status));
-        }
+    std::size_t next = 0;
+    while (next < pending_.size()) {
+      const ucs_status_t status = ucp_request_check_status(pending_[next].request);
+      if (status == UCS_INPROGRESS) {
+        if (ucp_worker_progress(worker_) == 0 && yield_) sched_yield();
+        continue;
       }
-      if (pending_.empty()) return;
-      if (ucp_worker_progress(worker_) == 0 && yield_) sched_yield();
+      ucp_request_free(pending_[next].request);
+      const char* what = pending_[next].what;
+      pending_[next].request = nullptr;
+      ++next;
+      if (status != UCS_OK) {
+        pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(next));
+        throw Error(ExitCode::kLibraryError, std::string(what) + " failed: " + ucs_status_string(status));
+      }
     }
+    pending_.clear();
   }
 
  private:
@@ -212,7 +218,15 @@ class UcxBackend final : public Backend {
     // Open MPI's rule (mpi_yield_when_idle, which cclbench sets for oversubscribed runs): ranks
     // that outnumber the cores give the core away while they wait, or a peer waits a time slice.
     yield_ = place_.localSize > static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    exchangeAddresses();
+    try {
+      exchangeAddresses();
+    } catch (...) {
+      ucp_worker_destroy(worker_);
+      ucp_cleanup(context_);
+      worker_ = nullptr;
+      context_ = nullptr;
+      throw;
+    }
     endpoints_.assign(static_cast<std::size_t>(place_.size), nullptr);
   }
 
@@ -275,6 +289,11 @@ class UcxBackend final : public Backend {
       memory.reset();
     });
   }
+
+  /// A new case: its receive buffers may differ from the last case's at the same message shape
+  /// (latency's reply lands in the receive buffer, bw's ack in the ack buffer), so put targets are
+  /// announced again. Every rank sets up each case, so both sides of a pair forget together.
+  void startCase() override { clearTargets(); }
 
   void fillInput(void* data, std::size_t count, DType type,
                  const pattern::InputSpec& spec) override {
@@ -476,6 +495,7 @@ class UcxBackend final : public Backend {
         closing.pop_back();
       }
     }
+    for (void* r : closing) ucp_request_free(r);  // released by UCX when they complete
   }
 
   // ---- put: RMA into the peer's receive buffers, then a flush and a 0-byte notice ----------
@@ -534,7 +554,7 @@ class UcxBackend final : public Backend {
     ucp_tag_recv_info_t info{};
     ucp_tag_message_h message = nullptr;
     while (!(message = ucp_tag_probe_nb(worker_, tagOf(Kind::kAnnounce, peer), kFullMask, 1, &info))) {
-      ucp_worker_progress(worker_);
+      if (ucp_worker_progress(worker_) == 0 && yield_) sched_yield();
     }
     std::vector<char> text(info.length);
     ucp_request_param_t param{};
@@ -551,6 +571,13 @@ class UcxBackend final : public Backend {
     uint64_t n = 0;
     take(&n, sizeof n);
     std::vector<PutTarget> targets;
+    struct Release {  // keys unpacked so far, when the announcement turns out bad
+      std::vector<PutTarget>& targets;
+      bool keep = false;
+      ~Release() {
+        if (!keep) for (PutTarget& t : targets) ucp_rkey_destroy(t.key);
+      }
+    } release{targets};
     for (uint64_t i = 0; i < n; ++i) {
       PutTarget t{};
       uint64_t keyBytes = 0;
@@ -562,6 +589,7 @@ class UcxBackend final : public Backend {
       at += keyBytes;
       targets.push_back(t);
     }
+    release.keep = true;
     return targets;
   }
 
