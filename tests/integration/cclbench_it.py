@@ -1352,9 +1352,10 @@ def tune_finds_the_allreduce_cliff_and_its_rules_hold():
             # than the fastest default one at 4 MiB with no rule there (four launches per side by
             # hand: 1386-2519 us default, 1076-1519 us tuned). That the file leaves such sizes to
             # Open MPI is proved exactly by the unit tests of its lookup; here only a gross
-            # slowdown can be told from noise.
+            # slowdown can be told from noise (fresh-ci on 2026-12-01 read 2.04x at 4 MiB for a
+            # marginal rule, inside the 2.15x range of the default alone: the bound is 2.5x).
             what = "a marginal rule" if size in covered else "with no rule there, the tuned flags"
-            check(t / d <= 2.0, f"{size}: {what} made it {t / d:.2f}x slower on fresh launches")
+            check(t / d <= 2.5, f"{size}: {what} made it {t / d:.2f}x slower on fresh launches")
     # Every launch is in the database, labelled with the tune.
     q = cclbench(["runs", "--db", db, "--label", "tune=" + result["tune_id"], "--json"])
     check(q.returncode == 0 and len(json.loads(q.stdout)) >= 3 + 6, f"runs --label: {q.stdout[-300:]}")
