@@ -246,7 +246,9 @@ TEST(RunOptions, BadInputIsAUsageError) {
   expectUsageError({"-n", "0"});
   expectUsageError({"--samples", "0"});
   expectUsageError({"--mpi-thread", "many"});
-  expectUsageError({"--fabric", "socket"});           // NCCL only
+  expectUsageError({"--fabric", "nvlink"});           // a GPU path: no MPI fabric
+  expectUsageError({"--fabric", "wifi"});             // no fabric at all
+  expectUsageError({"--ucx-api", "put"});             // UCX only
   expectUsageError({"-G", "1"});                      // NCCL only
   expectUsageError({"--capture-algorithms"});         // NCCL only
   expectUsageError({"--label", "=x"});
