@@ -77,14 +77,13 @@ void readRankPairs(const JobOutcome& job, bool latency, std::vector<std::string>
 }
 
 /// --np: the pairs of ranks of one job per metric.
-void measureRankPairs(const MatrixOptions& o, const HostSource& hosts, LaunchJobRunner& runner, MatrixReport& r) {
+void measureRankPairs(const MatrixOptions& o, const HostSource& hosts, LaunchJobRunner& runner,
+                      const CheckSpec& latency, const CheckSpec& bandwidth, MatrixReport& r) {
   const int nhosts = hosts.via == LaunchVia::kLocal ? 1 : static_cast<int>(hosts.hosts.size());
   const HostGroup group = hosts.via == LaunchVia::kLocal ? HostGroup{hostName()} : hosts.hosts;
   const int ranksPerHost = o.np / nhosts;
   std::fprintf(stderr, "matrix: %d ranks (%s), every pair in %zu rounds inside one job per metric\n", o.np,
                hosts.via == LaunchVia::kLocal ? "this host" : hosts.from.c_str(), circleRounds(o.np).size());
-  const CheckSpec latency = pairCheck(o, Collective::kLatency, o.latencyBytes, "latency");
-  const CheckSpec bandwidth = pairCheck(o, Collective::kBandwidth, o.bandwidthBytes, "bandwidth");
   RoundContext context{"matrix", "latency", "matrix", 1, "matrix", {}};
   // The driver's deadline is per job: every round's pairs are inside it.
   const double timeout = o.timeoutSeconds * static_cast<double>(circleRounds(o.np).size());
@@ -137,8 +136,51 @@ void judgeMatrix(MatrixReport& r) {
   r.exitCode = r.timedOut ? static_cast<int>(ExitCode::kTimeout) : flagged ? static_cast<int>(ExitCode::kWrongData) : 0;
 }
 
+namespace {
+
 /// Judges, writes matrix.json and matrix.html (and the asked copies), prints; the exit code.
-int finishMatrix(const MatrixOptions& o, const std::string& folder, MatrixReport& r);
+int finishMatrix(const MatrixOptions& o, const std::string& folder, MatrixReport& r) {
+  judgeMatrix(r);
+  const std::string json = jsonText(matrixJson(r), 2) + "\n";
+  writeWholeFile((std::filesystem::path(folder) / "matrix.json").string(), json);
+  if (!o.jsonOut.empty()) writeWholeFile(o.jsonOut, json);
+  const std::string page = matrixHtml(r);
+  writeWholeFile((std::filesystem::path(folder) / "matrix.html").string(), page);
+  if (!o.htmlOut.empty()) writeWholeFile(o.htmlOut, page);
+  std::fputs(matrixConsole(r).c_str(), stdout);
+  std::fflush(stdout);
+  return r.exitCode;
+}
+
+/// Hosts: each round's pairs as disjoint jobs at once, a latency and a bw job per pair.
+void measureHostPairs(const MatrixOptions& o, const HostSource& hosts, const std::string& folder,
+                      LaunchJobRunner& runner, const CheckSpec& latency, const CheckSpec& bandwidth,
+                      MatrixReport& r) {
+  r.hosts = hosts.hosts;
+  const auto rounds = circleRounds(static_cast<int>(hosts.hosts.size()));
+  std::fprintf(stderr, "matrix: %zu hosts from %s, %zu rounds of disjoint pairs, everything under %s\n",
+               hosts.hosts.size(), hosts.from.c_str(), rounds.size(), folder.c_str());
+  for (const auto& links : rounds) {
+    ++r.rounds;
+    std::vector<HostGroup> groups;
+    for (const auto& [a, b] : links) groups.push_back({hosts.hosts[a], hosts.hosts[b]});
+    std::fprintf(stderr, "matrix: round %d of %zu, %zu pair(s)\n", r.rounds, rounds.size(), groups.size());
+    const RoundContext base{"matrix", "latency", "matrix", r.rounds, "matrix", {}};
+    RoundContext bwContext = base;
+    bwContext.check = "bandwidth";
+    const auto lat = runner.runRound(latency, 1, o.timeoutSeconds, groups, base);
+    const auto bw = runner.runRound(bandwidth, 1, o.timeoutSeconds, groups, bwContext);
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+      PairFigure p{groups[i][0], groups[i][1], r.rounds, lat[i].ran && bw[i].ran, lat[i].timeUs, bw[i].figure,
+                   false, ""};
+      if (!p.ran) p.why = "did not run: " + (!lat[i].ran ? lat[i].failure : bw[i].failure);
+      if (lat[i].timedOut || bw[i].timedOut) r.timedOut = true;
+      r.pairs.push_back(p);
+    }
+  }
+}
+
+}  // namespace
 
 int runMatrix(const MatrixOptions& o, const std::string& executable) {
   const Environment env = processEnvironment();
@@ -187,39 +229,12 @@ int runMatrix(const MatrixOptions& o, const std::string& executable) {
   const CheckSpec bandwidth = pairCheck(o, Collective::kBandwidth, o.bandwidthBytes, "bandwidth");
   MatrixReport r;
   r.minFraction = o.minFractionOfMedian;
-  if (o.np > 0) {
-    r.members = "ranks";
-    try {
-      measureRankPairs(o, hosts, runner, r);
-    } catch (const Interrupted& e) {
-      std::fprintf(stderr, "cclbench: error: matrix interrupted by signal %d: no matrix was written (jobs under %s)\n",
-                   e.signal, folder.c_str());
-      return 128 + e.signal;
-    }
-    return finishMatrix(o, folder, r);
-  }
-  r.hosts = hosts.hosts;
-  const auto rounds = circleRounds(static_cast<int>(hosts.hosts.size()));
-  std::fprintf(stderr, "matrix: %zu hosts from %s, %zu rounds of disjoint pairs, everything under %s\n",
-               hosts.hosts.size(), hosts.from.c_str(), rounds.size(), folder.c_str());
   try {
-    for (const auto& links : rounds) {
-      ++r.rounds;
-      std::vector<HostGroup> groups;
-      for (const auto& [a, b] : links) groups.push_back({hosts.hosts[a], hosts.hosts[b]});
-      std::fprintf(stderr, "matrix: round %d of %zu, %zu pair(s)\n", r.rounds, rounds.size(), groups.size());
-      const RoundContext base{"matrix", "latency", "matrix", r.rounds, "matrix", {}};
-      RoundContext bwContext = base;
-      bwContext.check = "bandwidth";
-      const auto lat = runner.runRound(latency, 1, o.timeoutSeconds, groups, base);
-      const auto bw = runner.runRound(bandwidth, 1, o.timeoutSeconds, groups, bwContext);
-      for (std::size_t i = 0; i < groups.size(); ++i) {
-        PairFigure p{groups[i][0], groups[i][1], r.rounds, lat[i].ran && bw[i].ran, lat[i].timeUs, bw[i].figure,
-                     false, ""};
-        if (!p.ran) p.why = "did not run: " + (!lat[i].ran ? lat[i].failure : bw[i].failure);
-        if (lat[i].timedOut || bw[i].timedOut) r.timedOut = true;
-        r.pairs.push_back(p);
-      }
+    if (o.np > 0) {
+      r.members = "ranks";
+      measureRankPairs(o, hosts, runner, latency, bandwidth, r);
+    } else {
+      measureHostPairs(o, hosts, folder, runner, latency, bandwidth, r);
     }
   } catch (const Interrupted& e) {
     std::fprintf(stderr, "cclbench: error: matrix interrupted by signal %d: no matrix was written (jobs under %s)\n",
@@ -227,19 +242,6 @@ int runMatrix(const MatrixOptions& o, const std::string& executable) {
     return 128 + e.signal;
   }
   return finishMatrix(o, folder, r);
-}
-
-int finishMatrix(const MatrixOptions& o, const std::string& folder, MatrixReport& r) {
-  judgeMatrix(r);
-  const std::string json = jsonText(matrixJson(r), 2) + "\n";
-  writeWholeFile((std::filesystem::path(folder) / "matrix.json").string(), json);
-  if (!o.jsonOut.empty()) writeWholeFile(o.jsonOut, json);
-  const std::string page = matrixHtml(r);
-  writeWholeFile((std::filesystem::path(folder) / "matrix.html").string(), page);
-  if (!o.htmlOut.empty()) writeWholeFile(o.htmlOut, page);
-  std::fputs(matrixConsole(r).c_str(), stdout);
-  std::fflush(stdout);
-  return r.exitCode;
 }
 
 }  // namespace cclbench::acceptance

@@ -61,10 +61,6 @@ class Buffer {
   std::function<void(void*)> release_;
 };
 
-/// Page-aligned host memory with every page touched before anything is timed; throws
-/// Error(kNotAvailable) when it cannot be had.
-Buffer allocateHostBuffer(std::size_t bytes);
-
 /// One call of a library collective (every operation but the point-to-point ones, which are
 /// plans of exchanges). `count` is the table's count column (per rank for all-gather,
 /// reduce-scatter and all-to-all, as the descriptor's shape says); `send == recv`, or the
@@ -144,7 +140,7 @@ class Backend {
     }
   }
 
-  /// Connects to `peers` (untimed) and reports the transports the library says it uses to
+  /// Connects to `peers` (distinct ranks other than this one; untimed) and reports the transports the library says it uses to
   /// reach them, for the run header; throws Error(kFabricMismatch) when a forced fabric is not
   /// what it used. Null where the library reports nothing itself (NCCL's log is read instead).
   virtual nlohmann::json connectAndReport(std::span<const int> peers) {
@@ -158,6 +154,22 @@ class Backend {
   /// Seconds of each single call, one per element of `seconds`.
   virtual void timeEachIteration(const std::function<void()>& issueOnce,
                                  std::span<double> seconds) = 0;
+};
+
+/// Page-aligned host memory with every page touched before anything is timed; throws
+/// Error(kNotAvailable) when it cannot be had.
+Buffer allocateHostBuffer(std::size_t bytes);
+
+/// A backend whose buffers are host memory (MPI, UCX): allocation and patterns on the CPU.
+class HostBackend : public Backend {
+ public:
+  MemoryKind memoryKind() const override { return MemoryKind::kHost; }
+  Buffer allocate(std::size_t bytes) override { return allocateHostBuffer(bytes); }
+  void fillInput(void* data, std::size_t count, DType type,
+                 const pattern::InputSpec& spec) override;
+  void fillConstant(void* data, std::size_t count, DType type, double value) override;
+  uint64_t countWrong(const void* data, std::size_t count, DType type,
+                      const pattern::OutputSpec& spec) override;
 };
 
 }  // namespace cclbench

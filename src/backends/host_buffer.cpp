@@ -3,6 +3,7 @@
 #include <string>
 
 #include "backends/backend.hpp"
+#include "core/host_pattern.hpp"
 
 namespace cclbench {
 
@@ -15,6 +16,20 @@ Buffer allocateHostBuffer(std::size_t bytes) {
   }
   std::memset(data, 0, rounded);  // touch every page before anything is timed
   return Buffer(data, bytes, [](void* p) { std::free(p); });
+}
+
+void HostBackend::fillInput(void* data, std::size_t count, DType type,
+                            const pattern::InputSpec& spec) {
+  pattern::fillInputHost(data, count, type, spec);
+}
+
+void HostBackend::fillConstant(void* data, std::size_t count, DType type, double value) {
+  pattern::fillConstantHost(data, count, type, value);
+}
+
+uint64_t HostBackend::countWrong(const void* data, std::size_t count, DType type,
+                                 const pattern::OutputSpec& spec) {
+  return pattern::countWrongHost(data, count, type, spec);
 }
 
 }  // namespace cclbench

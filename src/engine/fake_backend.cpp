@@ -77,19 +77,6 @@ Buffer FakeBackend::allocate(std::size_t bytes) {
   return Buffer(data, bytes, [](void* p) { std::free(p); });
 }
 
-void FakeBackend::fillInput(void* data, std::size_t count, DType type,
-                            const pattern::InputSpec& spec) {
-  pattern::fillInputHost(data, count, type, spec);
-}
-
-void FakeBackend::fillConstant(void* data, std::size_t count, DType type, double value) {
-  pattern::fillConstantHost(data, count, type, value);
-}
-
-uint64_t FakeBackend::countWrong(const void* data, std::size_t count, DType type,
-                                 const pattern::OutputSpec& spec) {
-  return pattern::countWrongHost(data, count, type, spec);
-}
 
 void FakeBackend::exchangeAll(const void* send, void* recv, DType type, const Compute& outputOf) {
   world_->sends[rank_] = send;

@@ -13,7 +13,6 @@
 #include "backends/mpi/mpi_types.hpp"
 #include "core/error.hpp"
 #include "core/host_memory.hpp"
-#include "core/host_pattern.hpp"
 
 namespace cclbench {
 namespace {
@@ -34,7 +33,7 @@ int asInt(std::size_t count) {
   return static_cast<int>(count);
 }
 
-class MpiBackend final : public Backend {
+class MpiBackend final : public HostBackend {
  public:
   explicit MpiBackend(std::string fabric) : fabric_(std::move(fabric)) {
     check(MPI_Comm_dup(MPI_COMM_WORLD, &comm_), "MPI_Comm_dup");
@@ -73,7 +72,6 @@ class MpiBackend final : public Backend {
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
-  MemoryKind memoryKind() const override { return MemoryKind::kHost; }
 
   std::string unsupportedReason(Collective, DType, RedOp op) const override {
     if (op == RedOp::kPreMulSum) return "MPI has no pre-multiplied sum (mulsum is NCCL-only)";
@@ -84,20 +82,6 @@ class MpiBackend final : public Backend {
     // MPI_Reduce_scatter_block with MPI_IN_PLACE leaves this rank's block at the start.
     if (c == Collective::kReduceScatter) return {0, 0};
     return Backend::inPlaceLayout(c, shape);
-  }
-
-  Buffer allocate(std::size_t bytes) override { return allocateHostBuffer(bytes); }
-
-  void fillInput(void* data, std::size_t count, DType type,
-                 const pattern::InputSpec& spec) override {
-    pattern::fillInputHost(data, count, type, spec);
-  }
-  void fillConstant(void* data, std::size_t count, DType type, double value) override {
-    pattern::fillConstantHost(data, count, type, value);
-  }
-  uint64_t countWrong(const void* data, std::size_t count, DType type,
-                      const pattern::OutputSpec& spec) override {
-    return pattern::countWrongHost(data, count, type, spec);
   }
 
   void collective(const CollectiveCall& c) override {
@@ -182,7 +166,6 @@ class MpiBackend final : public Backend {
     std::vector<PeerOp> ops;
     std::vector<int32_t> in(peers.size()), out(peers.size(), rank_);
     for (std::size_t i = 0; i < peers.size(); ++i) {
-      if (peers[i] == rank_) continue;
       ops.push_back({PeerOp::Kind::kRecv, &in[i], 1, peers[i]});
       ops.push_back({PeerOp::Kind::kSend, &out[i], 1, peers[i]});
     }
@@ -197,7 +180,7 @@ class MpiBackend final : public Backend {
             {"reported_by", "exclusive selection: Open MPI reports no per-peer transport, so only "
                             "the components above were selectable and a probe reached every "
                             "peer tested"},
-            {"peers_probed", ops.size() / 2}};
+            {"peers_probed", peers.size()}};
   }
 
   void barrier() override { check(MPI_Barrier(comm_), "MPI_Barrier"); }

@@ -19,7 +19,6 @@
 
 #include "core/error.hpp"
 #include "core/host_memory.hpp"
-#include "core/host_pattern.hpp"
 #include "inspect/fabric_backends.hpp"
 
 namespace cclbench {
@@ -151,7 +150,7 @@ struct PutTarget {
   ucp_rkey_h key;
 };
 
-class UcxBackend final : public Backend {
+class UcxBackend final : public HostBackend {
  public:
   UcxBackend(Bootstrap& bootstrap, const UcxBackendOptions& options)
       : bootstrap_(bootstrap), options_(options), place_(bootstrap.place()) {
@@ -244,7 +243,6 @@ class UcxBackend final : public Backend {
   }
   int rank() const override { return place_.rank; }
   int size() const override { return place_.size; }
-  MemoryKind memoryKind() const override { return MemoryKind::kHost; }
 
   std::string unsupportedReason(Collective c, DType, RedOp) const override {
     if (info(c).exchanges) return {};
@@ -257,7 +255,7 @@ class UcxBackend final : public Backend {
   }
 
   Buffer allocate(std::size_t bytes) override {
-    Buffer buffer = allocateHostBuffer(bytes);
+    Buffer buffer = HostBackend::allocate(bytes);
     if (options_.api != UcxApi::kPut) return buffer;
     // Every rank allocates the same buffers at the same point of the plan: the put targets
     // learnt so far may now be gone on every side.
@@ -294,18 +292,6 @@ class UcxBackend final : public Backend {
   /// (latency's reply lands in the receive buffer, bw's ack in the ack buffer), so put targets are
   /// announced again. Every rank sets up each case, so both sides of a pair forget together.
   void startCase() override { clearTargets(); }
-
-  void fillInput(void* data, std::size_t count, DType type,
-                 const pattern::InputSpec& spec) override {
-    pattern::fillInputHost(data, count, type, spec);
-  }
-  void fillConstant(void* data, std::size_t count, DType type, double value) override {
-    pattern::fillConstantHost(data, count, type, value);
-  }
-  uint64_t countWrong(const void* data, std::size_t count, DType type,
-                      const pattern::OutputSpec& spec) override {
-    return pattern::countWrongHost(data, count, type, spec);
-  }
 
   void collective(const CollectiveCall& call) override {
     throw Error(ExitCode::kNotAvailable, unsupportedReason(call.collective, call.type, call.op));
@@ -351,13 +337,7 @@ class UcxBackend final : public Backend {
 
   nlohmann::json connectAndReport(std::span<const int> peers) override {
     // One small message each way with every peer, so each endpoint is wired up and used.
-    std::vector<int> others;
-    for (int p : peers) {
-      if (p != place_.rank && p >= 0 && p < place_.size &&
-          std::find(others.begin(), others.end(), p) == others.end()) {
-        others.push_back(p);
-      }
-    }
+    const std::vector<int> others(peers.begin(), peers.end());
     for (int p : others) endpoint(p);  // created (and checked) before anything is posted
     std::vector<uint64_t> in(others.size()), out(others.size(), place_.rank);
     Requests requests(worker_, storage_[0], yield_);
