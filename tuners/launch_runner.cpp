@@ -83,7 +83,7 @@ LaunchRunner::Launched LaunchRunner::launch(const std::vector<Collective>& colle
     }
     const std::string file = base + "-candidates.json";
     std::ofstream(file) << list.dump(1) << "\n";
-    command.insert(command.end(), {"--nccl-candidates", file});
+    command.insert(command.end(), {"--candidates", file});
   }
   if (!o.writeDatabase) command.push_back("--no-db");
   else if (!o.database.empty()) command.insert(command.end(), {"--db", o.database});
@@ -145,7 +145,10 @@ std::pair<bool, std::vector<TrialResult>> LaunchRunner::launchPerCall(
   const Launched l = launch(collectives, {sizes.begin(), sizes.end()}, {}, {}, requests.front().effort,
                             requests.size() > 1 ? "trials" : "trial", requests);
   if (l.status == static_cast<int>(ExitCode::kNotAvailable)) {  // no GPU, no plugin loaded ...
-    throw Error(ExitCode::kNotAvailable, "cannot tune NCCL: " + l.failure);
+    const bool nccl = space_.name() == "nccl";
+    throw Error(ExitCode::kNotAvailable,
+                (nccl ? "cannot tune NCCL: " : "cannot switch Open MPI's candidates per communicator: ") +
+                    l.failure + (nccl ? "" : " (tune --apply launch does without)"));
   }
   std::vector<TrialResult> out;
   for (const TrialRequest& request : requests) {

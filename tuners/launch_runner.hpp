@@ -58,11 +58,12 @@ class LaunchRunner final : public TrialRunner {
   /// space that switches candidates per call, the answer prefetch() got, if it got one.
   TrialResult run(const TrialRequest& request) override;
 
-  /// Where the space switches candidates per call (NCCL): the round's trials of one effort in one
-  /// launch (`run --nccl-candidates`), one communicator for all; a candidate NCCL did not honour
-  /// fails. When the launch fails, nothing is kept and run() launches each trial alone, so the
-  /// candidate at fault is found. Throws Error(kNotAvailable) when a launch exits 5 (no GPU, NCCL
-  /// did not load the plugin ...): nothing could be tuned.
+  /// Where the space switches candidates inside a launch (NCCL's plugin, Open MPI's coll/tuned
+  /// variables): the round's trials of one effort in one launch (`run --candidates`); a candidate
+  /// NCCL did not honour fails. When the launch fails, nothing is kept and run() launches each
+  /// trial alone, so the candidate at fault is found. Throws Error(kNotAvailable) when a launch
+  /// exits 5 (no GPU, NCCL did not load the plugin, an MPI without coll/tuned's variables ...):
+  /// nothing could be tuned.
   void prefetch(const std::vector<TrialRequest>& requests) override;
 
   /// One validation launch: every collective at every size, with the given settings (the

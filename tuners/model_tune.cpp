@@ -67,6 +67,7 @@ int runModelTune(const TuneOptions& o, const std::string& executable) {
   result.modelled = true;
   result.space = space.name();
   result.spaceSource = space.source();
+  result.spaceApplication = space.application() == Application::kPerCase ? "case" : "launch";
   steps::describeOptions(o, sizes, result);
   result.toolVersion = build::kVersion;
   result.gitRevision = build::kGitRevision;

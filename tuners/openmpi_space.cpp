@@ -9,15 +9,6 @@
 namespace cclbench::tune {
 namespace {
 
-const OpenMpiCollective kCollectives[] = {
-    {Collective::kAllReduce, "allreduce", 2},
-    {Collective::kAllGather, "allgather", 0},
-    {Collective::kReduceScatter, "reduce_scatter_block", 13},  // MPI_Reduce_scatter_block
-    {Collective::kBroadcast, "bcast", 7},
-    {Collective::kReduce, "reduce", 11},
-    {Collective::kAllToAll, "alltoall", 3},
-    {Collective::kGather, "gather", 9},
-};
 
 /// Algorithms that take coll_tuned_<collective>_algorithm_segmentsize (Open MPI 4.1's
 /// *_intra_do_this pass a segment size to these; the others ignore it).
@@ -29,13 +20,10 @@ bool segmentedAlgorithm(const std::string& collective, int id) {
   return false;
 }
 
-constexpr const char* kAlgorithm = "algorithm";
-constexpr const char* kSegment = "segsize";
-
 Candidate candidateOf(const OpenMpiAlgorithm& a, std::optional<uint64_t> segment) {
   Candidate c;
-  c.knobs[kAlgorithm] = std::to_string(a.id);
-  if (segment) c.knobs[kSegment] = std::to_string(*segment);
+  c.knobs[kCollTunedAlgorithm] = std::to_string(a.id);
+  if (segment) c.knobs[kCollTunedSegment] = std::to_string(*segment);
   return c;
 }
 
@@ -44,13 +32,6 @@ Candidate candidateOf(const OpenMpiAlgorithm& a, std::optional<uint64_t> segment
 constexpr uint64_t kStartingSegment = 128 << 10;
 
 }  // namespace
-
-std::optional<OpenMpiCollective> openMpiCollective(Collective c) {
-  for (const auto& k : kCollectives) {
-    if (k.collective == c) return k;
-  }
-  return std::nullopt;
-}
 
 const std::vector<uint64_t>& openMpiSegmentSizes() {
   static const std::vector<uint64_t> sizes = {8 << 10, 32 << 10, 128 << 10, 512 << 10, 1 << 20, 0};
@@ -113,12 +94,12 @@ std::map<std::string, std::vector<OpenMpiAlgorithm>> builtInOpenMpiAlgorithms() 
 }
 
 OpenMpiSpace::OpenMpiSpace(std::map<std::string, std::vector<OpenMpiAlgorithm>> algorithms,
-                           std::string source)
-    : algorithms_(std::move(algorithms)), source_(std::move(source)) {}
+                           std::string source, Application application)
+    : algorithms_(std::move(algorithms)), source_(std::move(source)), application_(application) {}
 
 const std::vector<OpenMpiAlgorithm>& OpenMpiSpace::algorithms(Collective c) const {
   static const std::vector<OpenMpiAlgorithm> none;
-  const auto k = openMpiCollective(c);
+  const auto k = collTunedNames(c);
   if (!k) return none;
   const auto it = algorithms_.find(k->mcaName);
   return it == algorithms_.end() ? none : it->second;
@@ -154,7 +135,7 @@ std::vector<Candidate> OpenMpiSpace::seeds(Collective c) const {
 }
 
 std::vector<Candidate> OpenMpiSpace::neighbours(Collective, const Candidate& from) const {
-  const auto it = from.knobs.find(kSegment);
+  const auto it = from.knobs.find(kCollTunedSegment);
   if (it == from.knobs.end()) return {};
   const std::vector<uint64_t>& sizes = openMpiSegmentSizes();
   const auto at = std::find(sizes.begin(), sizes.end(), std::stoull(it->second));
@@ -164,7 +145,7 @@ std::vector<Candidate> OpenMpiSpace::neighbours(Collective, const Candidate& fro
   for (std::size_t n : {index - 1, index + 1}) {
     if (n >= sizes.size()) continue;  // index - 1 wraps around below 0
     Candidate c = from;
-    c.knobs[kSegment] = std::to_string(sizes[n]);
+    c.knobs[kCollTunedSegment] = std::to_string(sizes[n]);
     out.push_back(c);
   }
   return out;
@@ -172,12 +153,12 @@ std::vector<Candidate> OpenMpiSpace::neighbours(Collective, const Candidate& fro
 
 LaunchSettings OpenMpiSpace::launchSettings(Collective c, const Candidate& candidate) const {
   LaunchSettings s;
-  const auto k = openMpiCollective(c);
+  const auto k = collTunedNames(c);
   if (candidate.isDefault() || !k) return s;
   const std::string base = std::string("coll_tuned_") + k->mcaName + "_algorithm";
   s.mca.push_back({"coll_tuned_use_dynamic_rules", "1"});
-  s.mca.push_back({base, candidate.knobs.at(kAlgorithm)});
-  if (const auto seg = candidate.knobs.find(kSegment); seg != candidate.knobs.end()) {
+  s.mca.push_back({base, candidate.knobs.at(kCollTunedAlgorithm)});
+  if (const auto seg = candidate.knobs.find(kCollTunedSegment); seg != candidate.knobs.end()) {
     s.mca.push_back({base + "_segmentsize", seg->second});
   }
   return s;
@@ -185,28 +166,29 @@ LaunchSettings OpenMpiSpace::launchSettings(Collective c, const Candidate& candi
 
 std::string OpenMpiSpace::describe(Collective c, const Candidate& candidate) const {
   if (candidate.isDefault()) return "default";
-  const int id = std::stoi(candidate.knobs.at(kAlgorithm));
+  const int id = std::stoi(candidate.knobs.at(kCollTunedAlgorithm));
   std::string text = "algorithm " + std::to_string(id);
   for (const OpenMpiAlgorithm& a : algorithms(c)) {
     if (a.id == id) text = a.name;
   }
-  if (const auto seg = candidate.knobs.find(kSegment); seg != candidate.knobs.end()) {
+  if (const auto seg = candidate.knobs.find(kCollTunedSegment); seg != candidate.knobs.end()) {
     const uint64_t bytes = std::stoull(seg->second);
     text += bytes == 0 ? " unsegmented" : " seg " + formatBytes(bytes);
   }
   return text;
 }
 
-std::unique_ptr<OpenMpiSpace> installedOpenMpiSpace() {
+std::unique_ptr<OpenMpiSpace> installedOpenMpiSpace(Application application) {
   const CommandOutput info =
       runCommand({"ompi_info", "--param", "coll", "tuned", "--level", "9", "--parsable"}, 30);
   auto parsed = info.status == 0 ? parseOmpiInfoAlgorithms(info.out)
                                  : std::map<std::string, std::vector<OpenMpiAlgorithm>>{};
-  if (!parsed.empty()) return std::make_unique<OpenMpiSpace>(std::move(parsed), "ompi_info");
+  if (!parsed.empty()) return std::make_unique<OpenMpiSpace>(std::move(parsed), "ompi_info", application);
   return std::make_unique<OpenMpiSpace>(
       builtInOpenMpiAlgorithms(),
       "the built-in Open MPI 4.1 table (ompi_info " +
-          std::string(info.status < 0 ? "is not on PATH" : "listed no coll/tuned algorithms") + ")");
+          std::string(info.status < 0 ? "is not on PATH" : "listed no coll/tuned algorithms") + ")",
+      application);
 }
 
 }  // namespace cclbench::tune

@@ -1,15 +1,18 @@
 #pragma once
 /// Open MPI's coll/tuned component as a knob space: per collective, the algorithms the installed
 /// Open MPI offers (asked with `ompi_info --param coll tuned --level 9 --parsable`), and segment
-/// sizes for the algorithms that pipeline in segments. A candidate is applied per launch with
-/// `coll_tuned_use_dynamic_rules 1` and `coll_tuned_<collective>_algorithm[_segmentsize]`: MCA
-/// values freeze at MPI_Init.
+/// sizes for the algorithms that pipeline in segments. A candidate is applied either per launch
+/// (`coll_tuned_use_dynamic_rules 1` and `coll_tuned_<collective>_algorithm[_segmentsize]` in the
+/// MCA environment) or, inside one launch, per communicator: Open MPI 4.1 lets MPI_T change the
+/// algorithm and segment size after MPI_Init, and a communicator created afterwards uses them
+/// (dynamic rules must be on from MPI_Init; the MPI backend's forceCandidate).
 
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "backends/coll_tuned.hpp"
 #include "tuners/space.hpp"
 
 namespace cclbench::tune {
@@ -20,16 +23,6 @@ struct OpenMpiAlgorithm {
   bool segmented = false;  ///< takes coll_tuned_<collective>_algorithm_segmentsize
   bool operator==(const OpenMpiAlgorithm&) const = default;
 };
-
-/// The coll/tuned names of one cclbench collective.
-struct OpenMpiCollective {
-  Collective collective;
-  const char* mcaName;  ///< allreduce, allgather, reduce_scatter_block, bcast ...
-  int rulesId;          ///< its id in a dynamic rules file (FACTS section 7)
-};
-
-/// The collectives coll/tuned can force, with their names; nullopt for the others (send/recv).
-std::optional<OpenMpiCollective> openMpiCollective(Collective c);
 
 /// Algorithms per MCA collective name from `ompi_info --param coll tuned --level 9 --parsable`
 /// ("ignore", 0, is left out). Empty when the text holds none.
@@ -43,11 +36,13 @@ const std::vector<uint64_t>& openMpiSegmentSizes();
 class OpenMpiSpace final : public KnobSpace {
  public:
   /// `algorithms` as parseOmpiInfoAlgorithms returns them; `source` says where they came from.
+  /// `application`: per case (coll/tuned's variables written through MPI_T, a fresh
+  /// communicator per candidate: the MPI backend's --candidates) or per launch (MCA environment).
   OpenMpiSpace(std::map<std::string, std::vector<OpenMpiAlgorithm>> algorithms,
-               std::string source);
+               std::string source, Application application);
 
   std::string name() const override { return "openmpi-coll-tuned"; }
-  Application application() const override { return Application::kPerLaunch; }
+  Application application() const override { return application_; }
   bool tunes(Collective c) const override;
   std::vector<Candidate> candidates(Collective c) const override;
   std::vector<Candidate> seeds(Collective c) const override;
@@ -62,10 +57,11 @@ class OpenMpiSpace final : public KnobSpace {
  private:
   std::map<std::string, std::vector<OpenMpiAlgorithm>> algorithms_;
   std::string source_;
+  Application application_;
 };
 
 /// The space of the Open MPI on PATH: ompi_info's answer, else the built-in 4.1 table.
-std::unique_ptr<OpenMpiSpace> installedOpenMpiSpace();
+std::unique_ptr<OpenMpiSpace> installedOpenMpiSpace(Application application);
 
 /// The built-in table (Open MPI 4.1's coll/tuned, as FACTS section 7 lists it).
 std::map<std::string, std::vector<OpenMpiAlgorithm>> builtInOpenMpiAlgorithms();

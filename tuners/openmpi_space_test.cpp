@@ -14,7 +14,9 @@ std::string recordedOmpiInfo() {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-OpenMpiSpace recordedSpace() { return {parseOmpiInfoAlgorithms(recordedOmpiInfo()), "ompi_info"}; }
+OpenMpiSpace recordedSpace() {
+  return {parseOmpiInfoAlgorithms(recordedOmpiInfo()), "ompi_info", Application::kPerLaunch};
+}
 
 TEST(OpenMpiSpace, ReadsTheAlgorithmsOmpiInfoLists) {
   const auto parsed = parseOmpiInfoAlgorithms(recordedOmpiInfo());

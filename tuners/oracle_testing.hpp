@@ -4,6 +4,7 @@
 /// true time per size, answers with seeded noise, and charges trial time as a launch would (a
 /// start-up cost, warm-up, calibration, the batches asked for).
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -117,13 +118,16 @@ class OracleRunner final : public TrialRunner {
 /// speed a launch happened to get (the 2-core VMs run some processes twice as fast as others for
 /// their whole life; no strategy can tell that luck from a candidate's speed in one launch, and
 /// the tune's validation, not its search, is what guards against it). It costs what the engine
-/// would spend there, plus a start-up.
+/// would spend there, plus a start-up: per trial where candidates are applied per launch; where
+/// they are switched inside one (`perCase`), one start-up per announced round and effort, as
+/// LaunchRunner launches them (a trial asked for alone pays its own), and a communicator per
+/// trial.
 class ReplayRunner final : public TrialRunner {
  public:
   using Launch = std::map<uint64_t, std::vector<double>>;
 
-  ReplayRunner(const nlohmann::json& table, uint64_t seed, double launchSeconds)
-      : rng_(seed), launchSeconds_(launchSeconds) {
+  ReplayRunner(const nlohmann::json& table, uint64_t seed, double launchSeconds, bool perCase = false)
+      : rng_(seed), launchSeconds_(launchSeconds), perCase_(perCase) {
     for (const auto& c : table.at("candidates")) {
       Candidate candidate{c.at("candidate").get<std::map<std::string, std::string>>()};
       for (const auto& recorded : c.at("launches")) {
@@ -136,9 +140,38 @@ class ReplayRunner final : public TrialRunner {
     }
   }
 
+  void prefetch(const std::vector<TrialRequest>& requests) override {
+    if (!perCase_) return;
+    announced_.clear();
+    std::vector<std::vector<const TrialRequest*>> byEffort;  // one launch each
+    for (const TrialRequest& r : requests) {
+      auto it = std::find_if(byEffort.begin(), byEffort.end(),
+                             [&](const auto& g) { return g.front()->effort == r.effort; });
+      if (it == byEffort.end()) byEffort.push_back({&r});
+      else it->push_back(&r);
+    }
+    for (const auto& group : byEffort) {
+      TrialRequest launch = *group.front();
+      for (const TrialRequest* r : group) {
+        launch.sizes.back() = std::max(launch.sizes.back(), r->sizes.back());  // its buffers
+      }
+      const double share = startUpSeconds(launchSeconds_, launch) / static_cast<double>(group.size());
+      for (const TrialRequest* r : group) announced_.emplace_back(*r, share);
+    }
+  }
+
   TrialResult run(const TrialRequest& r) override {
     TrialResult out;
     out.seconds = startUpSeconds(launchSeconds_, r);
+    if (perCase_) {
+      const auto it = std::find_if(announced_.begin(), announced_.end(),
+                                   [&](const auto& a) { return a.first == r; });
+      if (it != announced_.end()) {
+        out.seconds = it->second;
+        announced_.erase(it);
+      }
+      out.seconds += kSwitchSeconds;
+    }
     const std::vector<Launch>& launches = table_.at(r.candidate);
     const Launch& launch =
         launches[std::uniform_int_distribution<std::size_t>(0, launches.size() - 1)(rng_)];
@@ -169,9 +202,15 @@ class ReplayRunner final : public TrialRunner {
   }
 
  private:
+  /// Forcing a candidate inside a launch: writing coll/tuned's variables and a fresh
+  /// communicator (MPI_Comm_dup: well under a millisecond on 2 local ranks here).
+  static constexpr double kSwitchSeconds = 0.001;
+
   std::map<Candidate, std::vector<Launch>> table_;
   std::mt19937_64 rng_;
   double launchSeconds_;
+  bool perCase_;
+  std::vector<std::pair<TrialRequest, double>> announced_;  ///< each with its share of a start-up
 };
 
 }  // namespace cclbench::tune::testing

@@ -298,33 +298,40 @@ TEST(Search, NoiseAloneNeverBeatsTheDefaultByMuch) {
   }
 }
 
-/// The same on a real landscape: every candidate of Open MPI 4.1.4's all-reduce as exhaustive
-/// tunes measured it on this kind of machine (2 ranks, 8 B to 256 MiB; four tunes, see
-/// tests/fixtures/tune/README.md), replayed as a fixed world with the space ompi_info
-/// describes. Race lands within 3% of exhaustive's pick at about nine sizes in ten (the rest are
-/// near-ties among segment sizes and a few small sizes where one batch misleads the screening),
-/// is as close to the optimum as exhaustive over the whole range, and costs about 30% of its
-/// trial time (bench/README.md).
-TEST(Search, OnARecordedTableRaceMatchesExhaustiveWithAThirdOfItsTime) {
+/// What the race achieves against exhaustive on the recorded table, over ten seeds.
+struct ReplayScore {
+  double meanRatio = 0, worstRatio = 0;  ///< race / exhaustive trial time
+  int pairs = 0, within3 = 0, within10 = 0;
+  double raceOff = 0, exhaustiveOff = 0;  ///< geometric mean above the optimum
+};
+
+/// Every candidate of Open MPI 4.1.4's all-reduce as exhaustive tunes measured it on this kind of
+/// machine (2 ranks, 8 B to 256 MiB; four tunes, see tests/fixtures/tune/README.md), replayed as
+/// a fixed world with the space ompi_info describes, its candidates applied as `application`
+/// says (and charged so).
+ReplayScore replayRecordedTable(Application application) {
+  ReplayScore score;
   std::ifstream file(std::string(CCLBENCH_FIXTURES) + "/tune/allreduce-2rank-openmpi-4.1.4.json");
-  ASSERT_TRUE(file) << "the recorded table is missing";
+  EXPECT_TRUE(file) << "the recorded table is missing";
+  if (!file) return score;
   const nlohmann::json table = nlohmann::json::parse(file);
   std::ifstream info(std::string(CCLBENCH_FIXTURES) + "/openmpi/ompi_info-coll-tuned-4.1.4.txt");
   const OpenMpiSpace space(
-      parseOmpiInfoAlgorithms(std::string(std::istreambuf_iterator<char>(info), {})), "fixture");
+      parseOmpiInfoAlgorithms(std::string(std::istreambuf_iterator<char>(info), {})), "fixture",
+      application);
+  const bool perCase = application == Application::kPerCase;
   const std::vector<uint64_t> sizes = table.at("sizes").get<std::vector<uint64_t>>();
   const int seeds = 10;
-  double worstRatio = 0, sumRatio = 0, raceLoss = 0, exhaustiveLoss = 0;
-  int pairs = 0, within3 = 0, within10 = 0;
+  double sumRatio = 0, raceLoss = 0, exhaustiveLoss = 0;
   for (uint64_t seed = 1; seed <= seeds; ++seed) {
-    testing::ReplayRunner exhaustiveRunner(table, seed, 0.45);
+    testing::ReplayRunner exhaustiveRunner(table, seed, 0.45, perCase);
     SearchOptions options;
     options.strategy = Strategy::kExhaustive;
     const SearchOutcome reference =
         search(space, exhaustiveRunner, Collective::kAllReduce, sizes, options);
-    ASSERT_EQ(reference.candidates.size(), exhaustiveRunner.candidates().size())
+    EXPECT_EQ(reference.candidates.size(), exhaustiveRunner.candidates().size())
         << "the table holds every candidate of the space";
-    testing::ReplayRunner raceRunner(table, seed + 100, 0.45);
+    testing::ReplayRunner raceRunner(table, seed + 100, 0.45, perCase);
     options.strategy = Strategy::kRace;
     const SearchOutcome race = search(space, raceRunner, Collective::kAllReduce, sizes, options);
     for (uint64_t s : sizes) {
@@ -333,29 +340,56 @@ TEST(Search, OnARecordedTableRaceMatchesExhaustiveWithAThirdOfItsTime) {
       const double picked = raceRunner.medianUs(race.candidates[race.best.at(s)].candidate, s);
       const double reached =
           raceRunner.medianUs(reference.candidates[reference.best.at(s)].candidate, s);
-      ++pairs;
-      within3 += picked <= 1.03 * reached;
-      within10 += picked <= 1.10 * reached;
+      ++score.pairs;
+      score.within3 += picked <= 1.03 * reached;
+      score.within10 += picked <= 1.10 * reached;
       raceLoss += std::log(picked / optimum);
       exhaustiveLoss += std::log(reached / optimum);
     }
     const double ratio = race.trialSeconds / reference.trialSeconds;
-    worstRatio = std::max(worstRatio, ratio);
+    score.worstRatio = std::max(score.worstRatio, ratio);
     sumRatio += ratio;
-    EXPECT_LE(ratio, 0.40) << "seed " << seed << ": race " << race.trialSeconds
-                           << " s against exhaustive " << reference.trialSeconds << " s";
   }
-  const double raceOff = std::exp(raceLoss / pairs), exhaustiveOff = std::exp(exhaustiveLoss / pairs);
-  EXPECT_GE(within3, pairs * 85 / 100) << within3 << " of " << pairs;
-  EXPECT_GE(within10, pairs * 95 / 100) << within10 << " of " << pairs;
-  EXPECT_LE(raceOff, exhaustiveOff * 1.03) << "geometric mean distance from the optimum";
-  EXPECT_LE(sumRatio / seeds, 0.35);
-  RecordProperty("mean_race_to_exhaustive_time", std::to_string(sumRatio / seeds));
-  std::printf("replayed table: race / exhaustive trial time mean %.3f, worst %.3f; race within 3%% "
-              "of exhaustive's pick at %d of %d sizes, within 10%% at %d; geometric mean above "
-              "the optimum: race %.2f%%, exhaustive %.2f%%\n",
-              sumRatio / seeds, worstRatio, within3, pairs, within10, 100 * (raceOff - 1),
-              100 * (exhaustiveOff - 1));
+  score.meanRatio = sumRatio / seeds;
+  score.raceOff = std::exp(raceLoss / score.pairs);
+  score.exhaustiveOff = std::exp(exhaustiveLoss / score.pairs);
+  std::printf("replayed table, candidates applied per %s: race / exhaustive trial time mean %.3f, "
+              "worst %.3f; race within 3%% of exhaustive's pick at %d of %d sizes, within 10%% at "
+              "%d; geometric mean above the optimum: race %.2f%%, exhaustive %.2f%%\n",
+              perCase ? "communicator" : "launch", score.meanRatio, score.worstRatio, score.within3,
+              score.pairs, score.within10, 100 * (score.raceOff - 1), 100 * (score.exhaustiveOff - 1));
+  return score;
+}
+
+/// Where every candidate needs a launch of its own, launches are the race's floor (it needs
+/// about 22, exhaustive 12): race lands within 3% of exhaustive's pick at about nine sizes in
+/// ten (the rest are near-ties among segment sizes and a few small sizes where one batch
+/// misleads the screening), is as close to the optimum as exhaustive over the whole range, and
+/// costs about 30% of its trial time (bench/README.md).
+TEST(Search, OnARecordedTablePerLaunchRaceMatchesExhaustiveWithAThirdOfItsTime) {
+  const ReplayScore s = replayRecordedTable(Application::kPerLaunch);
+  EXPECT_LE(s.worstRatio, 0.40);
+  EXPECT_GE(s.within3, s.pairs * 85 / 100) << s.within3 << " of " << s.pairs;
+  EXPECT_GE(s.within10, s.pairs * 95 / 100) << s.within10 << " of " << s.pairs;
+  EXPECT_LE(s.raceOff, s.exhaustiveOff * 1.03) << "geometric mean distance from the optimum";
+  EXPECT_LE(s.meanRatio, 0.35);
+  RecordProperty("mean_race_to_exhaustive_time", std::to_string(s.meanRatio));
+}
+
+/// Where Open MPI's candidates are switched inside one launch (coll/tuned's variables through
+/// MPI_T, a fresh communicator per candidate: how `cclbench tune` applies them by default), a
+/// round of trials costs one start-up and the race's last round measures to exhaustive's
+/// precision: about a quarter of exhaustive's trial time (exhaustive itself gets cheaper too),
+/// and as close to the optimum. Issue 7's "within 3% at every size" is still missed at about one
+/// size in eleven of this noisy landscape (bench/README.md).
+TEST(Search, OnARecordedTablePerCommunicatorRaceCostsAboutAQuarter) {
+  const ReplayScore s = replayRecordedTable(Application::kPerCase);
+  EXPECT_LE(s.meanRatio, 0.30);
+  EXPECT_LE(s.worstRatio, 0.35);
+  EXPECT_GE(s.within3, s.pairs * 88 / 100) << s.within3 << " of " << s.pairs;
+  EXPECT_GE(s.within10, s.pairs * 95 / 100) << s.within10 << " of " << s.pairs;
+  EXPECT_LE(s.raceOff, s.exhaustiveOff * 1.03) << "geometric mean distance from the optimum";
+  RecordProperty("mean_race_to_exhaustive_time", std::to_string(s.meanRatio));
 }
 
 }  // namespace

@@ -38,12 +38,11 @@ RulesFile writeRulesFile(const fs::path& path, const std::vector<Rule>& rules, i
                          const std::vector<std::string>& comments) {
   std::vector<RulesRange> ranges;
   for (const Rule& r : rules) {
-    const auto k = openMpiCollective(r.collective);
+    const auto k = collTunedNames(r.collective);
     if (!k) continue;
-    const auto seg = r.candidate.knobs.find("segsize");
-    ranges.push_back({k->rulesId, r.minBytes(), r.maxBytes(),
-                      std::stoi(r.candidate.knobs.at("algorithm")),
-                      seg == r.candidate.knobs.end() ? 0 : std::stoull(seg->second)});
+    const CollTunedSetting forced = collTunedSetting(r.candidate.knobs);
+    ranges.push_back({k->rulesId, r.minBytes(), r.maxBytes(), forced.algorithm,
+                      static_cast<uint64_t>(forced.segmentBytes)});
   }
   const RulesFile file = rulesFor(ranges, ranks);
   writeWholeFile(path, formatRules(file, comments));
@@ -52,10 +51,10 @@ RulesFile writeRulesFile(const fs::path& path, const std::vector<Rule>& rules, i
                                          " does not read back as written");
   }
   for (const Rule& r : rules) {  // and it decides what the rules say, at every size
-    const auto k = openMpiCollective(r.collective);
+    const auto k = collTunedNames(r.collective);
     for (const RuleSize& s : r.sizes) {
       if (k && lookupAlgorithm(file, k->rulesId, ranks, s.bytes) !=
-                   std::stoi(r.candidate.knobs.at("algorithm"))) {
+                   collTunedSetting(r.candidate.knobs).algorithm) {
         throw Error(ExitCode::kInternal, "the rules file does not force " + r.description +
                                              " at " + formatBytes(s.bytes));
       }
@@ -252,7 +251,7 @@ int runTune(const TuneOptions& o, const std::string& executable) {
         "NCCL 2.28's algorithm and protocol pairs (a pair this NCCL does not offer fails its first "
         "trial), channels 1 to " + std::to_string(kNcclMaxChannels) + ", forced per call through " + plugin);
   } else {
-    auto openMpi = installedOpenMpiSpace();
+    auto openMpi = installedOpenMpiSpace(o.openMpiApplication);
     for (Collective c : o.collectives) {
       if (!openMpi->tunes(c)) {
         throw usageError(std::string("Open MPI's coll/tuned has no knobs for ") + name(c) +
@@ -303,6 +302,7 @@ int runTune(const TuneOptions& o, const std::string& executable) {
   result.backend = o.backend;
   result.space = space->name();
   result.spaceSource = space->source();
+  result.spaceApplication = space->application() == Application::kPerCase ? "case" : "launch";
   steps::describeOptions(o, sizes, result);
   std::printf("# cclbench tune %s: %zu collective(s), %s to %s (%zu sizes), %s, %s (%s); every "
               "launch in %s\n",

@@ -60,7 +60,8 @@ void printTunePlan(const TuneOptions& o, const KnobSpace& space, double launchSe
               sizes.size(), formatBytes(sizes.front()).c_str(), formatBytes(sizes.back()).c_str(),
               name(o.strategy), o.validationLaunches, 100 * o.threshold);
   std::printf("# candidates are applied %s\n",
-              perCall ? "per call in one communicator: one launch per round of trials"
+              perCall ? "inside one launch (NCCL: per call through the tuner plugin; Open MPI: a "
+                        "fresh communicator per candidate): one launch per round of trials"
                       : "per launch: one launch per trial");
   std::optional<model::NcclModel> model;
   if (!o.topology.empty()) model.emplace(model::loadTopology(o.topology, o.nodes));
@@ -79,9 +80,9 @@ void printTunePlan(const TuneOptions& o, const KnobSpace& space, double launchSe
                   "iterations); the race measured 11-33%% of exhaustive in this project's tests; "
                   "launches: exhaustive %zu, race about %s\n",
                   minutes(exhaustive).c_str(), all, sizes.size(), o.full.sizeBudgetSeconds,
-                  perCall ? std::size_t{1} : all, perCall ? "10 rounds" : "2 per candidate");
+                  perCall ? std::size_t{2} : all, perCall ? "10 rounds" : "2 per candidate");
       total += (o.strategy == Strategy::kExhaustive ? 1.0 : 0.33) * exhaustive;
-      launches += perCall ? (o.strategy == Strategy::kExhaustive ? 1 : 10)
+      launches += perCall ? (o.strategy == Strategy::kExhaustive ? 2 : 10)
                           : static_cast<int>(o.strategy == Strategy::kExhaustive ? all : 2 * all);
       continue;
     }

@@ -165,7 +165,7 @@ json toJson(const TuneResult& t) {
           {"topology", {{"fingerprint", t.fingerprint}, {"ranks", t.ranks}, {"nodes", t.nodes}}},
           {"backend", t.backend},
           {"modelled", t.modelled},
-          {"space", {{"name", t.space}, {"source", t.spaceSource}}},
+          {"space", {{"name", t.space}, {"source", t.spaceSource}, {"application", t.spaceApplication}}},
           {"search", {{"strategy", t.strategy}, {"threshold", t.threshold},
                       {"budget_seconds", t.budgetSeconds}, {"cut_short", t.cutShort()}}},
           {"datatype", name(t.dtype)},
@@ -215,6 +215,7 @@ TuneResult tuneResultFromJson(const json& j) {
     }
     t.space = j.at("space").value("name", "");
     t.spaceSource = j.at("space").value("source", "");
+    t.spaceApplication = j.at("space").value("application", "");
     t.strategy = j.at("search").value("strategy", "");
     t.threshold = j.at("search").value("threshold", 0.03);
     t.budgetSeconds = j.at("search").value("budget_seconds", 0.0);
@@ -324,7 +325,8 @@ std::string summaryMarkdown(const TuneResult& t) {
     out << "**MODELLED, not measured**: every time below comes from the model of NCCL "
            "(docs/model.md), not from a GPU.\n\n";
   }
-  out << "- Backend " << t.backend << ", space " << t.space << " (" << t.spaceSource << "), "
+  out << "- Backend " << t.backend << ", space " << t.space << " (" << t.spaceSource
+      << (t.spaceApplication.empty() ? "" : "; candidates applied per " + t.spaceApplication) << "), "
       << "strategy " << t.strategy << ", threshold " << fixed(100 * t.threshold, 1) << "%"
       << (t.cutShort() ? ", **cut short by the budget**" : "") << "\n";
   out << "- " << t.ranks << " ranks on " << t.nodes << " node(s), topology fingerprint `"

@@ -50,6 +50,9 @@ struct TuneResult {
   bool modelled = false;    ///< the model's simulated NCCL: nothing in it was measured
   std::string space;        ///< openmpi-coll-tuned ...
   std::string spaceSource;  ///< where the space's knobs came from
+  /// How candidates reached the library: "case" (switched inside a launch: NCCL's plugin, Open
+  /// MPI's coll/tuned variables per communicator) or "launch" (one launch each); "" when unknown.
+  std::string spaceApplication;
   std::string strategy;
   double threshold = 0.03;
   double budgetSeconds = 0;

@@ -16,6 +16,7 @@ TuneResult sample() {
   t.backend = "mpi";
   t.space = "openmpi-coll-tuned";
   t.spaceSource = "ompi_info";
+  t.spaceApplication = "case";
   t.strategy = "race";
   t.fingerprint = "8fdfbb73d1df77ed";
   t.ranks = 2;

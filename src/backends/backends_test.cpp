@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backends/coll_tuned.hpp"
 #include "backends/mpi/mpi_backend.hpp"
 #include "backends/mpi/mpi_types.hpp"
 #include "backends/registry.hpp"
@@ -25,6 +26,8 @@ class MpiEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
     int provided = 0;
+    // Forced candidates need coll/tuned's dynamic rules from MPI_Init on (MpiBackend.Forces...).
+    setenv("OMPI_MCA_coll_tuned_use_dynamic_rules", "1", 1);
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
   }
   void TearDown() override { MPI_Finalize(); }
@@ -111,6 +114,17 @@ TEST(MpiTypes, AvgDividesInTheElementsOwnArithmetic) {
   EXPECT_EQ(codec::decode(DType::kHalf, halves[0]), 1.5);
 }
 
+/// What a sum reduction of the kSum input pattern with `seed` gives on one rank.
+pattern::OutputSpec oneRankSum(uint64_t seed) {
+  pattern::OutputSpec reduced{};
+  reduced.kind = pattern::ValueKind::kSum;
+  reduced.layout = pattern::Layout::kReduced;
+  reduced.op = RedOp::kSum;
+  reduced.nranks = 1;
+  reduced.seed = seed;
+  return reduced;
+}
+
 TEST(MpiBackend, OneRankMovesAndChecksItsOwnData) {
   auto backend = createMpiBackend();
   ASSERT_EQ(backend->size(), 1);
@@ -124,12 +138,7 @@ TEST(MpiBackend, OneRankMovesAndChecksItsOwnData) {
     const pattern::InputSpec input{pattern::ValueKind::kSum, 0, 1, 42, 0};
     backend->fillInput(send.data(), kCount, type, input);
     backend->fillConstant(recv.data(), kCount, type, pattern::kPoison);
-    pattern::OutputSpec reduced{};
-    reduced.kind = pattern::ValueKind::kSum;
-    reduced.layout = pattern::Layout::kReduced;
-    reduced.op = RedOp::kSum;
-    reduced.nranks = 1;
-    reduced.seed = 42;
+    const pattern::OutputSpec reduced = oneRankSum(42);
     EXPECT_EQ(backend->countWrong(recv.data(), kCount, type, reduced), kCount)
         << name(type) << ": a poisoned output is all wrong";
     backend->collective({Collective::kAllReduce, send.data(), recv.data(), kCount, type,
@@ -140,6 +149,53 @@ TEST(MpiBackend, OneRankMovesAndChecksItsOwnData) {
     backend->fillConstant(recv.data(), 1, type, pattern::kPoison);
     EXPECT_EQ(backend->countWrong(recv.data(), kCount, type, reduced), 1u) << name(type);
   }
+}
+
+TEST(CollTuned, CandidatesReadAsAlgorithmAndSegmentSize) {
+  EXPECT_EQ(collTunedSetting({}).algorithm, 0) << "empty knobs: Open MPI's own choice";
+  const CollTunedSetting s = collTunedSetting({{"algorithm", "5"}, {"segsize", "131072"}});
+  EXPECT_EQ(s.algorithm, 5);
+  EXPECT_EQ(s.segmentBytes, 131072);
+  for (const std::map<std::string, std::string>& bad :
+       std::vector<std::map<std::string, std::string>>{{{"algorithm", "ring"}},
+                                                       {{"algorithm", "-1"}},
+                                                       {{"segsize", "8192"}},
+                                                       {{"algorithm", "1"}, {"protocol", "ll"}},
+                                                       {{"algorithm", "99999999999"}}}) {
+    EXPECT_THROW(collTunedSetting(bad), Error) << bad.begin()->first << "=" << bad.begin()->second;
+  }
+  EXPECT_STREQ(collTunedNames(Collective::kReduceScatter)->mcaName, "reduce_scatter_block");
+  EXPECT_EQ(collTunedNames(Collective::kAllReduce)->rulesId, 2);
+  EXPECT_FALSE(collTunedNames(Collective::kSendRecv));
+}
+
+/// A candidate goes into coll/tuned's variables through MPI_T (read back), and the collectives
+/// go on over a fresh communicator; what Open MPI refuses is a usage error naming the variable.
+TEST(MpiBackend, ForcesCandidatesThroughCollTunedVariables) {
+  auto backend = createMpiBackend();
+  constexpr std::size_t kCount = 256;
+  Buffer send = backend->allocate(kCount * 4), recv = backend->allocate(kCount * 4);
+  const pattern::InputSpec input{pattern::ValueKind::kSum, 0, 1, 7, 0};
+  backend->fillInput(send.data(), kCount, DType::kFloat, input);
+  const pattern::OutputSpec reduced = oneRankSum(7);
+  for (const std::map<std::string, std::string>& knobs :
+       std::vector<std::map<std::string, std::string>>{
+           {{"algorithm", "1"}}, {{"algorithm", "5"}, {"segsize", "8192"}}, {}}) {
+    backend->forceCandidate(Collective::kAllReduce, knobs);
+    backend->fillConstant(recv.data(), kCount, DType::kFloat, pattern::kPoison);
+    backend->collective({Collective::kAllReduce, send.data(), recv.data(), kCount, DType::kFloat,
+                         RedOp::kSum, -1});
+    EXPECT_EQ(backend->countWrong(recv.data(), kCount, DType::kFloat, reduced), 0u);
+  }
+  try {
+    backend->forceCandidate(Collective::kAllReduce, {{"algorithm", "99"}});
+    ADD_FAILURE() << "algorithm 99 was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kInvalidUsage);
+    EXPECT_NE(std::string(e.what()).find("coll_tuned_allreduce_algorithm = 99"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(backend->forceCandidate(Collective::kSendRecv, {{"algorithm", "1"}}), Error);
+  backend->forceCandidate(Collective::kSendRecv, {});  // nothing to force: nothing happens
 }
 
 TEST(MpiBackend, EveryCollectiveRunsOnOneRank) {

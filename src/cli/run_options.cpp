@@ -212,9 +212,10 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
                  "collective through cclbench's tuner plugin (NCCL_TUNER_PLUGIN=its absolute "
                  "path); records say whether NCCL honoured it");
   std::string candidatesFile;
-  app.add_option("--nccl-candidates", candidatesFile,
-                 "NCCL: measure each candidate of this JSON file (cclbench tune writes it) in one "
-                 "communicator, forcing each through cclbench's tuner plugin");
+  app.add_option("--candidates,--nccl-candidates", candidatesFile,
+                 "tuning: measure each candidate of this JSON file (cclbench tune writes it) in one "
+                 "launch, each forced in turn: NCCL through cclbench's tuner plugin, Open MPI "
+                 "through coll/tuned's variables (MPI_T) on a fresh communicator");
   app.add_option("--jsonl", jsonlPath,
                  "records file (default results/cclbench-<time>.jsonl under the working folder)");
   app.add_flag("--no-jsonl", noJsonl, "write no records file");
@@ -281,12 +282,8 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   // Test-only, hidden: a run with this candidate corrupts one element (wrong data, exit 7), so a
   // tune's handling of a failing candidate is tested through the real path.
   if (const auto it = env.find("CCLBENCH_TEST_CORRUPT_CANDIDATE"); it != env.end()) {
-    const auto eq = it->second.find('=');
-    const auto knob = c.candidate.find(it->second.substr(0, eq));
-    if (eq != std::string::npos && knob != c.candidate.end() &&
-        knob->second == it->second.substr(eq + 1)) {
-      c.testCorruptRank = 0;
-    }
+    c.testCorruptCandidate = it->second;
+    if (hasKnob(c.candidate, it->second)) c.testCorruptRank = 0;
   }
   result.hosts = splitList(hosts);
   result.hostfile = hostfile;

@@ -64,7 +64,7 @@ void validate(const RunConfig& c) {
                                      "ranks; ") + name(coll) + " is not a pair benchmark");
       }
     }
-    if (!c.candidateSweeps.empty()) throw usageError("--all-pairs and --nccl-candidates do not mix");
+    if (!c.candidateSweeps.empty()) throw usageError("--all-pairs and --candidates do not mix");
   }
   if (c.minBusBandwidth && !(*c.minBusBandwidth >= 0)) {
     throw usageError("--min-busbw must be 0 or more GB/s");
@@ -141,10 +141,17 @@ nlohmann::json toJson(const RunConfig& c) {
   return j;
 }
 
+bool hasKnob(const std::map<std::string, std::string>& knobs, const std::string& knobEqualsValue) {
+  const auto eq = knobEqualsValue.find('=');
+  if (eq == std::string::npos) return false;
+  const auto it = knobs.find(knobEqualsValue.substr(0, eq));
+  return it != knobs.end() && it->second == knobEqualsValue.substr(eq + 1);
+}
+
 std::vector<RunConfig::CandidateSweep> parseCandidateSweeps(const std::string& text,
                                                             const std::string& source) {
   const auto fail = [&](const std::string& what) -> void {
-    throw usageError("--nccl-candidates " + source + ": " + what);
+    throw usageError("--candidates " + source + ": " + what);
   };
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_array() || j.empty()) fail("not a JSON array of candidates");

@@ -68,12 +68,17 @@ struct RunConfig {
   bool allPairs = false;
 
   int testCorruptRank = -1;  ///< hidden test switch: this rank corrupts one output element
+  /// Hidden test switch (CCLBENCH_TEST_CORRUPT_CANDIDATE=KNOB=VALUE): rank 0 corrupts one output
+  /// element of every case measured with a candidate that has it (testCorruptRank is set at once
+  /// for a run's own --candidate; a --candidates sweep switches per table).
+  std::string testCorruptCandidate;
   /// Tuning: the settings this run's launch was made with, knob -> value; stamped into every
   /// case record (the tuner sets it; the settings themselves reach the library by other means).
   std::map<std::string, std::string> candidate;
-  /// Tuning NCCL (--nccl-candidates): one table per entry, each measured with its candidate
-  /// forced through the tuner plugin inside the same communicator (empty knobs: NCCL's own
-  /// choice); the collectives and sizes above are then ignored.
+  /// Tuning (--candidates): one table per entry, each measured with its candidate forced in the
+  /// same launch (NCCL: through the tuner plugin in one communicator; MPI: coll/tuned's variables
+  /// on a fresh communicator; empty knobs: the library's own choice); the collectives and sizes
+  /// above are then ignored.
   struct CandidateSweep {
     Collective collective = Collective::kAllReduce;
     std::map<std::string, std::string> knobs;
@@ -83,7 +88,10 @@ struct RunConfig {
   std::vector<CandidateSweep> candidateSweeps;
 };
 
-/// Reads a --nccl-candidates file: a JSON array of {"collective", "candidate": {knob: value},
+/// Whether `knobs` has the KNOB=VALUE of `knobEqualsValue` (the hidden corrupting switch).
+bool hasKnob(const std::map<std::string, std::string>& knobs, const std::string& knobEqualsValue);
+
+/// Reads a --candidates file: a JSON array of {"collective", "candidate": {knob: value},
 /// "sizes": [bytes...]}. Throws Error(kInvalidUsage) naming the file and what is wrong.
 std::vector<RunConfig::CandidateSweep> parseCandidateSweeps(const std::string& text,
                                                             const std::string& source);

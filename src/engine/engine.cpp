@@ -42,8 +42,10 @@ struct Engine::Impl {
   BufferPool buffers;
   std::vector<std::vector<MemberPair>> rounds;
 
+  int corruptRank;  ///< the hidden test switch
+
   Impl(Backend& b, Bootstrap& boot, const RunConfig& c, Watchdog* w)
-      : backend(b), bootstrap(boot), config(c), watchdog(w), buffers(b) {}
+      : backend(b), bootstrap(boot), config(c), watchdog(w), buffers(b), corruptRank(c.testCorruptRank) {}
 
   void step(const std::string& activity) {
     if (watchdog) watchdog->arm(activity);
@@ -206,7 +208,7 @@ struct Engine::Impl {
     if (config.checkIterations == 0) return;
     step(what + " (data check)");
     uint64_t wrong = 0;
-    const bool corrupt = config.testCorruptRank == backend.rank();
+    const bool corrupt = corruptRank == backend.rank();
     // The last timed batch's own output, where every rank's output is still predictable (one
     // rank's in-place result may overwrite what another rank reads next time: decide together).
     uint64_t repeatable = op.repeatable() ? 1 : 0;
@@ -277,6 +279,8 @@ struct Engine::Impl {
     }
   }
 };
+
+void Engine::setTestCorruptRank(int rank) { impl_->corruptRank = rank; }
 
 Engine::Engine(Backend& backend, Bootstrap& bootstrap, const RunConfig& config, Watchdog* watchdog)
     : impl_(std::make_unique<Impl>(backend, bootstrap, config, watchdog)) {}

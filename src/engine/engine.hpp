@@ -31,6 +31,10 @@ class Engine {
   /// spec). The record is identical on all ranks except perRankSamplesUs (rank 0 only).
   CaseRecord measure(const CaseSpec& spec);
 
+  /// Hidden test switch: this rank corrupts one output element of every following case's data
+  /// check (-1: none; RunConfig::testCorruptRank at first).
+  void setTestCorruptRank(int rank);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

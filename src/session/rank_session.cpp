@@ -177,7 +177,12 @@ Verdict runSession(const RunOptions& options, Bootstrap& bootstrap, Backend& bac
                          table.notes});
     }
     TableTally tally(table.collective, config.minBusBandwidth);
-    if (table.candidate) backend.forceCandidate(table.collective, *table.candidate);
+    if (table.candidate) {
+      backend.forceCandidate(table.collective, *table.candidate);
+      if (!config.testCorruptCandidate.empty()) {
+        engine.setTestCorruptRank(hasKnob(*table.candidate, config.testCorruptCandidate) ? 0 : -1);
+      }
+    }
     // A forced candidate is honoured when NCCL asked the tuner on the case's calls and never
     // found the pair unavailable (the plugin's counts, process-wide).
     const auto measure = [&](const CaseSpec& spec) {

@@ -420,7 +420,14 @@ int runMpiRank(int* argc, char*** argv, const RunOptionsParser& parse, const Lau
   auto watchdog = makeWatchdog(optionsError ? kDefaultTimeoutSeconds : options.config.timeoutSeconds,
                                launch.rank, live);
   watchdog->arm("start-up (MPI_Init)");
-  if (!optionsError && backend == "mpi") applyMpiFabric(options.backend.fabric);
+  if (!optionsError && backend == "mpi") {
+    applyMpiFabric(options.backend.fabric);
+    // Candidates forced per communicator need coll/tuned's dynamic rules from MPI_Init on (the
+    // only coll/tuned switch Open MPI does not let MPI_T change later); the user's value wins.
+    if (!options.config.candidateSweeps.empty()) {
+      setenv("OMPI_MCA_coll_tuned_use_dynamic_rules", "1", 0);
+    }
+  }
   MpiRuntime runtime(argc, argv, options.mpiThread);
   // Declared after the runtime, so MPI_Finalize runs with the default handlers: a launcher ending
   // a rank that is only finalizing is no interruption of the run.

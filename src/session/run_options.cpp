@@ -48,8 +48,10 @@ void validateRunOptions(const RunOptions& o, const std::string& backend, RankMod
         "--capture-algorithms, --algorithm-probe and --algorithms need the NCCL backend");
   }
   if (!o.config.candidateSweeps.empty()) {
-    if (backend != "nccl") throw usageError("--nccl-candidates applies to the NCCL backend only");
-    if (!o.backend.ncclForce.empty()) throw usageError("give --nccl-force or --nccl-candidates, not both");
+    if (backend != "nccl" && backend != "mpi") {
+      throw usageError("--candidates applies to the NCCL and MPI backends");
+    }
+    if (!o.backend.ncclForce.empty()) throw usageError("give --nccl-force or --candidates, not both");
   }
   if (n.captureAlgorithms && !n.algorithmProbeFile.empty()) {
     throw usageError("give --capture-algorithms or --algorithm-probe, not both");

@@ -5,11 +5,17 @@
 #include <mpi-ext.h>
 #endif
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <cstring>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "backends/coll_tuned.hpp"
 #include "backends/mpi/mpi_types.hpp"
 #include "core/error.hpp"
 #include "core/host_memory.hpp"
@@ -33,6 +39,87 @@ int asInt(std::size_t count) {
   return static_cast<int>(count);
 }
 
+/// Open MPI's coll/tuned control variables through the MPI tool interface. Open MPI 4.1 marks
+/// coll_tuned_<collective>_algorithm and _segmentsize settable at run time, and a communicator's
+/// coll/tuned module reads them when the communicator is created; coll_tuned_use_dynamic_rules is
+/// not settable and must be on from MPI_Init (the session sets it for --candidates runs).
+class CollTunedControl {
+ public:
+  CollTunedControl() {
+    int provided = 0;
+    check(MPI_T_init_thread(MPI_THREAD_SINGLE, &provided), "MPI_T_init_thread");
+    started_ = true;
+    // A boolean (MPI_C_BOOL in Open MPI 4.1): read into zeroed, aligned room for any scalar.
+    MPI_T_cvar_handle dynamic = handle("coll_tuned_use_dynamic_rules", false);
+    alignas(16) unsigned char on[16] = {};
+    check(MPI_T_cvar_read(dynamic, on), "MPI_T_cvar_read of coll_tuned_use_dynamic_rules");
+    MPI_T_cvar_handle_free(&dynamic);
+    if (std::all_of(std::begin(on), std::end(on), [](unsigned char b) { return b == 0; })) {
+      throw Error(ExitCode::kNotAvailable,
+                  "coll_tuned_use_dynamic_rules is off, so Open MPI ignores forced algorithms: "
+                  "start the ranks with OMPI_MCA_coll_tuned_use_dynamic_rules=1 (cclbench sets it "
+                  "for --candidates unless the environment says otherwise)");
+    }
+  }
+  ~CollTunedControl() {
+    for (auto& [name, h] : handles_) MPI_T_cvar_handle_free(&h);
+    if (started_) MPI_T_finalize();
+  }
+  CollTunedControl(const CollTunedControl&) = delete;
+  CollTunedControl& operator=(const CollTunedControl&) = delete;
+
+  /// Writes `value` into coll_tuned_<variable> and reads it back; throws Error(kInvalidUsage)
+  /// when Open MPI refuses it (an algorithm this Open MPI does not have).
+  void write(const std::string& variable, int value) {
+    const std::string full = "coll_tuned_" + variable;
+    auto it = handles_.find(full);
+    if (it == handles_.end()) it = handles_.emplace(full, handle(full, true)).first;
+    const int rc = MPI_T_cvar_write(it->second, &value);
+    int back = -1;
+    read(it->second, full, &back);
+    if (rc != MPI_SUCCESS || back != value) {
+      throw usageError("Open MPI refused " + full + " = " + std::to_string(value) +
+                       " (MPI_T error " + std::to_string(rc) + "; it keeps " + std::to_string(back) + ")");
+    }
+  }
+
+ private:
+  /// A handle on `name`, a single value not bound to an object (an int when `integer`).
+  static MPI_T_cvar_handle handle(const std::string& name, bool integer) {
+    int index = -1;
+    if (MPI_T_cvar_get_index(name.c_str(), &index) != MPI_SUCCESS) {
+      throw Error(ExitCode::kNotAvailable,
+                  "this MPI has no control variable " + name +
+                      ": candidates are forced per communicator through Open MPI's coll/tuned only");
+    }
+    char text[256];
+    int nameLength = sizeof text, verbosity = 0, bind = 0, scope = 0;
+    int descLength = 0;
+    MPI_Datatype type = MPI_DATATYPE_NULL;
+    MPI_T_enum enumType = MPI_T_ENUM_NULL;
+    check(MPI_T_cvar_get_info(index, text, &nameLength, &verbosity, &type, &enumType, nullptr,
+                              &descLength, &bind, &scope),
+          "MPI_T_cvar_get_info");
+    if ((integer && type != MPI_INT) || bind != MPI_T_BIND_NO_OBJECT) {
+      throw Error(ExitCode::kNotAvailable, name + " is not a plain integer variable in this MPI");
+    }
+    MPI_T_cvar_handle h = MPI_T_CVAR_HANDLE_NULL;
+    int count = 0;
+    check(MPI_T_cvar_handle_alloc(index, nullptr, &h, &count), "MPI_T_cvar_handle_alloc");
+    if (count != 1) {
+      MPI_T_cvar_handle_free(&h);
+      throw Error(ExitCode::kNotAvailable, name + " is not a single value in this MPI");
+    }
+    return h;
+  }
+  static void read(MPI_T_cvar_handle h, const std::string& name, int* value) {
+    check(MPI_T_cvar_read(h, value), ("MPI_T_cvar_read of " + name).c_str());
+  }
+
+  bool started_ = false;
+  std::map<std::string, MPI_T_cvar_handle> handles_;
+};
+
 class MpiBackend final : public HostBackend {
  public:
   explicit MpiBackend(std::string fabric) : fabric_(std::move(fabric)) {
@@ -47,7 +134,31 @@ class MpiBackend final : public HostBackend {
       MPI_Comm_free(&local);
     }
   }
-  ~MpiBackend() override { MPI_Comm_free(&comm_); }
+  ~MpiBackend() override {
+    MPI_Comm_free(&comm_);
+    collTuned_.reset();
+  }
+
+  /// Tuning Open MPI (--candidates): the candidate's algorithm and segment size for `c` go into
+  /// coll/tuned's variables, and the collectives move to a fresh duplicate of MPI_COMM_WORLD made
+  /// after them (every rank reaches this at the same point of the plan: MPI_Comm_dup is
+  /// collective). Empty knobs give Open MPI its own choice back (algorithm 0).
+  void forceCandidate(Collective c, const std::map<std::string, std::string>& knobs) override {
+    const CollTunedSetting setting = collTunedSetting(knobs);
+    const std::optional<CollTunedNames> names = collTunedNames(c);
+    if (!names) {
+      if (knobs.empty()) return;
+      throw usageError(std::string("Open MPI's coll/tuned has no algorithms to force for ") + cclbench::name(c));
+    }
+    if (!collTuned_) collTuned_ = std::make_unique<CollTunedControl>();
+    collTuned_->write(std::string(names->mcaName) + "_algorithm", setting.algorithm);
+    collTuned_->write(std::string(names->mcaName) + "_algorithm_segmentsize", setting.segmentBytes);
+    MPI_Comm fresh = MPI_COMM_NULL;
+    check(MPI_Comm_dup(MPI_COMM_WORLD, &fresh), "MPI_Comm_dup");
+    MPI_Comm_set_errhandler(fresh, MPI_ERRORS_RETURN);
+    MPI_Comm_free(&comm_);
+    comm_ = fresh;
+  }
 
   std::optional<uint64_t> memoryLimitBytes() const override {
     return hostBufferLimitBytes(localRanks_);
@@ -209,6 +320,7 @@ class MpiBackend final : public HostBackend {
   int size_ = 1;
   mpi::TypeTable types_;
   std::vector<MPI_Request> requests_;
+  std::unique_ptr<CollTunedControl> collTuned_;  ///< made by the first forced candidate
 };
 
 }  // namespace
