@@ -3,7 +3,7 @@
 cclbench, size by size) so that drift hits both, the median of the rounds per size, and the ratio.
 
   scripts/bench-vs-osu.py --osu /opt/osu/bin/osu_allreduce [--rounds 7] [--np 2]
-                          [--sizes 8,1024,4096,65536] [--mpi-thread funneled|multiple ...]
+                          [--sizes 8,1024,4096,65536] [--mpi-thread single|funneled|multiple ...]
 
 OSU is not part of cclbench: build it by hand as a user would (bench/README.md says how).
 Conventions are matched: float sum, out-of-place, the mean over ranks (OSU's "Avg Latency" is the
@@ -65,7 +65,7 @@ def main():
     parser.add_argument("--sizes", default="8,1024,4096,65536")
     parser.add_argument("--iterations", type=int, default=5000, help="OSU -i")
     parser.add_argument("--warmup", type=int, default=500, help="OSU -x")
-    parser.add_argument("--mpi-thread", nargs="+", default=["funneled"])
+    parser.add_argument("--mpi-thread", nargs="+", default=["single"])
     parser.add_argument("--tolerance", type=float, default=0.05)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]

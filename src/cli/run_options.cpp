@@ -177,10 +177,11 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
                  "mpi, nccl, ucx or auto (default: nccl where a GPU is visible, else mpi)");
   int graphLaunches = 0;
   app.add_option("-G", graphLaunches, "N > 0: CUDA-graph mode, as nccl-tests -G (NCCL backend)");
-  std::string mpiThread = "funneled";
+  std::string mpiThread = "single";
   app.add_option("--mpi-thread", mpiThread,
-                 "MPI: thread level asked of MPI_Init_thread: single, funneled (default: one "
-                 "thread calls MPI, as applications and OSU do), serialized, multiple");
+                 "MPI: thread level asked of MPI_Init_thread: single (default: as OSU's and "
+                 "nccl-tests' MPI_Init; cclbench's helper threads never call MPI), funneled, "
+                 "serialized, multiple");
   app.add_option("--fabric", backend.fabric,
                  "force and verify the path: shm, tcp (socket), ib, roce, nvlink (p2p), pcie, "
                  "cuda_ipc; what each sets is the backend's own table (README: Fabrics); a path "

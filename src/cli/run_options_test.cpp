@@ -45,7 +45,7 @@ TEST(RunOptions, Defaults) {
   EXPECT_EQ(options.outputs.reporters[0].name, "console");
   EXPECT_EQ(options.outputs.reporters[1].name, "jsonl");
   EXPECT_EQ(options.outputs.reporters[2].name, "store");
-  EXPECT_EQ(options.mpiThread, MpiThreadLevel::kFunneled);
+  EXPECT_EQ(options.mpiThread, MpiThreadLevel::kSingle);
   EXPECT_EQ(options.backend.name, "auto");
   EXPECT_FALSE(options.np.has_value());
   EXPECT_FALSE(options.helpShown);

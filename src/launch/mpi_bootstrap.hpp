@@ -13,7 +13,7 @@ namespace cclbench {
 /// threads (the watchdog) never call MPI.
 class MpiRuntime {
  public:
-  MpiRuntime(int* argc, char*** argv, MpiThreadLevel requested = MpiThreadLevel::kFunneled);
+  MpiRuntime(int* argc, char*** argv, MpiThreadLevel requested = MpiThreadLevel::kSingle);
   MpiThreadLevel requested() const { return requested_; }
   /// What the library provided (may be below what was asked for).
   MpiThreadLevel provided() const { return provided_; }

@@ -47,7 +47,7 @@ struct RunOptions {
   BackendSettings backend;
   NcclSessionSettings nccl;
   OutputSettings outputs;
-  MpiThreadLevel mpiThread = MpiThreadLevel::kFunneled;  ///< what MPI_Init_thread asks for
+  MpiThreadLevel mpiThread = MpiThreadLevel::kSingle;  ///< what MPI_Init_thread asks for
   std::optional<int> np;                   ///< --np: ranks to self-launch (outside a launcher)
   std::vector<std::string> hosts;          ///< --hosts: where self-launched ranks run
   std::string hostfile;                    ///< --hostfile: the same from a file
