@@ -183,6 +183,7 @@ void validateTuneOptions(const TuneOptions& o) {
   if (o.backend != "mpi" && o.backend != "nccl" && o.backend != "model") {
     throw usageError("unknown backend '" + o.backend + "' for tune (mpi, nccl or model)");
   }
+  if (o.openMpiApplication && o.backend != "mpi") throw usageError("--apply is for --backend mpi");
   if (o.backend == "model" && o.topology.empty()) {
     throw usageError("--backend model needs --topology PRESET|FILE");
   }
@@ -251,7 +252,7 @@ int runTune(const TuneOptions& o, const std::string& executable) {
         "NCCL 2.28's algorithm and protocol pairs (a pair this NCCL does not offer fails its first "
         "trial), channels 1 to " + std::to_string(kNcclMaxChannels) + ", forced per call through " + plugin);
   } else {
-    auto openMpi = installedOpenMpiSpace(o.openMpiApplication);
+    auto openMpi = installedOpenMpiSpace(o.openMpiApplication.value_or(Application::kPerCase));
     for (Collective c : o.collectives) {
       if (!openMpi->tunes(c)) {
         throw usageError(std::string("Open MPI's coll/tuned has no knobs for ") + name(c) +

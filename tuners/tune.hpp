@@ -25,8 +25,9 @@ struct TuneOptions {
   std::vector<std::string> hosts;
   std::string hostfile;
   Strategy strategy = Strategy::kRace;
-  /// --apply: Open MPI's candidates per communicator inside a launch (default) or per launch.
-  Application openMpiApplication = Application::kPerCase;
+  /// --apply: Open MPI's candidates per communicator inside a launch (nullopt: the default) or
+  /// per launch.
+  std::optional<Application> openMpiApplication;
   double budgetSeconds = 0;
   double threshold = 0.03;
   std::string folder;  ///< "" = results/tune-<time>/

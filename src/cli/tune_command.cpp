@@ -80,7 +80,7 @@ int tuneCommand(int*, char***, const std::vector<std::string>& args) {
       ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--hostfile", o.hostfile, "launch with mpirun --hostfile FILE (give --np)");
   app.add_option("--strategy", strategy, "race (default) or exhaustive (every candidate, the reference)");
-  std::string apply = "communicator";
+  std::string apply;
   app.add_option("--apply", apply,
                  "--backend mpi: how a candidate reaches Open MPI: communicator (default: every "
                  "candidate of a round in one launch, coll/tuned's variables set through MPI_T "
@@ -129,11 +129,12 @@ int tuneCommand(int*, char***, const std::vector<std::string>& args) {
   const auto s = tune::parseStrategy(strategy);
   if (!s) throw usageError("unknown strategy '" + strategy + "' (race or exhaustive)");
   o.strategy = *s;
-  if (apply != "communicator" && apply != "launch") {
-    throw usageError("--apply must be communicator or launch");
+  if (app.count("--apply")) {
+    if (apply != "communicator" && apply != "launch") {
+      throw usageError("--apply must be communicator or launch");
+    }
+    o.openMpiApplication = apply == "launch" ? tune::Application::kPerLaunch : tune::Application::kPerCase;
   }
-  if (app.count("--apply") && o.backend != "mpi") throw usageError("--apply is for --backend mpi");
-  o.openMpiApplication = apply == "launch" ? tune::Application::kPerLaunch : tune::Application::kPerCase;
   if (app.count("--np")) o.np = np;
   o.hosts = hosts;
   o.writeDatabase = !noDb;

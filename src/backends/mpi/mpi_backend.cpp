@@ -48,22 +48,21 @@ class CollTunedControl {
   CollTunedControl() {
     int provided = 0;
     check(MPI_T_init_thread(MPI_THREAD_SINGLE, &provided), "MPI_T_init_thread");
-    started_ = true;
-    // A boolean (MPI_C_BOOL in Open MPI 4.1): read into zeroed, aligned room for any scalar.
-    MPI_T_cvar_handle dynamic = handle("coll_tuned_use_dynamic_rules", false);
-    alignas(16) unsigned char on[16] = {};
-    check(MPI_T_cvar_read(dynamic, on), "MPI_T_cvar_read of coll_tuned_use_dynamic_rules");
-    MPI_T_cvar_handle_free(&dynamic);
-    if (std::all_of(std::begin(on), std::end(on), [](unsigned char b) { return b == 0; })) {
-      throw Error(ExitCode::kNotAvailable,
-                  "coll_tuned_use_dynamic_rules is off, so Open MPI ignores forced algorithms: "
-                  "start the ranks with OMPI_MCA_coll_tuned_use_dynamic_rules=1 (cclbench sets it "
-                  "for --candidates unless the environment says otherwise)");
+    try {
+      if (!dynamicRulesOn()) {
+        throw Error(ExitCode::kNotAvailable,
+                    "coll_tuned_use_dynamic_rules is off, so Open MPI ignores forced algorithms: "
+                    "start the ranks with OMPI_MCA_coll_tuned_use_dynamic_rules=1 (cclbench sets "
+                    "it for --candidates unless the environment says otherwise)");
+      }
+    } catch (...) {
+      MPI_T_finalize();  // no destructor runs for a constructor that throws
+      throw;
     }
   }
   ~CollTunedControl() {
     for (auto& [name, h] : handles_) MPI_T_cvar_handle_free(&h);
-    if (started_) MPI_T_finalize();
+    MPI_T_finalize();
   }
   CollTunedControl(const CollTunedControl&) = delete;
   CollTunedControl& operator=(const CollTunedControl&) = delete;
@@ -76,7 +75,7 @@ class CollTunedControl {
     if (it == handles_.end()) it = handles_.emplace(full, handle(full, true)).first;
     const int rc = MPI_T_cvar_write(it->second, &value);
     int back = -1;
-    read(it->second, full, &back);
+    check(MPI_T_cvar_read(it->second, &back), ("MPI_T_cvar_read of " + full).c_str());
     if (rc != MPI_SUCCESS || back != value) {
       throw usageError("Open MPI refused " + full + " = " + std::to_string(value) +
                        " (MPI_T error " + std::to_string(rc) + "; it keeps " + std::to_string(back) + ")");
@@ -84,6 +83,17 @@ class CollTunedControl {
   }
 
  private:
+  /// coll_tuned_use_dynamic_rules, a boolean (MPI_C_BOOL in Open MPI 4.1): read into zeroed,
+  /// aligned room for any scalar.
+  static bool dynamicRulesOn() {
+    MPI_T_cvar_handle h = handle("coll_tuned_use_dynamic_rules", false);
+    alignas(16) unsigned char on[16] = {};
+    const int rc = MPI_T_cvar_read(h, on);
+    MPI_T_cvar_handle_free(&h);
+    check(rc, "MPI_T_cvar_read of coll_tuned_use_dynamic_rules");
+    return std::any_of(std::begin(on), std::end(on), [](unsigned char b) { return b != 0; });
+  }
+
   /// A handle on `name`, a single value not bound to an object (an int when `integer`).
   static MPI_T_cvar_handle handle(const std::string& name, bool integer) {
     int index = -1;
@@ -101,7 +111,8 @@ class CollTunedControl {
                               &descLength, &bind, &scope),
           "MPI_T_cvar_get_info");
     if ((integer && type != MPI_INT) || bind != MPI_T_BIND_NO_OBJECT) {
-      throw Error(ExitCode::kNotAvailable, name + " is not a plain integer variable in this MPI");
+      throw Error(ExitCode::kNotAvailable,
+                  name + " is not a plain " + (integer ? "integer " : "") + "variable in this MPI");
     }
     MPI_T_cvar_handle h = MPI_T_CVAR_HANDLE_NULL;
     int count = 0;
@@ -112,19 +123,12 @@ class CollTunedControl {
     }
     return h;
   }
-  static void read(MPI_T_cvar_handle h, const std::string& name, int* value) {
-    check(MPI_T_cvar_read(h, value), ("MPI_T_cvar_read of " + name).c_str());
-  }
-
-  bool started_ = false;
   std::map<std::string, MPI_T_cvar_handle> handles_;
 };
 
 class MpiBackend final : public HostBackend {
  public:
-  explicit MpiBackend(std::string fabric) : fabric_(std::move(fabric)) {
-    check(MPI_Comm_dup(MPI_COMM_WORLD, &comm_), "MPI_Comm_dup");
-    MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+  explicit MpiBackend(std::string fabric) : fabric_(std::move(fabric)), comm_(duplicateWorld()) {
     MPI_Comm_rank(comm_, &rank_);
     MPI_Comm_size(comm_, &size_);
     MPI_Comm local = MPI_COMM_NULL;  // the ranks that share this host's memory
@@ -134,10 +138,7 @@ class MpiBackend final : public HostBackend {
       MPI_Comm_free(&local);
     }
   }
-  ~MpiBackend() override {
-    MPI_Comm_free(&comm_);
-    collTuned_.reset();
-  }
+  ~MpiBackend() override { MPI_Comm_free(&comm_); }
 
   /// Tuning Open MPI (--candidates): the candidate's algorithm and segment size for `c` go into
   /// coll/tuned's variables, and the collectives move to a fresh duplicate of MPI_COMM_WORLD made
@@ -153,9 +154,7 @@ class MpiBackend final : public HostBackend {
     if (!collTuned_) collTuned_ = std::make_unique<CollTunedControl>();
     collTuned_->write(std::string(names->mcaName) + "_algorithm", setting.algorithm);
     collTuned_->write(std::string(names->mcaName) + "_algorithm_segmentsize", setting.segmentBytes);
-    MPI_Comm fresh = MPI_COMM_NULL;
-    check(MPI_Comm_dup(MPI_COMM_WORLD, &fresh), "MPI_Comm_dup");
-    MPI_Comm_set_errhandler(fresh, MPI_ERRORS_RETURN);
+    MPI_Comm fresh = duplicateWorld();
     MPI_Comm_free(&comm_);
     comm_ = fresh;
   }
@@ -313,6 +312,14 @@ class MpiBackend final : public HostBackend {
   }
 
  private:
+  /// This backend's own communicator: errors return to cclbench instead of aborting the job.
+  static MPI_Comm duplicateWorld() {
+    MPI_Comm comm = MPI_COMM_NULL;
+    check(MPI_Comm_dup(MPI_COMM_WORLD, &comm), "MPI_Comm_dup");
+    MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+    return comm;
+  }
+
   std::string fabric_;
   MPI_Comm comm_ = MPI_COMM_NULL;
   int localRanks_ = 1;
