@@ -400,8 +400,8 @@ TEST(AcceptJobs, TheFigureIsTheLargestOutOfPlaceSize) {
 }
 
 TEST(Matrix, PairsUnderTheFractionOfTheMedianAreFlagged) {
-  MatrixReport r;
-  r.hosts = {"a", "b", "c", "d"};
+  PairMatrix r;
+  r.members = {"a", "b", "c", "d"};
   r.rounds = 3;
   // c's link is slow: every pair touching c is a fifth of the others
   for (const auto& [x, y] : std::vector<std::pair<std::string, std::string>>{
@@ -409,7 +409,7 @@ TEST(Matrix, PairsUnderTheFractionOfTheMedianAreFlagged) {
     const bool slow = x == "c" || y == "c";
     r.pairs.push_back({x, y, 1, true, slow ? 50.0 : 10.0, slow ? 0.2 : 1.0, false, ""});
   }
-  judgeMatrix(r);
+  judgePairMatrix(r);
   EXPECT_EQ(r.exitCode, 7);
   EXPECT_DOUBLE_EQ(r.medianBandwidthGbps, 0.6);  // three pairs at 1, three at 0.2
   for (const PairFigure& p : r.pairs) EXPECT_EQ(p.flagged, p.a == "c" || p.b == "c") << p.a << p.b;
@@ -421,14 +421,14 @@ TEST(Matrix, PairsUnderTheFractionOfTheMedianAreFlagged) {
   EXPECT_EQ(j["rounds"], 3);
   // all healthy: exit 0; a pair that did not run is flagged; a timeout is exit 4
   for (PairFigure& p : r.pairs) p.bandwidthGbps = 1, p.flagged = false, p.why.clear();
-  judgeMatrix(r);
+  judgePairMatrix(r);
   EXPECT_EQ(r.exitCode, 0);
   r.pairs[0].ran = false;
-  judgeMatrix(r);
+  judgePairMatrix(r);
   EXPECT_EQ(r.exitCode, 7);
   EXPECT_TRUE(r.pairs[0].flagged);
   r.timedOut = true;
-  judgeMatrix(r);
+  judgePairMatrix(r);
   EXPECT_EQ(r.exitCode, 4);
 }
 

@@ -38,109 +38,63 @@ CheckSpec pairCheck(const MatrixOptions& o, Collective c, uint64_t bytes, const 
   return s;
 }
 
-/// One `cclbench run --all-pairs` job's figures per pair of ranks: each round's case holds every
-/// rank's times; a pair's time is the slower of its two ranks' medians. Member names (rank@host)
-/// come from the run header.
-void readRankPairs(const JobOutcome& job, bool latency, std::vector<std::string>& members,
-                   std::map<std::pair<int, int>, PairFigure>& pairs) {
+/// The runs of an --all-pairs job's JSONL (none when it wrote nothing).
+std::vector<ImportedRun> jobRuns(const JobOutcome& job) {
   std::error_code ec;
-  if (job.jsonl.empty() || !std::filesystem::exists(job.jsonl, ec)) return;
-  for (const ImportedRun& run : readResultsFile(job.jsonl)) {
-    if (members.empty()) {
-      members.assign(static_cast<std::size_t>(run.header.ranks), "");
-      for (const HostEntry& h : run.header.hosts) {
-        for (int r : h.ranks) {
-          if (r >= 0 && r < run.header.ranks) members[static_cast<std::size_t>(r)] = std::to_string(r) + "@" + h.host;
-        }
-      }
-      for (std::size_t r = 0; r < members.size(); ++r) {
-        if (members[r].empty()) members[r] = "rank " + std::to_string(r);
-      }
-    }
-    for (const CaseRecord& c : run.cases) {
-      if (c.pairRound < 0) continue;
-      for (const auto& [a, b] : c.pairs) {
-        const auto ranks = static_cast<int>(c.perRankSamplesUs.size());
-        if (a >= ranks || b >= ranks) continue;
-        const double us = std::max(analysis::median(c.perRankSamplesUs[static_cast<std::size_t>(a)]),
-                                   analysis::median(c.perRankSamplesUs[static_cast<std::size_t>(b)]));
-        PairFigure& p = pairs[{a, b}];
-        p.round = c.pairRound + 1;
-        if (latency) {
-          p.latencyUs = us;
-        } else if (us > 0) {
-          p.bandwidthGbps = static_cast<double>(c.sizeBytes) / us / 1e3;
-        }
-      }
-    }
-  }
+  if (job.jsonl.empty() || !std::filesystem::exists(job.jsonl, ec)) return {};
+  return readResultsFile(job.jsonl);
 }
 
 /// --np: the pairs of ranks of one job per metric.
 void measureRankPairs(const MatrixOptions& o, const HostSource& hosts, LaunchJobRunner& runner,
-                      const CheckSpec& latency, const CheckSpec& bandwidth, MatrixReport& r) {
+                      const CheckSpec& latency, const CheckSpec& bandwidth,
+                      const std::map<std::string, std::string>& labels, PairMatrix& r) {
   const int nhosts = hosts.via == LaunchVia::kLocal ? 1 : static_cast<int>(hosts.hosts.size());
   const HostGroup group = hosts.via == LaunchVia::kLocal ? HostGroup{hostName()} : hosts.hosts;
   const int ranksPerHost = o.np / nhosts;
   std::fprintf(stderr, "matrix: %d ranks (%s), every pair in %zu rounds inside one job per metric\n", o.np,
                hosts.via == LaunchVia::kLocal ? "this host" : hosts.from.c_str(), circleRounds(o.np).size());
-  RoundContext context{"matrix", "latency", "matrix", 1, "matrix", {}};
+  RoundContext context{"matrix", "latency", "matrix", 1, "matrix", labels};
   // The driver's deadline is per job: every round's pairs are inside it.
   const double timeout = o.timeoutSeconds * static_cast<double>(circleRounds(o.np).size());
   const JobOutcome lat = runner.runRound(latency, ranksPerHost, timeout, {group}, context).front();
   context.check = "bandwidth";
   const JobOutcome bw = runner.runRound(bandwidth, ranksPerHost, timeout, {group}, context).front();
+  std::vector<ImportedRun> runs = jobRuns(lat);
+  for (ImportedRun& run : jobRuns(bw)) runs.push_back(std::move(run));
+  std::vector<analysis::PairRun> views;
+  for (const ImportedRun& run : runs) views.push_back({run.header, run.cases, 0});
+  const double fraction = r.minFraction;
+  r = analysis::pairMatrixOf(views);
+  r.minFraction = fraction;
+  r.kind = "ranks";
+  r.hasLatency = r.hasBandwidth = true;  // both were asked for: a missing one did not run
   r.timedOut = lat.timedOut || bw.timedOut;
-  std::map<std::pair<int, int>, PairFigure> pairs;
-  readRankPairs(lat, true, r.hosts, pairs);
-  readRankPairs(bw, false, r.hosts, pairs);
-  if (r.hosts.empty()) {
-    for (int i = 0; i < o.np; ++i) r.hosts.push_back("rank " + std::to_string(i));
-  }
-  r.rounds = static_cast<int>(circleRounds(o.np).size());
-  for (const auto& round : circleRounds(o.np)) {
-    for (const auto& [a, b] : round) {
-      PairFigure p = pairs.count({a, b}) ? pairs[{a, b}] : PairFigure{};
-      p.a = r.hosts[static_cast<std::size_t>(a)];
-      p.b = r.hosts[static_cast<std::size_t>(b)];
-      p.ran = p.latencyUs > 0 && p.bandwidthGbps > 0;
-      if (!p.ran) {
-        p.why = "did not run: " + (!lat.failure.empty() ? lat.failure : !bw.failure.empty() ? bw.failure
-                                                                                            : std::string("no figure"));
+  if (r.members.empty()) {  // neither job wrote a record
+    const auto rounds = circleRounds(o.np);
+    for (int i = 0; i < o.np; ++i) r.members.push_back("rank " + std::to_string(i));
+    for (std::size_t i = 0; i < rounds.size(); ++i) {
+      for (const auto& [a, b] : rounds[i]) {
+        r.pairs.push_back({r.members[static_cast<std::size_t>(a)], r.members[static_cast<std::size_t>(b)],
+                           static_cast<int>(i) + 1, false, 0, 0, false, ""});
       }
-      r.pairs.push_back(p);
     }
+    r.rounds = static_cast<int>(rounds.size());
+  }
+  const std::string failure = !lat.failure.empty() ? lat.failure : !bw.failure.empty() ? bw.failure : "no figure";
+  for (PairFigure& p : r.pairs) {
+    p.ran = p.latencyUs > 0 && p.bandwidthGbps > 0;
+    p.why = p.ran ? "" : "did not run: " + failure;
   }
 }
 
 }  // namespace
 
-void judgeMatrix(MatrixReport& r) {
-  std::vector<double> bw;
-  for (const PairFigure& p : r.pairs) {
-    if (p.ran) bw.push_back(p.bandwidthGbps);
-  }
-  r.medianBandwidthGbps = analysis::median(bw);
-  bool flagged = false;
-  for (PairFigure& p : r.pairs) {
-    if (!p.ran) {
-      p.flagged = true;
-      if (p.why.empty()) p.why = "did not run";
-    } else if (p.bandwidthGbps < r.minFraction * r.medianBandwidthGbps) {
-      p.flagged = true;
-      p.why = formatted(p.bandwidthGbps, "%.3g GB/s") + " < " + formatted(r.minFraction, "%.2g") + " x median " +
-              formatted(r.medianBandwidthGbps, "%.3g GB/s");
-    }
-    flagged = flagged || p.flagged;
-  }
-  r.exitCode = r.timedOut ? static_cast<int>(ExitCode::kTimeout) : flagged ? static_cast<int>(ExitCode::kWrongData) : 0;
-}
-
 namespace {
 
 /// Judges, writes matrix.json and matrix.html (and the asked copies), prints; the exit code.
-int finishMatrix(const MatrixOptions& o, const std::string& folder, MatrixReport& r) {
-  judgeMatrix(r);
+int finishMatrix(const MatrixOptions& o, const std::string& folder, PairMatrix& r) {
+  analysis::judgePairMatrix(r);
   const std::string json = jsonText(matrixJson(r), 2) + "\n";
   writeWholeFile((std::filesystem::path(folder) / "matrix.json").string(), json);
   if (!o.jsonOut.empty()) writeWholeFile(o.jsonOut, json);
@@ -154,9 +108,10 @@ int finishMatrix(const MatrixOptions& o, const std::string& folder, MatrixReport
 
 /// Hosts: each round's pairs as disjoint jobs at once, a latency and a bw job per pair.
 void measureHostPairs(const MatrixOptions& o, const HostSource& hosts, const std::string& folder,
-                      LaunchJobRunner& runner, const CheckSpec& latency, const CheckSpec& bandwidth,
-                      MatrixReport& r) {
-  r.hosts = hosts.hosts;
+                      LaunchJobRunner& runner,
+                      const CheckSpec& latency, const CheckSpec& bandwidth,
+                      const std::map<std::string, std::string>& labels, PairMatrix& r) {
+  r.members = hosts.hosts;
   const auto rounds = circleRounds(static_cast<int>(hosts.hosts.size()));
   std::fprintf(stderr, "matrix: %zu hosts from %s, %zu rounds of disjoint pairs, everything under %s\n",
                hosts.hosts.size(), hosts.from.c_str(), rounds.size(), folder.c_str());
@@ -165,7 +120,7 @@ void measureHostPairs(const MatrixOptions& o, const HostSource& hosts, const std
     std::vector<HostGroup> groups;
     for (const auto& [a, b] : links) groups.push_back({hosts.hosts[a], hosts.hosts[b]});
     std::fprintf(stderr, "matrix: round %d of %zu, %zu pair(s)\n", r.rounds, rounds.size(), groups.size());
-    const RoundContext base{"matrix", "latency", "matrix", r.rounds, "matrix", {}};
+    const RoundContext base{"matrix", "latency", "matrix", r.rounds, "matrix", labels};
     RoundContext bwContext = base;
     bwContext.check = "bandwidth";
     const auto lat = runner.runRound(latency, 1, o.timeoutSeconds, groups, base);
@@ -215,7 +170,11 @@ int runMatrix(const MatrixOptions& o, const std::string& executable) {
   if (!o.jsonOut.empty()) checkOutputPath(o.jsonOut, "--json-out", OutputRules{{resultsDatabasePath(o.database)}, false});
   if (!o.htmlOut.empty()) checkOutputPath(o.htmlOut, "--html-out", OutputRules{{resultsDatabasePath(o.database)}, false});
   if (hosts.via == LaunchVia::kMpirun) checkLauncherTmpdir();
-  const std::string folder = prepareOutputFolder(o.folder, "matrix-" + newRunId());
+  const std::string id = newRunId();
+  const std::string folder = prepareOutputFolder(o.folder, "matrix-" + id);
+  // Every job carries the matrix's id: `cclbench report matrix:ID` finds them all again.
+  const std::map<std::string, std::string> labels{{"matrix", id},
+                                                  {"min_fraction", formatted(o.minFractionOfMedian, "%g")}};
   LaunchOptions lo;
   lo.executable = executable;
   lo.folder = folder;
@@ -227,21 +186,25 @@ int runMatrix(const MatrixOptions& o, const std::string& executable) {
   LaunchJobRunner runner(lo);
   const CheckSpec latency = pairCheck(o, Collective::kLatency, o.latencyBytes, "latency");
   const CheckSpec bandwidth = pairCheck(o, Collective::kBandwidth, o.bandwidthBytes, "bandwidth");
-  MatrixReport r;
+  PairMatrix r;
   r.minFraction = o.minFractionOfMedian;
   try {
     if (o.np > 0) {
-      r.members = "ranks";
-      measureRankPairs(o, hosts, runner, latency, bandwidth, r);
+      measureRankPairs(o, hosts, runner, latency, bandwidth, labels, r);
     } else {
-      measureHostPairs(o, hosts, folder, runner, latency, bandwidth, r);
+      measureHostPairs(o, hosts, folder, runner, latency, bandwidth, labels, r);
     }
   } catch (const Interrupted& e) {
     std::fprintf(stderr, "cclbench: error: matrix interrupted by signal %d: no matrix was written (jobs under %s)\n",
                  e.signal, folder.c_str());
     return 128 + e.signal;
   }
-  return finishMatrix(o, folder, r);
+  const int code = finishMatrix(o, folder, r);
+  if (o.writeDatabase) {
+    std::fprintf(stderr, "matrix: stored as matrix:%s (cclbench report matrix:%s --out matrix.html)\n", id.c_str(),
+                 id.c_str());
+  }
+  return code;
 }
 
 }  // namespace cclbench::acceptance

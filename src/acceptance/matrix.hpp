@@ -4,13 +4,16 @@
 /// N-1 rounds, the same scheduler accept uses), each pair a `cclbench run latency` and a
 /// `cclbench run bw` job through mpirun host lists or srun; pairs whose bandwidth is below
 /// --min-fraction-of-median of the median pair are flagged (exit 7). The "which cable is slow"
-/// view.
+/// view. Every job is labelled matrix=ID (and min_fraction=F): `cclbench report matrix:ID` draws
+/// the heat maps again from the history.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
+
+#include "analysis/pair_matrix.hpp"
 
 namespace cclbench::acceptance {
 
@@ -34,36 +37,13 @@ struct MatrixOptions {
   int np = 0;
 };
 
-/// One pair as measured.
-struct PairFigure {
-  std::string a, b;
-  int round = 0;
-  bool ran = false;
-  double latencyUs = 0;
-  double bandwidthGbps = 0;
-  bool flagged = false;
-  std::string why;
-};
+using analysis::PairFigure;
+using analysis::PairMatrix;
 
-struct MatrixReport {
-  std::vector<std::string> hosts;  ///< the members: host names, or "rank N (host)" for --np
-  std::string members = "hosts";   ///< what they are: hosts or ranks
-  std::vector<PairFigure> pairs;
-  double medianBandwidthGbps = 0;
-  double minFraction = 0.7;
-  int rounds = 0;
-  bool timedOut = false;
-  int exitCode = 0;
-};
-
-/// Flags the pairs below `fraction` x the median bandwidth (and those that did not run), and sets
-/// the exit code: 4 a job timed out, 7 a pair flagged, 0 otherwise.
-void judgeMatrix(MatrixReport& report);
-
-std::string matrixConsole(const MatrixReport& report);
-nlohmann::json matrixJson(const MatrixReport& report);
+std::string matrixConsole(const PairMatrix& report);
+nlohmann::json matrixJson(const PairMatrix& report);
 /// A self-contained page: a heat map of bandwidth and one of latency, flagged pairs outlined.
-std::string matrixHtml(const MatrixReport& report);
+std::string matrixHtml(const PairMatrix& report);
 
 /// Runs the matrix; returns the exit code (Error for invalid options).
 int runMatrix(const MatrixOptions& o, const std::string& executable);

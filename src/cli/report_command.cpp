@@ -22,7 +22,8 @@ int reportCommand(int*, char***, const std::vector<std::string>& args) {
                "cclbench report"};
   app.footer("Operands: as cclbench compare: ID, run:ID, PATH, file:PATH, latest[:TAG],\n"
              "baseline[:TAG][~N] (every run of a baseline or file is shown), tune:ID (the tune's\n"
-             "candidates by size, the winners and the validated speedup).\n"
+             "candidates by size, the winners and the validated speedup), matrix:ID (a\n"
+             "cclbench matrix's heat maps and flagged pairs, from its stored jobs).\n"
              "Example:\n  cclbench report 41 42 --out nightly.html\n"
              "  cclbench report baseline.jsonl latest:nightly --out cmp.html --markdown");
   std::vector<std::string> operands;
@@ -56,6 +57,9 @@ int reportCommand(int*, char***, const std::vector<std::string>& args) {
             << (input.tunes.empty() ? ""
                                      : ", tuning of " + std::to_string(input.tunes.size()) +
                                            (input.tunes.size() == 1 ? " collective" : " collectives"))
+            << (input.matrices.empty() ? ""
+                                        : ", " + std::to_string(input.matrices.size()) +
+                                              (input.matrices.size() == 1 ? " pair matrix" : " pair matrices"))
             << ")\n";
   if (markdown) std::cout << markdownSummary(input);
   return 0;

@@ -106,6 +106,9 @@ tr.slower td { background:#fff5f4; }
 tr.faster td { background:#f3fbf6; }
 table.only tr.same { display:none; }
 table.matrix { width:auto; }
+.maps { display:flex; flex-wrap:wrap; gap:2em; }
+.maps h3 { margin:.5em 0; font-size:14px; }
+table.flagged { width:auto; margin-top:1em; }
 table.matrix td, table.matrix th { white-space:nowrap; }
 table.matrix td.num { min-width:80px; }
 table.tune th.default, table.tune td.default { background:#eef1f6; }
@@ -295,7 +298,7 @@ const char* kScript = R"js(
   }));
   data.ratios.forEach(q => { const g = groups.get(keyOf(q)); if (g) g.ratios[q.run].push(q); });
   const area = document.getElementById('charts'), toc = document.getElementById('toc');
-  if (!groups.size) area.innerHTML = '<div class="card muted">No measured cases to draw.</div>';
+  if (!groups.size && area) area.innerHTML = '<div class="card muted">No measured cases to draw.</div>';
   const compared = data.runs.length > 1;
   const cell = label => '<div><div class="chart-label" title="' + esc(label) + '">' + esc(label) +
                         '</div><div class="chart-box"><canvas></canvas></div></div>';

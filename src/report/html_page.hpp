@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/pair_matrix.hpp"
 #include "report/html_report.hpp"
 
 namespace cclbench::html {
@@ -46,6 +47,12 @@ std::string verdictTables(const ReportInput& input);
 
 /// A tune's tables (cclbench report tune:ID): per collective, every candidate by size.
 std::string tuneTables(const ReportInput& input);
+
+/// One pair matrix's heat map (SVG): bandwidth, or latency; flagged pairs outlined.
+std::string pairHeatMap(const analysis::PairMatrix& m, bool bandwidth);
+/// A pair matrix without a heading: what it holds, the heat maps side by side (class maps), the
+/// flagged pairs (at most 500 rows; no maps past 256 members).
+std::string pairMatrixBlock(const analysis::PairMatrix& m);
 
 /// The "Runs and topology" table: one column per run, cells that differ from the baseline's
 /// marked.

@@ -146,7 +146,9 @@ std::string facts(const ReportInput& input) {
 std::string pageHeader(const ReportInput& input) {
   std::ostringstream o;
   o << "<header><div class=head><div><h1>" << escape(input.title) << "</h1><div class=sub>";
-  o << escape(input.runs.empty() ? "no runs" : input.runs[0].label);
+  o << escape(!input.runs.empty()      ? input.runs[0].label
+               : input.matrices.empty() ? "no runs"
+                                        : input.matrices[0].title);
   if (input.runs.size() > 1) o << " (baseline) against ";
   constexpr std::size_t kNamed = 6;
   for (std::size_t i = 1; i < input.runs.size() && i <= kNamed; ++i) {
@@ -190,6 +192,15 @@ std::string legend(const ReportInput& input) {
     << (bandsShown(input) ? "band: 95% CI" : "95% CIs not drawn for more than 3 runs")
     << (input.runs.size() > 1 ? " · ▲ slower ◆ faster than the baseline" : "") << "</span></nav>";
   return o.str();
+}
+
+/// Every pair matrix: its heat maps and flagged pairs.
+std::string matrices(const ReportInput& input) {
+  std::string out;
+  for (const ReportMatrix& m : input.matrices) {
+    out += "<h2>Pairs: " + escape(m.title) + "</h2><div class=card>" + html::pairMatrixBlock(m.matrix) + "</div>";
+  }
+  return out;
 }
 
 /// Things a reader must know before trusting a picture.
@@ -278,9 +289,10 @@ std::string loadChartLibrary() {
 
 std::string markdownSummary(const ReportInput& input) {
   std::ostringstream o;
-  o << "### " << input.title
-    << "\n\n| run | collective | largest size | busbw (GB/s) | time (us) |\n"
-    << "|---|---|---|---|---|\n";
+  o << "### " << input.title << "\n";
+  if (!input.runs.empty()) {
+    o << "\n| run | collective | largest size | busbw (GB/s) | time (us) |\n|---|---|---|---|---|\n";
+  }
   const std::vector<std::string> collectives = collectivesInOrder(input);
   for (const ReportRun& run : input.runs) {
     const auto largest = largestCases(run);
@@ -307,6 +319,19 @@ std::string markdownSummary(const ReportInput& input) {
                                    : "validated faster at " + faster)
       << ".\n";
   }
+  for (const ReportMatrix& m : input.matrices) {
+    std::string flagged;
+    std::size_t count = 0;
+    for (const analysis::PairFigure& p : m.matrix.pairs) {
+      if (!p.flagged) continue;
+      if (++count <= 10) flagged += (flagged.empty() ? "" : ", ") + p.a + " - " + p.b;
+    }
+    if (count > 10) flagged += " and " + std::to_string(count - 10) + " more";
+    o << "\n" << m.title << ": " << m.matrix.members.size() << " " << m.matrix.kind << ", "
+      << m.matrix.pairs.size() << " pairs"
+      << (m.matrix.hasBandwidth ? ", median pair bandwidth " + format("%.3g GB/s", m.matrix.medianBandwidthGbps) : "")
+      << ", " << (count == 0 ? "no pair flagged" : std::to_string(count) + " flagged: " + flagged) << ".\n";
+  }
   if (!input.comparisons.empty()) o << "\n";
   for (const ReportComparison& c : input.comparisons) {
     o << input.runs[c.runIndex].label << " against " << input.runs[0].label << ": ";
@@ -328,18 +353,23 @@ std::string renderHtmlReport(const ReportInput& input) {
   o << "<!doctype html><html lang=en><head><meta charset=utf-8>"
        "<meta name=viewport content='width=device-width,initial-scale=1'><title>"
     << escape(input.title) << "</title><style>" << html::kStyle << "</style></head><body>"
-    << pageHeader(input) << legend(input) << "<main>" << notices(input)
+    << pageHeader(input) << (input.runs.empty() ? "" : legend(input)) << "<main>" << notices(input)
     << (input.tunes.empty() ? ""
                             : "<h2>Tuning</h2><div class=card>" + html::tuneTables(input) + "</div>")
-    << "<h2>At the largest size</h2><div class=card>" << overview(input) << "</div>"
-    << "<h2>By message size</h2><nav class=toc id=toc></nav><div id=charts>"
-    << "<noscript><p class=muted>The charts need JavaScript.</p></noscript></div>"
-    << "<h2>Verdicts"
-    << (compared ? " <label class=filter><input type=checkbox id=only-changes> "
-                   "only slower and faster</label>"
-                 : "")
-    << "</h2><div class=card>" << html::verdictTables(input) << "</div>"
-    << "<h2>Runs and topology</h2><div class=card>" << html::runsTable(input) << "</div>"
+    << matrices(input);
+  // A report of pair matrices only (matrix:ID) has no runs to chart or compare.
+  if (!input.runs.empty() || input.matrices.empty()) {
+    o << "<h2>At the largest size</h2><div class=card>" << overview(input) << "</div>"
+      << "<h2>By message size</h2><nav class=toc id=toc></nav><div id=charts>"
+      << "<noscript><p class=muted>The charts need JavaScript.</p></noscript></div>"
+      << "<h2>Verdicts"
+      << (compared ? " <label class=filter><input type=checkbox id=only-changes> "
+                     "only slower and faster</label>"
+                   : "")
+      << "</h2><div class=card>" << html::verdictTables(input) << "</div>"
+      << "<h2>Runs and topology</h2><div class=card>" << html::runsTable(input) << "</div>";
+  }
+  o
     << "<h2>Summary for tickets <button id=copy-md>copy</button></h2><pre class=md id=md>"
     << escape(markdownSummary(input)) << "</pre></main>"
     << "<script type='application/json' id=cclbench-data>"

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/pair_matrix.hpp"
 #include "analysis/tune_view.hpp"
 #include "core/record.hpp"
 
@@ -62,9 +63,16 @@ struct ReportTune {
   analysis::TuneCollectiveView view;
 };
 
+/// One pair matrix (cclbench report matrix:ID, or a run of --all-pairs rounds).
+struct ReportMatrix {
+  std::string title;  ///< "matrix 20261201-..." or the run's label
+  analysis::PairMatrix matrix;
+};
+
 struct ReportInput {
   std::string title;
   std::vector<ReportTune> tunes;  ///< shown first, as tables of candidates by size
+  std::vector<ReportMatrix> matrices;  ///< heat maps, after the tunes
   std::vector<ReportRun> runs;  ///< the first is the baseline of ratio plots
   std::vector<ReportComparison> comparisons;
   double thresholdFraction = 0.03;  ///< the practical threshold of the verdicts (0.03 = 3%)

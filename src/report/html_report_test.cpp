@@ -182,5 +182,55 @@ TEST(HtmlReport, WithoutATuneThereIsNoTuningSection) {
   EXPECT_EQ(renderHtmlReport(twoRuns()).find("<h2>Tuning</h2>"), std::string::npos);
 }
 
+analysis::PairMatrix slowLinkMatrix() {
+  analysis::PairMatrix m;
+  m.members = {"a", "b", "c<1>"};
+  m.rounds = 3;
+  m.pairs = {{"a", "b", 1, true, 2.0, 10.0, false, ""},
+             {"a", "c<1>", 2, true, 2.0, 1.0, false, ""},
+             {"b", "c<1>", 3, false, 0, 0, false, "no figure"}};
+  analysis::judgePairMatrix(m);
+  return m;
+}
+
+TEST(HtmlReport, AMatrixOnlyReportDrawsItsHeatMapsAndNoRunSections) {
+  ReportInput input;
+  input.title = "pairs";
+  input.chartLibrary = "/* chart.js */";
+  input.matrices.push_back({"matrix 42", slowLinkMatrix()});
+  const std::string page = renderHtmlReport(input);
+  EXPECT_NE(page.find("<h2>Pairs: matrix 42</h2>"), std::string::npos);
+  EXPECT_EQ(page.find("<h2>At the largest size</h2>"), std::string::npos);
+  EXPECT_EQ(page.find("<h2>Runs and topology</h2>"), std::string::npos);
+  // two maps of 3 x 3 cells; names escaped; a pair that did not run is black; flagged outlined
+  std::size_t svgs = 0, rects = 0;
+  for (auto at = page.find("<svg"); at != std::string::npos; at = page.find("<svg", at + 1)) ++svgs;
+  for (auto at = page.find("<rect"); at != std::string::npos; at = page.find("<rect", at + 1)) ++rects;
+  EXPECT_EQ(svgs, 2u);
+  EXPECT_EQ(rects, 18u);
+  EXPECT_NE(page.find("c&lt;1&gt;"), std::string::npos);
+  EXPECT_EQ(page.find("c<1>"), std::string::npos);
+  EXPECT_NE(page.find("fill=\"#111827\""), std::string::npos);
+  EXPECT_NE(page.find("stroke-width=\"2\""), std::string::npos);
+  EXPECT_NE(page.find("<td>a - c&lt;1&gt;</td><td>1 GB/s &lt; 0.7 x median"), std::string::npos);
+  const std::string md = markdownSummary(input);
+  EXPECT_NE(md.find("matrix 42: 3 hosts, 3 pairs, median pair bandwidth 5.5 GB/s, 2 flagged: a - c<1>, b - c<1>."),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("| run |"), std::string::npos);
+}
+
+TEST(HtmlReport, AMatrixWithOneMetricDrawsOneMapBesideTheRuns) {
+  ReportInput input = twoRuns();
+  analysis::PairMatrix m = slowLinkMatrix();
+  m.hasBandwidth = false;
+  analysis::judgePairMatrix(m);
+  input.matrices.push_back({"run 1", m});
+  const std::string page = renderHtmlReport(input);
+  EXPECT_NE(page.find("<h3>Latency</h3>"), std::string::npos);
+  EXPECT_EQ(page.find("<h3>Bandwidth</h3>"), std::string::npos);
+  EXPECT_NE(page.find("<h2>At the largest size</h2>"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cclbench

@@ -1,5 +1,6 @@
 #include "session/report_input.hpp"
 
+#include <cstdlib>
 #include <map>
 
 #include "analysis/compare.hpp"
@@ -72,6 +73,34 @@ void addTune(ReportInput& input, const Operand& op, const std::vector<ResolvedRu
   }
 }
 
+/// The pair matrix of `runs` (a `cclbench matrix`'s jobs, or one --all-pairs run), judged with
+/// the fraction the matrix was run with (label min_fraction, else 0.7).
+ReportMatrix matrixOf(const std::string& title, const std::vector<const ResolvedRun*>& runs) {
+  std::vector<analysis::PairRun> views;
+  double fraction = 0.7;
+  for (const ResolvedRun* r : runs) {
+    const auto round = r->labels.find("round");
+    int n = 0;
+    if (round != r->labels.end()) n = std::atoi(round->second.c_str());
+    views.push_back({r->header, r->cases, n});
+    if (const auto f = r->labels.find("min_fraction"); f != r->labels.end()) {
+      const double value = std::atof(f->second.c_str());
+      if (value > 0 && value <= 1) fraction = value;
+    }
+  }
+  ReportMatrix m{title, analysis::pairMatrixOf(views)};
+  m.matrix.minFraction = fraction;
+  analysis::judgePairMatrix(m.matrix);
+  return m;
+}
+
+bool hasPairRounds(const ResolvedRun& r) {
+  for (const CaseRecord& c : r.cases) {
+    if (c.pairRound >= 0) return true;
+  }
+  return false;
+}
+
 analysis::RunCases runCases(const ReportRun& r) {
   return {r.label, r.header.ranks, r.header.backend, r.header.aggregation, r.cases};
 }
@@ -89,7 +118,16 @@ ReportInput reportInput(RunSources& sources, const std::vector<std::string>& ope
       addTune(input, op, runs);
       continue;
     }
-    for (const ResolvedRun& r : runs) input.runs.push_back(reportRunOf(r));
+    if (op.kind == OperandKind::kMatrix) {
+      std::vector<const ResolvedRun*> all;
+      for (const ResolvedRun& r : runs) all.push_back(&r);
+      input.matrices.push_back(matrixOf("matrix " + op.value, all));
+      continue;
+    }
+    for (const ResolvedRun& r : runs) {
+      input.runs.push_back(reportRunOf(r));
+      if (hasPairRounds(r)) input.matrices.push_back(matrixOf(r.label, {&r}));
+    }
   }
   for (std::size_t i = 1; i < input.runs.size(); ++i) {
     analysis::CompareOptions options;

@@ -48,6 +48,7 @@ Operand parseOperand(const std::string& text) {
     }
     return {text, OperandKind::kTune, id, purpose, {}, 1};
   }
+  if (startsWith("matrix:")) return {text, OperandKind::kMatrix, nonEmpty(text.substr(7)), "", {}, 1};
   if (text == "latest" || startsWith("latest:")) {
     return {text, OperandKind::kLatest, "", "", tagOf(text.substr(6), text), 1};
   }
@@ -68,7 +69,7 @@ Operand parseOperand(const std::string& text) {
   if (std::filesystem::exists(text)) return {text, OperandKind::kFile, text, "", {}, 1};
   throw usageError("'" + text +
                    "' is no run id, existing file, latest[:TAG], baseline[:TAG][~N] or "
-                   "tune:ID[:default|:tuned] (file:PATH and run:ID remove any doubt)");
+                   "tune:ID[:default|:tuned] or matrix:ID (file:PATH and run:ID remove any doubt)");
 }
 
 std::string resultsDatabasePath(const std::string& option) {
@@ -192,6 +193,14 @@ std::vector<ResolvedRun> RunSources::resolve(const Operand& op, const std::set<i
       if (runs.empty()) {
         throw usageError("no run of " + op.text + " in " + databasePath() +
                          " (a tune labels its launches tune=ID)");
+      }
+      break;
+    }
+    case OperandKind::kMatrix: {
+      runs = history_->labelled({{"matrix", op.value}});
+      if (runs.empty()) {
+        throw usageError("no run of " + op.text + " in " + databasePath() +
+                         " (cclbench matrix labels its jobs matrix=ID and prints the ID)");
       }
       break;
     }

@@ -7,7 +7,8 @@
 /// latest[:TAG] = the newest run (tagged TAG) of this topology fingerprint;
 /// baseline[:TAG][~N] = the N (default 5) newest such runs;
 /// tune:ID = every run of a tune (label tune=ID), tune:ID:default and tune:ID:tuned = its
-/// validation launches of the default and of the tuned configuration. Digits and the words latest/baseline
+/// validation launches of the default and of the tuned configuration; matrix:ID = every run of a
+/// `cclbench matrix` (label matrix=ID). Digits and the words latest/baseline
 /// win over file names; file: and run: remove any doubt. "This topology fingerprint" is the one
 /// given, else the newest run's (tagged TAG, if given).
 
@@ -23,12 +24,12 @@
 
 namespace cclbench {
 
-enum class OperandKind { kRun, kFile, kLatest, kBaseline, kTune };
+enum class OperandKind { kRun, kFile, kLatest, kBaseline, kTune, kMatrix };
 
 struct Operand {
   std::string text;
   OperandKind kind = OperandKind::kRun;
-  std::string value;  ///< run id or uid, file path, or tune id
+  std::string value;  ///< run id or uid, file path, tune or matrix id
   std::string purpose;  ///< tune: "" (every run), validation-default, validation-tuned
   std::optional<std::string> tag;
   int count = 1;  ///< runs a baseline takes

@@ -1742,6 +1742,10 @@ def matrix_on_4_netns_hosts_flags_exactly_the_pairs_of_a_shaped_host():
         runs = subprocess.run([BINARY, "runs", "--db", os.path.join(folder, "r.db"), "--tag", "matrix", "--json"],
                               capture_output=True, text=True, timeout=60)
         check(len(json.loads(runs.stdout)) == 12, f"stored jobs: {runs.stdout[:300]}")
+        # `cclbench report matrix:ID` draws the same matrix again from the history
+        flagged_report = report_matrix(p.stderr, os.path.join(folder, "r.db"), folder, 4)
+        check(flagged_report == {"%s - %s" % pair for pair in sorted(touching)},
+              f"report flagged {flagged_report}, matrix {touching}")
         # The same as pairs of ranks, one per host, inside one job per metric (run --all-pairs):
         # exactly the pairs of the rank on the shaped host are flagged.
         out = os.path.join(folder, "ranks.json")
@@ -1757,6 +1761,25 @@ def matrix_on_4_netns_hosts_flags_exactly_the_pairs_of_a_shaped_host():
         check(len(touching) == 3 and flagged == touching, f"flagged {flagged}, expected {touching}\n{p.stdout}")
 
 
+def report_matrix(matrix_stderr, db, folder, members):
+    """`cclbench report matrix:ID` for the ID a matrix printed: the page has a bandwidth and a
+    latency heat map of members x members cells and no run charts; returns the flagged pairs the
+    Markdown summary names."""
+    found = re.search(r"stored as matrix:(\S+) ", matrix_stderr)
+    check(found, f"the matrix names its id: {matrix_stderr[-800:]}")
+    page = os.path.join(folder, "matrix-report.html")
+    r = subprocess.run([BINARY, "report", "matrix:" + found.group(1), "--db", db, "--out", page, "--markdown"],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"report matrix: exit {r.returncode} {r.stderr}")
+    html = open(page).read()
+    check(html.count("<svg") == 2 and html.count("<rect") == 2 * members * members, "report heat maps")
+    check("<h2>At the largest size</h2>" not in html, "a matrix report has no run charts")
+    line = [l for l in r.stdout.splitlines() if l.startswith("matrix " + found.group(1) + ":")]
+    check(len(line) == 1, f"markdown: {r.stdout}")
+    named = line[0].rstrip(".").split(" flagged: ")
+    return set(named[1].split(", ")) if len(named) == 2 else set()
+
+
 @test(240, "mpi,ucx,matrix")
 def matrix_np_4_every_pair_of_local_ranks_over_mpi_and_ucx():
     """`cclbench matrix --np 4` on this host over MPI and UCX: one `run --all-pairs` job per metric,
@@ -1766,8 +1789,9 @@ def matrix_np_4_every_pair_of_local_ranks_over_mpi_and_ucx():
     for backend in ("mpi", "ucx"):
         folder = tempfile.mkdtemp(prefix="cclbench-it-")
         out, page = os.path.join(folder, "m.json"), os.path.join(folder, "m.html")
+        db = os.path.join(folder, "r.db")
         p = subprocess.run([BINARY, "matrix", "--np", "4", "--backend", backend, "--bw-size", "64K", "-T", "30",
-                            "--min-fraction-of-median", "0.01", "--json-out", out, "--html-out", page, "--no-db",
+                            "--min-fraction-of-median", "0.01", "--json-out", out, "--html-out", page, "--db", db,
                             "--out", os.path.join(folder, "jobs")], capture_output=True, text=True, timeout=200,
                            env=mpi_env(), cwd=folder, stdin=subprocess.DEVNULL)
         check(p.returncode == 0, f"{backend}: exit {p.returncode}\n{p.stdout}\n{p.stderr[-1500:]}")
@@ -1785,6 +1809,17 @@ def matrix_np_4_every_pair_of_local_ranks_over_mpi_and_ucx():
         check(len(jobs) == 2, f"one job per metric: {jobs}")
         header = json.loads(open(os.path.join(folder, "jobs", "launches", jobs[0])).readline())
         check(header["config"].get("all_pairs") is True, "the jobs ran --all-pairs")
+        # the history draws it again: nothing flagged at 0.01 of the median, as the matrix said
+        check(report_matrix(p.stderr, db, folder, 4) == set(), "report: no pair flagged")
+        # and one --all-pairs run on its own shows its one metric beside the run's charts
+        stored = json.loads(subprocess.run([BINARY, "runs", "--db", db, "--json"], capture_output=True, text=True,
+                                           timeout=60).stdout)
+        check(len(stored) == 2, f"two jobs stored: {stored}")
+        one = os.path.join(folder, "one.html")
+        r = subprocess.run([BINARY, "report", str(stored[-1]["id"]), "--db", db, "--out", one],
+                           capture_output=True, text=True, timeout=60)
+        text = open(one).read() if r.returncode == 0 else ""
+        check(text.count("<svg") == 1 and "<h2>At the largest size</h2>" in text, f"one run: {r.stderr}")
     for args, what in ((["--np", "1"], "2 or more"), (["--np", "3", "--hosts", "a,b"], "multiple of the host count")):
         q = subprocess.run([BINARY, "matrix", "--no-db"] + args, capture_output=True, text=True, timeout=60,
                            env=mpi_env(), cwd=tempfile.mkdtemp(prefix="cclbench-it-"))

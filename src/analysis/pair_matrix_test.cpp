@@ -1,0 +1,146 @@
+#include "analysis/pair_matrix.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "core/pair_rounds.hpp"
+
+namespace cclbench::analysis {
+namespace {
+
+CaseRecord pairCase(Collective c, uint64_t bytes, double medianUs, double busbw) {
+  CaseRecord r;
+  r.collective = c;
+  r.sizeBytes = bytes;
+  r.timeUs.median = medianUs;
+  r.busBandwidthGBps = busbw;
+  return r;
+}
+
+RunHeader twoHosts(const std::string& a, const std::string& b) {
+  RunHeader h;
+  h.ranks = 2;
+  h.hosts = {{a, {0}, {}}, {b, {1}, {}}};
+  return h;
+}
+
+const PairFigure& pairOf(const PairMatrix& m, const std::string& a, const std::string& b) {
+  for (const PairFigure& p : m.pairs) {
+    if ((p.a == a && p.b == b) || (p.a == b && p.b == a)) return p;
+  }
+  throw std::runtime_error("no pair " + a + " - " + b);
+}
+
+TEST(PairMatrix, HostPairsComeFromTwoHostRunsOfLatencyAndBw) {
+  // 3 hosts, every pair measured but c-a's bandwidth job missing; a local 2-rank run is no pair
+  std::vector<RunHeader> headers{twoHosts("b", "a"), twoHosts("b", "a"), twoHosts("c", "b"), twoHosts("c", "b"),
+                                 twoHosts("a", "c"), RunHeader{}};
+  headers.back().ranks = 2;
+  headers.back().hosts = {{"a", {0, 1}, {}}};
+  std::vector<std::vector<CaseRecord>> cases{
+      {pairCase(Collective::kLatency, 8, 2.0, 0)},
+      // the largest out-of-place size is the figure; the smaller and the in-place one are not
+      {pairCase(Collective::kBandwidth, 1 << 20, 100, 9.0), pairCase(Collective::kBandwidth, 1 << 22, 400, 10.0)},
+      {pairCase(Collective::kLatency, 8, 3.0, 0)},
+      {pairCase(Collective::kBandwidth, 1 << 22, 800, 6.0)},
+      {pairCase(Collective::kLatency, 8, 2.5, 0)},
+      {pairCase(Collective::kLatency, 8, 99, 0)}};
+  cases[1].push_back(pairCase(Collective::kBandwidth, 1 << 22, 40, 100.0));
+  cases[1].back().placement = Placement::kInPlace;
+  std::vector<PairRun> runs;
+  for (std::size_t i = 0; i < headers.size(); ++i) runs.push_back({headers[i], cases[i], static_cast<int>(i / 2) + 1});
+  PairMatrix m = pairMatrixOf(runs);
+  EXPECT_EQ(m.kind, "hosts");
+  EXPECT_EQ(m.members, (std::vector<std::string>{"a", "b", "c"}));
+  ASSERT_EQ(m.pairs.size(), 3u);
+  EXPECT_TRUE(m.hasLatency && m.hasBandwidth);
+  EXPECT_EQ(m.rounds, 3);
+  const PairFigure& ab = pairOf(m, "a", "b");
+  EXPECT_TRUE(ab.ran);
+  EXPECT_DOUBLE_EQ(ab.latencyUs, 2.0);
+  EXPECT_DOUBLE_EQ(ab.bandwidthGbps, 10.0);
+  EXPECT_EQ(ab.round, 1);
+  EXPECT_DOUBLE_EQ(pairOf(m, "b", "c").bandwidthGbps, 6.0);
+  const PairFigure& ac = pairOf(m, "a", "c");
+  EXPECT_FALSE(ac.ran) << "a pair without its bandwidth figure did not run";
+  EXPECT_DOUBLE_EQ(ac.latencyUs, 2.5);
+  judgePairMatrix(m);
+  EXPECT_EQ(m.exitCode, 7);
+  EXPECT_DOUBLE_EQ(m.medianBandwidthGbps, 8.0);
+  EXPECT_FALSE(ab.flagged);
+  EXPECT_FALSE(pairOf(m, "b", "c").flagged) << "6 >= 0.7 x 8";
+  EXPECT_TRUE(ac.flagged);
+  m.minFraction = 0.9;
+  judgePairMatrix(m);
+  EXPECT_TRUE(pairOf(m, "b", "c").flagged);
+  EXPECT_NE(pairOf(m, "b", "c").why.find("< 0.9 x median"), std::string::npos) << pairOf(m, "b", "c").why;
+}
+
+TEST(PairMatrix, RankPairsAreTheSlowerRankOfEachPairInItsRound) {
+  RunHeader h;
+  h.ranks = 4;
+  h.hosts = {{"n1", {0, 1}, {}}, {"n2", {2, 3}, {}}};
+  std::vector<CaseRecord> latency, bandwidth;
+  const auto rounds = circleRounds(4);
+  ASSERT_EQ(rounds.size(), 3u);
+  for (std::size_t r = 0; r < rounds.size(); ++r) {
+    CaseRecord lat = pairCase(Collective::kLatency, 8, 0, 0);
+    lat.pairRound = static_cast<int>(r);
+    lat.pairs = rounds[r];
+    // rank i's samples: i + 1 us, plus 10 us for rank 3 (a slow link on n2)
+    for (int i = 0; i < 4; ++i) lat.perRankSamplesUs.push_back({i + 1.0, i + 1.0 + (i == 3 ? 10 : 0), i + 1.0 + (i == 3 ? 10 : 0)});
+    latency.push_back(lat);
+    CaseRecord bw = pairCase(Collective::kBandwidth, 1 << 20, 0, 0);
+    bw.pairRound = static_cast<int>(r);
+    bw.pairs = rounds[r];
+    for (int i = 0; i < 4; ++i) bw.perRankSamplesUs.push_back({i == 3 ? 1000.0 : 100.0});
+    bandwidth.push_back(bw);
+  }
+  // Only the latency job: a one-run report shows one metric and judges nothing on bandwidth.
+  PairMatrix one = pairMatrixOf({{h, latency, 0}});
+  EXPECT_EQ(one.kind, "ranks");
+  EXPECT_TRUE(one.hasLatency);
+  EXPECT_FALSE(one.hasBandwidth);
+  for (const PairFigure& p : one.pairs) EXPECT_TRUE(p.ran) << p.a << " " << p.b;
+  judgePairMatrix(one);
+  EXPECT_EQ(one.exitCode, 0);
+
+  PairMatrix m = pairMatrixOf({{h, latency, 0}, {h, bandwidth, 0}});
+  EXPECT_EQ(m.members, (std::vector<std::string>{"0@n1", "1@n1", "2@n2", "3@n2"}));
+  ASSERT_EQ(m.pairs.size(), 6u);
+  EXPECT_EQ(m.rounds, 3);
+  std::map<int, int> perRound;
+  for (const PairFigure& p : m.pairs) ++perRound[p.round];
+  EXPECT_EQ(perRound, (std::map<int, int>{{1, 2}, {2, 2}, {3, 2}}));
+  EXPECT_DOUBLE_EQ(pairOf(m, "0@n1", "1@n1").latencyUs, 2.0);   // max(1, 2)
+  EXPECT_DOUBLE_EQ(pairOf(m, "0@n1", "3@n2").latencyUs, 14.0);  // rank 3's median
+  EXPECT_NEAR(pairOf(m, "1@n1", "2@n2").bandwidthGbps, (1 << 20) / 100.0 / 1e3, 1e-12);
+  EXPECT_NEAR(pairOf(m, "2@n2", "3@n2").bandwidthGbps, (1 << 20) / 1000.0 / 1e3, 1e-12);
+  judgePairMatrix(m);
+  EXPECT_EQ(m.exitCode, 7);
+  for (const PairFigure& p : m.pairs) {
+    EXPECT_EQ(p.flagged, p.a == "3@n2" || p.b == "3@n2") << p.a << " " << p.b;
+  }
+  // A round whose case is missing: its pairs did not run.
+  latency.pop_back();
+  bandwidth.pop_back();
+  PairMatrix partial = pairMatrixOf({{h, latency, 0}, {h, bandwidth, 0}});
+  int notRun = 0;
+  for (const PairFigure& p : partial.pairs) notRun += p.ran ? 0 : 1;
+  EXPECT_EQ(notRun, 2);
+}
+
+TEST(PairMatrix, ATimeoutIsExitFourAndAHealthyMatrixZero) {
+  PairMatrix m;
+  m.members = {"a", "b"};
+  m.pairs = {{"a", "b", 1, true, 2, 10, false, ""}};
+  judgePairMatrix(m);
+  EXPECT_EQ(m.exitCode, 0);
+  m.timedOut = true;
+  judgePairMatrix(m);
+  EXPECT_EQ(m.exitCode, 4);
+}
+
+}  // namespace
+}  // namespace cclbench::analysis
