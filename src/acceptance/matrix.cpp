@@ -65,10 +65,9 @@ void measureRankPairs(const MatrixOptions& o, const HostSource& hosts, LaunchJob
   std::vector<analysis::PairRun> views;
   for (const ImportedRun& run : runs) views.push_back({run.header, run.cases, 0});
   const double fraction = r.minFraction;
-  r = analysis::pairMatrixOf(views);
+  r = analysis::pairMatrixOf(views, {o.np, true});  // both metrics asked: a missing one did not run
   r.minFraction = fraction;
   r.kind = "ranks";
-  r.hasLatency = r.hasBandwidth = true;  // both were asked for: a missing one did not run
   r.timedOut = lat.timedOut || bw.timedOut;
   if (r.members.empty()) {  // neither job wrote a record
     const auto rounds = circleRounds(o.np);
@@ -173,8 +172,10 @@ int runMatrix(const MatrixOptions& o, const std::string& executable) {
   const std::string id = newRunId();
   const std::string folder = prepareOutputFolder(o.folder, "matrix-" + id);
   // Every job carries the matrix's id: `cclbench report matrix:ID` finds them all again.
-  const std::map<std::string, std::string> labels{{"matrix", id},
-                                                  {"min_fraction", formatted(o.minFractionOfMedian, "%g")}};
+  const std::map<std::string, std::string> labels{
+      {"matrix", id},
+      {"min_fraction", formatted(o.minFractionOfMedian, "%g")},
+      {"members", std::to_string(o.np > 0 ? o.np : static_cast<int>(hosts.hosts.size()))}};
   LaunchOptions lo;
   lo.executable = executable;
   lo.folder = folder;

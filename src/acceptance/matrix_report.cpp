@@ -11,12 +11,15 @@
 
 namespace cclbench::acceptance {
 
+/// Flagged pairs the console names one by one; matrix.json lists them all.
+constexpr int kFlaggedLines = 50;
+
 std::string matrixConsole(const PairMatrix& r) {
-  std::map<std::pair<std::string, std::string>, const PairFigure*> at;
-  for (const PairFigure& p : r.pairs) at[{p.a, p.b}] = at[{p.b, p.a}] = &p;
   std::string out;
   const std::size_t n = r.members.size();
   if (n <= 32) {
+    std::map<std::pair<std::string, std::string>, const PairFigure*> at;
+    for (const PairFigure& p : r.pairs) at[{p.a, p.b}] = at[{p.b, p.a}] = &p;
     for (const auto& [title, bandwidth] : {std::pair{"bandwidth (GB/s)", true}, {"latency (us)", false}}) {
       out += std::string("# ") + title + ", " + std::to_string(n) + " " + r.kind + ", " + std::to_string(r.rounds) +
              " rounds; * = flagged\n" + std::string(12, ' ');
@@ -41,8 +44,10 @@ std::string matrixConsole(const PairMatrix& r) {
   int flagged = 0;
   for (const PairFigure& p : r.pairs) {
     if (!p.flagged) continue;
-    ++flagged;
-    out += "flagged: " + p.a + " - " + p.b + ": " + p.why + "\n";
+    if (++flagged <= kFlaggedLines) out += "flagged: " + p.a + " - " + p.b + ": " + p.why + "\n";
+  }
+  if (flagged > kFlaggedLines) {
+    out += "flagged: " + std::to_string(flagged - kFlaggedLines) + " more pair(s): matrix.json lists them\n";
   }
   out += "median pair bandwidth " + formatted(r.medianBandwidthGbps, "%.3g GB/s") + "; " + std::to_string(flagged) +
          " pair(s) flagged; exit " + std::to_string(r.exitCode) + "\n";

@@ -59,40 +59,74 @@ void listPairs(PairMatrix& m, const std::vector<std::vector<MemberPair>>& order)
   m.rounds = static_cast<int>(order.size());
 }
 
-void markRan(PairMatrix& m) {
+/// The position of pair (i, j), i < j, of n members in a triangular list.
+std::size_t triangular(std::size_t n, std::size_t i, std::size_t j) {
+  return i * (2 * n - i - 1) / 2 + (j - i - 1);
+}
+
+void markRan(PairMatrix& m, const PairMatrixAsked& asked) {
+  if (asked.bothMetrics) m.hasLatency = m.hasBandwidth = true;
   for (PairFigure& p : m.pairs) {
-    p.ran = (!m.hasLatency || p.latencyUs > 0) && (!m.hasBandwidth || p.bandwidthGbps > 0);
+    p.ran = p.ran && (!m.hasLatency || p.latencyUs > 0) && (!m.hasBandwidth || p.bandwidthGbps > 0);
     if (!p.ran && p.why.empty()) p.why = "no figure";
   }
 }
 
-PairMatrix rankMatrix(const std::vector<PairRun>& runs) {
+/// The largest size of `c`'s --all-pairs rounds in the runs (0: none).
+uint64_t largestRoundSize(const std::vector<PairRun>& runs, Collective c) {
+  uint64_t size = 0;
+  for (const PairRun& run : runs) {
+    for (const CaseRecord& r : run.cases) {
+      if (r.pairRound >= 0 && r.collective == c) size = std::max(size, r.sizeBytes);
+    }
+  }
+  return size;
+}
+
+PairMatrix rankMatrix(const std::vector<PairRun>& runs, const PairMatrixAsked& asked) {
   PairMatrix m;
   m.kind = "ranks";
   m.hasLatency = m.hasBandwidth = false;
   for (const PairRun& run : runs) {
-    if (!isAllPairs(run)) continue;
-    if (m.members.empty()) m.members = rankMembers(run.header);
+    if (!isAllPairs(run) || !m.members.empty()) continue;
+    RunHeader header = run.header;
+    // A header without a rank count (an old or hand-made record): the ranks its cases time.
+    for (const CaseRecord& c : run.cases) {
+      header.ranks = std::max(header.ranks, static_cast<int>(c.perRankSamplesUs.size()));
+    }
+    m.members = rankMembers(header);
   }
-  const int n = static_cast<int>(m.members.size());
-  listPairs(m, circleRounds(n));
-  std::map<std::pair<int, int>, std::size_t> index;
-  for (const auto& round : circleRounds(n)) {
-    for (const auto& pair : round) index.emplace(pair, index.size());
+  const std::size_t n = m.members.size();
+  const auto rounds = circleRounds(static_cast<int>(n));
+  listPairs(m, rounds);
+  std::vector<std::size_t> position(n * (n > 0 ? n - 1 : 0) / 2, 0);
+  for (std::size_t i = 0; i < m.pairs.size(); ++i) m.pairs[i].ran = true;
+  {
+    std::size_t at = 0;
+    for (const auto& round : rounds) {
+      for (const auto& [a, b] : round) {
+        position[triangular(n, static_cast<std::size_t>(a), static_cast<std::size_t>(b))] = at++;
+      }
+    }
   }
+  const uint64_t latencySize = largestRoundSize(runs, Collective::kLatency);
+  const uint64_t bandwidthSize = largestRoundSize(runs, Collective::kBandwidth);
   for (const PairRun& run : runs) {
     for (const CaseRecord& c : run.cases) {
-      if (c.pairRound < 0 || (c.collective != Collective::kLatency && c.collective != Collective::kBandwidth)) continue;
+      if (c.pairRound < 0 || c.placement != Placement::kOutOfPlace) continue;
       const bool latency = c.collective == Collective::kLatency;
+      if (!(latency && c.sizeBytes == latencySize) &&
+          !(c.collective == Collective::kBandwidth && c.sizeBytes == bandwidthSize)) {
+        continue;
+      }
       (latency ? m.hasLatency : m.hasBandwidth) = true;
-      const auto ranks = static_cast<int>(c.perRankSamplesUs.size());
+      const auto timed = c.perRankSamplesUs.size();
       for (auto [a, b] : c.pairs) {
         if (a > b) std::swap(a, b);
-        const auto it = index.find({a, b});
-        if (it == index.end() || b >= ranks) continue;
+        if (a < 0 || a == b || static_cast<std::size_t>(b) >= n || static_cast<std::size_t>(b) >= timed) continue;
         const double us = std::max(median(c.perRankSamplesUs[static_cast<std::size_t>(a)]),
                                    median(c.perRankSamplesUs[static_cast<std::size_t>(b)]));
-        PairFigure& p = m.pairs[it->second];
+        PairFigure& p = m.pairs[position[triangular(n, static_cast<std::size_t>(a), static_cast<std::size_t>(b))]];
         p.round = c.pairRound + 1;
         if (latency) {
           p.latencyUs = us;
@@ -102,11 +136,11 @@ PairMatrix rankMatrix(const std::vector<PairRun>& runs) {
       }
     }
   }
-  markRan(m);
+  markRan(m, asked);
   return m;
 }
 
-PairMatrix hostMatrix(const std::vector<PairRun>& runs) {
+PairMatrix hostMatrix(const std::vector<PairRun>& runs, const PairMatrixAsked& asked) {
   PairMatrix m;
   m.hasLatency = m.hasBandwidth = false;
   struct Measured {
@@ -128,17 +162,25 @@ PairMatrix hostMatrix(const std::vector<PairRun>& runs) {
     measured.push_back({&run, hosts[0], hosts[1]});
   }
   m.members.assign(members.begin(), members.end());
-  std::map<std::pair<std::string, std::string>, std::size_t> index;
-  for (std::size_t i = 0; i < m.members.size(); ++i) {
-    for (std::size_t j = i + 1; j < m.members.size(); ++j) {
-      index.emplace(std::make_pair(m.members[i], m.members[j]), m.pairs.size());
-      m.pairs.push_back({m.members[i], m.members[j], 0, false, 0, 0, false, ""});
-    }
+  // Members the matrix had that no stored run names (every job of theirs failed).
+  for (int i = 1; static_cast<int>(m.members.size()) < asked.members; ++i) {
+    m.members.push_back("(no record " + std::to_string(i) + ")");
+  }
+  std::map<std::string, std::size_t> number;
+  for (std::size_t i = 0; i < m.members.size(); ++i) number[m.members[i]] = i;
+  const std::size_t n = m.members.size();
+  m.pairs.reserve(n * (n > 0 ? n - 1 : 0) / 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = i + 1; j < n; ++j) m.pairs.push_back({m.members[i], m.members[j], 0, true, 0, 0, false, ""});
   }
   for (const Measured& x : measured) {
-    PairFigure& p = m.pairs[index.at({x.a, x.b})];
+    PairFigure& p = m.pairs[triangular(n, number.at(x.a), number.at(x.b))];
     if (x.run->round > 0) p.round = x.run->round;
     m.rounds = std::max(m.rounds, x.run->round);
+    if (!x.run->complete) {
+      p.ran = false;
+      p.why = "its job did not complete";
+    }
     if (const CaseRecord* c = largestCase(x.run->cases, Collective::kLatency)) {
       m.hasLatency = true;
       p.latencyUs = c->timeUs.median;
@@ -148,7 +190,7 @@ PairMatrix hostMatrix(const std::vector<PairRun>& runs) {
       p.bandwidthGbps = c->busBandwidthGBps;
     }
   }
-  markRan(m);
+  markRan(m, asked);
   return m;
 }
 
@@ -177,9 +219,9 @@ void judgePairMatrix(PairMatrix& m) {
   m.exitCode = m.timedOut ? static_cast<int>(ExitCode::kTimeout) : flagged ? static_cast<int>(ExitCode::kWrongData) : 0;
 }
 
-PairMatrix pairMatrixOf(const std::vector<PairRun>& runs) {
+PairMatrix pairMatrixOf(const std::vector<PairRun>& runs, const PairMatrixAsked& asked) {
   const bool ranks = std::any_of(runs.begin(), runs.end(), isAllPairs);
-  return ranks ? rankMatrix(runs) : hostMatrix(runs);
+  return ranks ? rankMatrix(runs, asked) : hostMatrix(runs, asked);
 }
 
 }  // namespace cclbench::analysis

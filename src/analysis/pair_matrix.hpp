@@ -1,10 +1,10 @@
 #pragma once
 /// The pair matrix: latency and bandwidth between every pair of members (hosts, or ranks of one
-/// job), the pairs under a fraction of the median pair flagged. Built from run records, so
-/// `cclbench matrix` (as it measures) and `cclbench report` (from the history) read the same
-/// figures the same way: a pair of hosts is a 2-host run of `latency` or `bw` (the largest
-/// out-of-place case: its median time, its busbw); a pair of ranks is inside an `--all-pairs`
-/// run, the slower of its two ranks' medians in the case of its round.
+/// job), the pairs under a fraction of the median pair flagged. Built from run records: a pair of
+/// hosts is a 2-host run of `latency` or `bw` (the largest out-of-place case: its median time,
+/// its busbw: the rule `cclbench matrix` applies to its jobs' outcomes), a pair of ranks is inside
+/// an `--all-pairs` run (the slower of its two ranks' medians in the case of its round; `matrix
+/// --np` reads its jobs with this code). `cclbench report matrix:ID` draws a stored matrix again.
 
 #include <map>
 #include <string>
@@ -42,17 +42,27 @@ struct PairMatrix {
 /// sets the exit code: 4 a job timed out, 7 a pair flagged, 0 otherwise.
 void judgePairMatrix(PairMatrix& m);
 
-/// One run as the matrix reads it; `round` is the run's label round= (pairs of hosts).
+/// One run as the matrix reads it; `round` is the run's label round= (pairs of hosts); a pair of
+/// hosts whose run did not complete (a job that timed out) did not run.
 struct PairRun {
   const RunHeader& header;
   const std::vector<CaseRecord>& cases;
   int round = 0;
+  bool complete = true;
+};
+
+/// What the matrix asked for, where the runs may not say it all (a job that failed stores
+/// nothing): how many members, and that both metrics were measured.
+struct PairMatrixAsked {
+  int members = 0;            ///< 0: as many as the runs name
+  bool bothMetrics = false;   ///< a metric without any record: its pairs did not run
 };
 
 /// The matrix the runs hold: of ranks when any case is an --all-pairs round (members from the
-/// first such run's header), else of hosts (every 2-host run of latency or bw; members sorted).
-/// Every pair of the members is listed, in the circle method's order for ranks; a pair with a
-/// metric missing did not run ("no figure"). Not judged.
-PairMatrix pairMatrixOf(const std::vector<PairRun>& runs);
+/// first such run's header), else of hosts (every 2-host run of latency or bw; members sorted,
+/// then "(no record N)" for members asked for that no run names). Every pair of the members is
+/// listed, in the circle method's order for ranks; a pair with a metric missing did not run ("no
+/// figure"). Ranks: each metric's largest --all-pairs size. Not judged.
+PairMatrix pairMatrixOf(const std::vector<PairRun>& runs, const PairMatrixAsked& asked = {});
 
 }  // namespace cclbench::analysis

@@ -75,6 +75,29 @@ TEST(PairMatrix, HostPairsComeFromTwoHostRunsOfLatencyAndBw) {
   judgePairMatrix(m);
   EXPECT_TRUE(pairOf(m, "b", "c").flagged);
   EXPECT_NE(pairOf(m, "b", "c").why.find("< 0.9 x median"), std::string::npos) << pairOf(m, "b", "c").why;
+  // pairs are listed lower member first, in member order
+  EXPECT_EQ(m.pairs[0].a + m.pairs[0].b + m.pairs[1].a + m.pairs[1].b + m.pairs[2].a + m.pairs[2].b, "abacbc");
+
+  // What the matrix asked for: 4 hosts (one stored nothing) and both metrics; b-c's bandwidth job
+  // did not complete (it timed out).
+  runs[3].complete = false;
+  PairMatrix asked = pairMatrixOf(runs, {4, true});
+  ASSERT_EQ(asked.members, (std::vector<std::string>{"a", "b", "c", "(no record 1)"}));
+  ASSERT_EQ(asked.pairs.size(), 6u);
+  EXPECT_FALSE(pairOf(asked, "b", "c").ran);
+  EXPECT_EQ(pairOf(asked, "b", "c").why, "its job did not complete");
+  for (const std::string& x : {"a", "b", "c"}) EXPECT_FALSE(pairOf(asked, x, "(no record 1)").ran) << x;
+  judgePairMatrix(asked);
+  int flagged = 0;
+  for (const PairFigure& p : asked.pairs) flagged += p.flagged ? 1 : 0;
+  EXPECT_EQ(flagged, 5) << "only a-b ran";
+  // Every bandwidth job failed: with both metrics asked, nothing ran; read as found, latency only.
+  std::vector<PairRun> latencyOnly{runs[0], runs[2], runs[4]};
+  PairMatrix none = pairMatrixOf(latencyOnly, {0, true});
+  for (const PairFigure& p : none.pairs) EXPECT_FALSE(p.ran);
+  PairMatrix found = pairMatrixOf(latencyOnly);
+  EXPECT_FALSE(found.hasBandwidth);
+  for (const PairFigure& p : found.pairs) EXPECT_TRUE(p.ran);
 }
 
 TEST(PairMatrix, RankPairsAreTheSlowerRankOfEachPairInItsRound) {
@@ -96,6 +119,13 @@ TEST(PairMatrix, RankPairsAreTheSlowerRankOfEachPairInItsRound) {
     bw.pairs = rounds[r];
     for (int i = 0; i < 4; ++i) bw.perRankSamplesUs.push_back({i == 3 ? 1000.0 : 100.0});
     bandwidth.push_back(bw);
+  }
+  // A smaller size measured too, its figures far off: each metric is read at its largest size.
+  for (std::size_t r = 0; r < rounds.size(); ++r) {
+    CaseRecord small = latency[r];
+    small.sizeBytes = 4;
+    for (auto& samples : small.perRankSamplesUs) samples = {1000.0};
+    latency.push_back(small);
   }
   // Only the latency job: a one-run report shows one metric and judges nothing on bandwidth.
   PairMatrix one = pairMatrixOf({{h, latency, 0}});
@@ -123,12 +153,34 @@ TEST(PairMatrix, RankPairsAreTheSlowerRankOfEachPairInItsRound) {
     EXPECT_EQ(p.flagged, p.a == "3@n2" || p.b == "3@n2") << p.a << " " << p.b;
   }
   // A round whose case is missing: its pairs did not run.
-  latency.pop_back();
+  latency.resize(rounds.size() - 1);
   bandwidth.pop_back();
   PairMatrix partial = pairMatrixOf({{h, latency, 0}, {h, bandwidth, 0}});
   int notRun = 0;
   for (const PairFigure& p : partial.pairs) notRun += p.ran ? 0 : 1;
   EXPECT_EQ(notRun, 2);
+}
+
+TEST(PairMatrix, RankPairsListedEitherWayAndAHeaderWithoutRanksOrHosts) {
+  RunHeader bare;  // no rank count, no hosts: the cases' ranks, named "rank N"
+  const auto rounds = circleRounds(2);
+  CaseRecord c = pairCase(Collective::kLatency, 8, 0, 0);
+  c.pairRound = 0;
+  c.pairs = {{1, 0}};  // higher rank first
+  c.perRankSamplesUs = {{3.0}, {5.0}};
+  const std::vector<CaseRecord> cases{c};
+  PairMatrix m = pairMatrixOf({{bare, cases, 0}});
+  ASSERT_EQ(m.members, (std::vector<std::string>{"rank 0", "rank 1"}));
+  ASSERT_EQ(m.pairs.size(), 1u);
+  EXPECT_TRUE(m.pairs[0].ran);
+  EXPECT_DOUBLE_EQ(m.pairs[0].latencyUs, 5.0);
+  EXPECT_EQ(m.pairs[0].round, 1);
+  // a pair naming a rank past the recorded times is left alone
+  std::vector<CaseRecord> shortCases{c};
+  shortCases[0].perRankSamplesUs.resize(1);
+  RunHeader two;
+  two.ranks = 2;
+  EXPECT_FALSE(pairMatrixOf({{two, shortCases, 0}}).pairs[0].ran);
 }
 
 TEST(PairMatrix, ATimeoutIsExitFourAndAHealthyMatrixZero) {

@@ -21,6 +21,7 @@
 #include "analysis/compare.hpp"
 #include "analysis/compare_report.hpp"
 #include "cli/parse_args.hpp"
+#include "core/error.hpp"
 #include "cli/commands.hpp"
 #include "session/run_sources.hpp"
 #include "core/error.hpp"
@@ -176,7 +177,14 @@ int compareCommand(int*, char***, const std::vector<std::string>& args) {
   CompareFlags flags;
   if (!parseFlags(args, flags)) return 0;
   std::vector<Operand> operands;
-  for (const std::string& text : flags.operands) operands.push_back(parseOperand(text));
+  for (const std::string& text : flags.operands) {
+    operands.push_back(parseOperand(text));
+    // A matrix's jobs are pairs, not one run: pooled, every pair's case would merge into one.
+    if (operands.back().kind == OperandKind::kMatrix) {
+      throw usageError("'" + text + "' names a pair matrix: compare runs, or draw it with `cclbench report " + text +
+                       " --out m.html`");
+    }
+  }
   RunSources sources(resultsDatabasePath(flags.db), flags.fingerprint);
   const std::vector<analysis::Side> sides = resolveAll(sources, operands);
   std::vector<analysis::Comparison> comparisons;

@@ -87,7 +87,7 @@ std::string pairMatrixBlock(const analysis::PairMatrix& m) {
          "black: the pair did not run. Hover a cell for its figures.</p><div class=maps>";
   if (m.members.size() > kMaxHeatMapMembers) {
     out += "<p>" + std::to_string(m.members.size()) + " members are too many cells to draw (at most " +
-           std::to_string(kMaxHeatMapMembers) + "): the flagged pairs follow.</p>";
+           std::to_string(kMaxHeatMapMembers) + ")" + (flagged > 0 ? ": the flagged pairs follow" : "") + ".</p>";
   } else {
     if (m.hasBandwidth) out += "<div><h3>Bandwidth</h3>" + pairHeatMap(m, true) + "</div>";
     if (m.hasLatency) out += "<div><h3>Latency</h3>" + pairHeatMap(m, false) + "</div>";
@@ -101,7 +101,8 @@ std::string pairMatrixBlock(const analysis::PairMatrix& m) {
       out += "<tr><td>" + escape(p.a + " - " + p.b) + "</td><td>" + escape(p.why) + "</td></tr>";
     }
     if (flagged > kMaxFlaggedRows) {
-      out += "<tr><td colspan=2>and " + std::to_string(flagged - kMaxFlaggedRows) + " more (matrix.json has them all)</td></tr>";
+      out += "<tr><td colspan=2>and " + std::to_string(flagged - kMaxFlaggedRows) +
+             " more (the matrix's JSON lists every pair)</td></tr>";
     }
     out += "</table>";
   }

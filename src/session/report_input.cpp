@@ -1,5 +1,6 @@
 #include "session/report_input.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 
@@ -73,25 +74,34 @@ void addTune(ReportInput& input, const Operand& op, const std::vector<ResolvedRu
   }
 }
 
-/// The pair matrix of `runs` (a `cclbench matrix`'s jobs, or one --all-pairs run), judged with
-/// the fraction the matrix was run with (label min_fraction, else 0.7).
-ReportMatrix matrixOf(const std::string& title, const std::vector<const ResolvedRun*>& runs) {
+/// A numeric label of `r` (0 when absent or not a number).
+double numberLabel(const ResolvedRun& r, const std::string& key) {
+  const auto it = r.labels.find(key);
+  return it == r.labels.end() ? 0 : std::atof(it->second.c_str());
+}
+
+/// The pair matrix of `runs` (a `cclbench matrix`'s jobs: both metrics and the member count it
+/// labelled them with, so jobs that stored nothing still show; or one --all-pairs run), judged
+/// with the fraction the matrix was run with (label min_fraction, else 0.7).
+ReportMatrix matrixOf(const std::string& title, const std::vector<const ResolvedRun*>& runs, bool wholeMatrix) {
   std::vector<analysis::PairRun> views;
+  analysis::PairMatrixAsked asked;
+  asked.bothMetrics = wholeMatrix;
   double fraction = 0.7;
   for (const ResolvedRun* r : runs) {
-    const auto round = r->labels.find("round");
-    int n = 0;
-    if (round != r->labels.end()) n = std::atoi(round->second.c_str());
-    views.push_back({r->header, r->cases, n});
-    if (const auto f = r->labels.find("min_fraction"); f != r->labels.end()) {
-      const double value = std::atof(f->second.c_str());
-      if (value > 0 && value <= 1) fraction = value;
-    }
+    views.push_back({r->header, r->cases, static_cast<int>(numberLabel(*r, "round")), r->status == "complete"});
+    if (const double f = numberLabel(*r, "min_fraction"); f > 0 && f <= 1) fraction = f;
+    if (wholeMatrix) asked.members = std::max(asked.members, static_cast<int>(numberLabel(*r, "members")));
   }
-  ReportMatrix m{title, analysis::pairMatrixOf(views)};
+  ReportMatrix m{title, analysis::pairMatrixOf(views, asked)};
   m.matrix.minFraction = fraction;
   analysis::judgePairMatrix(m.matrix);
   return m;
+}
+
+/// Worth a section: members, and a metric the heat maps draw (a run of bibw rounds has neither).
+bool drawable(const ReportMatrix& m) {
+  return !m.matrix.members.empty() && (m.matrix.hasLatency || m.matrix.hasBandwidth);
 }
 
 bool hasPairRounds(const ResolvedRun& r) {
@@ -121,12 +131,14 @@ ReportInput reportInput(RunSources& sources, const std::vector<std::string>& ope
     if (op.kind == OperandKind::kMatrix) {
       std::vector<const ResolvedRun*> all;
       for (const ResolvedRun& r : runs) all.push_back(&r);
-      input.matrices.push_back(matrixOf("matrix " + op.value, all));
+      input.matrices.push_back(matrixOf("matrix " + op.value, all, true));
       continue;
     }
     for (const ResolvedRun& r : runs) {
       input.runs.push_back(reportRunOf(r));
-      if (hasPairRounds(r)) input.matrices.push_back(matrixOf(r.label, {&r}));
+      if (!hasPairRounds(r)) continue;
+      ReportMatrix m = matrixOf(r.label, {&r}, false);
+      if (drawable(m)) input.matrices.push_back(std::move(m));
     }
   }
   for (std::size_t i = 1; i < input.runs.size(); ++i) {

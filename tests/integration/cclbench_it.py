@@ -1743,7 +1743,7 @@ def matrix_on_4_netns_hosts_flags_exactly_the_pairs_of_a_shaped_host():
                               capture_output=True, text=True, timeout=60)
         check(len(json.loads(runs.stdout)) == 12, f"stored jobs: {runs.stdout[:300]}")
         # `cclbench report matrix:ID` draws the same matrix again from the history
-        flagged_report = report_matrix(p.stderr, os.path.join(folder, "r.db"), folder, 4)
+        flagged_report = report_matrix(p.stderr, os.path.join(folder, "r.db"), folder, 4, m)
         check(flagged_report == {"%s - %s" % pair for pair in sorted(touching)},
               f"report flagged {flagged_report}, matrix {touching}")
         # The same as pairs of ranks, one per host, inside one job per metric (run --all-pairs):
@@ -1761,10 +1761,11 @@ def matrix_on_4_netns_hosts_flags_exactly_the_pairs_of_a_shaped_host():
         check(len(touching) == 3 and flagged == touching, f"flagged {flagged}, expected {touching}\n{p.stdout}")
 
 
-def report_matrix(matrix_stderr, db, folder, members):
+def report_matrix(matrix_stderr, db, folder, members, matrix_json):
     """`cclbench report matrix:ID` for the ID a matrix printed: the page has a bandwidth and a
-    latency heat map of members x members cells and no run charts; returns the flagged pairs the
-    Markdown summary names."""
+    latency heat map of members x members cells and no run charts, its median pair bandwidth is
+    the matrix's own (read again from the stored records); returns the flagged pairs the Markdown
+    summary names."""
     found = re.search(r"stored as matrix:(\S+) ", matrix_stderr)
     check(found, f"the matrix names its id: {matrix_stderr[-800:]}")
     page = os.path.join(folder, "matrix-report.html")
@@ -1776,6 +1777,10 @@ def report_matrix(matrix_stderr, db, folder, members):
     check("<h2>At the largest size</h2>" not in html, "a matrix report has no run charts")
     line = [l for l in r.stdout.splitlines() if l.startswith("matrix " + found.group(1) + ":")]
     check(len(line) == 1, f"markdown: {r.stdout}")
+    median = "median pair bandwidth %s GB/s" % ("%.3g" % matrix_json["median_bandwidth_gbps"])
+    check(median in line[0], f"report: {line[0]}; matrix: {median}")
+    check(subprocess.run([BINARY, "compare", "matrix:" + found.group(1), "matrix:" + found.group(1), "--db", db],
+                         capture_output=True, text=True, timeout=60).returncode == 6, "compare refuses matrix:")
     named = line[0].rstrip(".").split(" flagged: ")
     return set(named[1].split(", ")) if len(named) == 2 else set()
 
@@ -1810,7 +1815,7 @@ def matrix_np_4_every_pair_of_local_ranks_over_mpi_and_ucx():
         header = json.loads(open(os.path.join(folder, "jobs", "launches", jobs[0])).readline())
         check(header["config"].get("all_pairs") is True, "the jobs ran --all-pairs")
         # the history draws it again: nothing flagged at 0.01 of the median, as the matrix said
-        check(report_matrix(p.stderr, db, folder, 4) == set(), "report: no pair flagged")
+        check(report_matrix(p.stderr, db, folder, 4, m) == set(), "report: no pair flagged")
         # and one --all-pairs run on its own shows its one metric beside the run's charts
         stored = json.loads(subprocess.run([BINARY, "runs", "--db", db, "--json"], capture_output=True, text=True,
                                            timeout=60).stdout)
