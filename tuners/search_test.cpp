@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 
@@ -321,7 +322,8 @@ ReplayScore replayRecordedTable(Application application) {
       application);
   const bool perCase = application == Application::kPerCase;
   const std::vector<uint64_t> sizes = table.at("sizes").get<std::vector<uint64_t>>();
-  const int seeds = 10;
+  // NSEEDS=60 for a closer figure when changing the race (the ten seeds move a point or two).
+  const int seeds = std::getenv("NSEEDS") ? std::atoi(std::getenv("NSEEDS")) : 10;
   double sumRatio = 0, raceLoss = 0, exhaustiveLoss = 0;
   for (uint64_t seed = 1; seed <= seeds; ++seed) {
     testing::ReplayRunner exhaustiveRunner(table, seed, 0.45, perCase);
@@ -362,17 +364,18 @@ ReplayScore replayRecordedTable(Application application) {
 }
 
 /// Where every candidate needs a launch of its own, launches are the race's floor (it needs
-/// about 22, exhaustive 12): race lands within 3% of exhaustive's pick at about nine sizes in
-/// ten (the rest are near-ties among segment sizes and a few small sizes where one batch
+/// about 22, exhaustive 12): race lands within 3% of exhaustive's pick at about 93 sizes in a
+/// hundred (the rest are near-ties among segment sizes and a few small sizes where one batch
 /// misleads the screening), is as close to the optimum as exhaustive over the whole range, and
-/// costs about 30% of its trial time (bench/README.md).
+/// costs about 28% of its trial time (bench/README.md). Before the segmented algorithms were
+/// seeded at 1 MiB too: 234 of 260 (this test's floor, 237, fails that).
 TEST(Search, OnARecordedTablePerLaunchRaceMatchesExhaustiveWithAThirdOfItsTime) {
   const ReplayScore s = replayRecordedTable(Application::kPerLaunch);
-  EXPECT_LE(s.worstRatio, 0.40);
-  EXPECT_GE(s.within3, s.pairs * 85 / 100) << s.within3 << " of " << s.pairs;
-  EXPECT_GE(s.within10, s.pairs * 95 / 100) << s.within10 << " of " << s.pairs;
+  EXPECT_LE(s.worstRatio, 0.33);
+  EXPECT_GE(s.within3, s.pairs * 91 / 100) << s.within3 << " of " << s.pairs;
+  EXPECT_GE(s.within10, s.pairs * 96 / 100) << s.within10 << " of " << s.pairs;
   EXPECT_LE(s.raceOff, s.exhaustiveOff * 1.03) << "geometric mean distance from the optimum";
-  EXPECT_LE(s.meanRatio, 0.35);
+  EXPECT_LE(s.meanRatio, 0.30);
   RecordProperty("mean_race_to_exhaustive_time", std::to_string(s.meanRatio));
 }
 
@@ -380,14 +383,15 @@ TEST(Search, OnARecordedTablePerLaunchRaceMatchesExhaustiveWithAThirdOfItsTime) 
 /// MPI_T, a fresh communicator per candidate: how `cclbench tune` applies them by default), a
 /// round of trials costs one start-up and the race's last round measures to exhaustive's
 /// precision: about a quarter of exhaustive's trial time (exhaustive itself gets cheaper too),
-/// and as close to the optimum. Issue 7's "within 3% at every size" is still missed at about one
-/// size in eleven of this noisy landscape (bench/README.md).
+/// and closer to the optimum than exhaustive. Issue 7's "within 3% at every size" is still
+/// missed at about one size in thirty of this noisy landscape (one-batch screening prunes of
+/// near-ties; bench/README.md). Before the 1 MiB seed: 236 of 260 (the floor here, 245, fails it).
 TEST(Search, OnARecordedTablePerCommunicatorRaceCostsAboutAQuarter) {
   const ReplayScore s = replayRecordedTable(Application::kPerCase);
-  EXPECT_LE(s.meanRatio, 0.30);
-  EXPECT_LE(s.worstRatio, 0.35);
-  EXPECT_GE(s.within3, s.pairs * 88 / 100) << s.within3 << " of " << s.pairs;
-  EXPECT_GE(s.within10, s.pairs * 95 / 100) << s.within10 << " of " << s.pairs;
+  EXPECT_LE(s.meanRatio, 0.28);
+  EXPECT_LE(s.worstRatio, 0.31);
+  EXPECT_GE(s.within3, s.pairs * 94 / 100) << s.within3 << " of " << s.pairs;
+  EXPECT_GE(s.within10, s.pairs * 97 / 100) << s.within10 << " of " << s.pairs;
   EXPECT_LE(s.raceOff, s.exhaustiveOff * 1.03) << "geometric mean distance from the optimum";
   RecordProperty("mean_race_to_exhaustive_time", std::to_string(s.meanRatio));
 }
