@@ -119,13 +119,13 @@ std::unique_ptr<Backend> createBackend(const std::string& name, Bootstrap& boots
                   "(MPIX_Query_cuda_support() says no)");
     }
 #if defined(CCLBENCH_HAVE_NCCL)
-    return withDeviceBuffers(createMpiBackend(), bootstrap.place());
+    return withDeviceBuffers(createMpiBackend("", bootstrap.place().localSize), bootstrap.place());
 #else
     throw Error(ExitCode::kNotAvailable,
                 "--memory device needs CUDA, and this cclbench was built without it");
 #endif
   }
-  if (name == "mpi") return createMpiBackend(settings.fabric);
+  if (name == "mpi") return createMpiBackend(settings.fabric, bootstrap.place().localSize);
 #endif
 #if defined(CCLBENCH_HAVE_NCCL)
   if (name == "nccl") return createNcclBackend(bootstrap, options);

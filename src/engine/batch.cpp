@@ -15,7 +15,7 @@ double timedBatch(Backend& backend, Bootstrap& bootstrap, Operation& op, int ite
   double total = 0;
   double one = 0;
   for (int i = 0; i < iterations; ++i) {
-    bootstrap.barrier();
+    backend.lineUp(bootstrap);
     if (op.participates()) backend.timeEachIteration(op.issuer(), {&one, 1});
     total += one;
   }

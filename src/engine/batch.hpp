@@ -14,7 +14,7 @@ inline constexpr int kMaxIterationsPerBatch = 1 << 20;
 /// How the calls of a batch are timed.
 enum class BatchTiming {
   kPipelined,  ///< back to back, one clock around the batch (nccl-tests)
-  kSyncEach,   ///< a barrier before every call, each call timed alone and summed (OSU)
+  kSyncEach,   ///< a barrier before every call (Backend::lineUp), each timed alone, summed (OSU)
 };
 
 /// Collective: all ranks line up (bootstrap barrier), then this rank times `iterations` calls.

@@ -613,6 +613,21 @@ def mpi_thread_level_is_recorded():
         check(head["launcher_interface"] == "pmix", "Open MPI's mpirun serves PMIx to its ranks")
 
 
+@test(120)
+def sync_each_times_calls_alone_with_data_checked():
+    """--sync-each (OSU's way: the ranks line up on the measured communicator before every call,
+    each call timed alone) over MPI, with the rank count on one host taken from the bootstrap:
+    every case measured and checked, the configuration recorded."""
+    args = ["allreduce", "allgather", "-b", "8", "-e", "64K", "-f", "8"] + FAST + ["--np", "2"]
+    r = expect_ok(run(args + ["--sync-each"]))
+    recs = r.records()
+    check(recs[0]["config"]["sync_each"] is True, "the header records --sync-each")
+    cases = [c for c in recs if c["type"] == "case"]
+    # 8 B to 32 KiB by 8: five sizes, in and out of place; allgather's 8 B is 1 float for 2 ranks: skipped
+    check(len(cases) == 2 * 2 * 5 - 2, f"every case: {len(cases)}")
+    check(all(c["wrong"] == 0 and c["time_us"]["median"] > 0 for c in cases), "checked and timed")
+
+
 @test(150)
 def oversubscription_is_said_recorded_and_softened():
     ranks = (os.cpu_count() or 2) + 1

@@ -128,15 +128,14 @@ class CollTunedControl {
 
 class MpiBackend final : public HostBackend {
  public:
-  explicit MpiBackend(std::string fabric) : fabric_(std::move(fabric)), comm_(duplicateWorld()) {
+  /// `localRanks`: the ranks sharing this host's memory, as the bootstrap found them. Not asked
+  /// of MPI again: on Open MPI 4.1.4 a second MPI_Comm_split_type(MPI_COMM_TYPE_SHARED) in the
+  /// process made every later 8-byte all-reduce about 0.1 us slower (0.60 -> 0.73 us, 2 ranks,
+  /// shared memory; bench/README.md), which is what kept cclbench above OSU at 8 B.
+  MpiBackend(std::string fabric, int localRanks)
+      : fabric_(std::move(fabric)), comm_(duplicateWorld()), localRanks_(std::max(localRanks, 1)) {
     MPI_Comm_rank(comm_, &rank_);
     MPI_Comm_size(comm_, &size_);
-    MPI_Comm local = MPI_COMM_NULL;  // the ranks that share this host's memory
-    if (MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local) ==
-        MPI_SUCCESS) {
-      MPI_Comm_size(local, &localRanks_);
-      MPI_Comm_free(&local);
-    }
   }
   ~MpiBackend() override { MPI_Comm_free(&comm_); }
 
@@ -294,6 +293,7 @@ class MpiBackend final : public HostBackend {
   }
 
   void barrier() override { check(MPI_Barrier(comm_), "MPI_Barrier"); }
+  void lineUp(Bootstrap&) override { barrier(); }
   void synchronize() override {}
 
   double timeIterations(const std::function<void()>& issueOnce, int iterations) override {
@@ -332,8 +332,8 @@ class MpiBackend final : public HostBackend {
 
 }  // namespace
 
-std::unique_ptr<Backend> createMpiBackend(const std::string& fabric) {
-  return std::make_unique<MpiBackend>(fabric);
+std::unique_ptr<Backend> createMpiBackend(const std::string& fabric, int localRanks) {
+  return std::make_unique<MpiBackend>(fabric, localRanks);
 }
 
 bool mpiIsCudaAware() {

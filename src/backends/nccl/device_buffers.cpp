@@ -79,6 +79,7 @@ class DeviceBuffers final : public Backend {
   }
   void exchange(std::span<const PeerOp> ops, DType t) override { host_->exchange(ops, t); }
   void barrier() override { host_->barrier(); }
+  void lineUp(Bootstrap& bootstrap) override { host_->lineUp(bootstrap); }
   void synchronize() override { check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize"); }
   double timeIterations(const std::function<void()>& f, int n) override {
     return host_->timeIterations(f, n);
