@@ -82,14 +82,9 @@ void measureRankPairs(const MatrixOptions& o, const HostSource& hosts, LaunchJob
   }
   const std::string failure = !lat.failure.empty() ? lat.failure : !bw.failure.empty() ? bw.failure : "no figure";
   for (PairFigure& p : r.pairs) {
-    p.ran = p.latencyUs > 0 && p.bandwidthGbps > 0;
-    p.why = p.ran ? "" : "did not run: " + failure;
+    if (!p.ran) p.why = "did not run: " + failure;
   }
 }
-
-}  // namespace
-
-namespace {
 
 /// Judges, writes matrix.json and matrix.html (and the asked copies), prints; the exit code.
 int finishMatrix(const MatrixOptions& o, const std::string& folder, PairMatrix& r) {

@@ -27,9 +27,7 @@ const CaseRecord* largestCase(const std::vector<CaseRecord>& cases, Collective c
   return found;
 }
 
-bool isAllPairs(const PairRun& run) {
-  return std::any_of(run.cases.begin(), run.cases.end(), [](const CaseRecord& c) { return c.pairRound >= 0; });
-}
+bool isAllPairs(const PairRun& run) { return hasPairRounds(run.cases); }
 
 /// Members of an --all-pairs run: "RANK@HOST" from its header.
 std::vector<std::string> rankMembers(const RunHeader& h) {
@@ -195,6 +193,10 @@ PairMatrix hostMatrix(const std::vector<PairRun>& runs, const PairMatrixAsked& a
 }
 
 }  // namespace
+
+bool hasPairRounds(const std::vector<CaseRecord>& cases) {
+  return std::any_of(cases.begin(), cases.end(), [](const CaseRecord& c) { return c.pairRound >= 0; });
+}
 
 void judgePairMatrix(PairMatrix& m) {
   std::vector<double> bw;

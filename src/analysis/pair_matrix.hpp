@@ -58,6 +58,9 @@ struct PairMatrixAsked {
   bool bothMetrics = false;   ///< a metric without any record: its pairs did not run
 };
 
+/// Whether `cases` hold --all-pairs rounds (a matrix of ranks).
+bool hasPairRounds(const std::vector<CaseRecord>& cases);
+
 /// The matrix the runs hold: of ranks when any case is an --all-pairs round (members from the
 /// first such run's header), else of hosts (every 2-host run of latency or bw; members sorted,
 /// then "(no record N)" for members asked for that no run names). Every pair of the members is

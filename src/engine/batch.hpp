@@ -17,7 +17,8 @@ enum class BatchTiming {
   kSyncEach,   ///< a barrier before every call (Backend::lineUp), each timed alone, summed (OSU)
 };
 
-/// Collective: all ranks line up (bootstrap barrier), then this rank times `iterations` calls.
+/// Collective: all ranks line up (bootstrap barrier; before every call with kSyncEach,
+/// Backend::lineUp), then this rank times `iterations` calls.
 /// Returns this rank's seconds (0 on ranks that take no part).
 double timedBatch(Backend& backend, Bootstrap& bootstrap, Operation& op, int iterations,
                   BatchTiming timing = BatchTiming::kPipelined);

@@ -104,13 +104,6 @@ bool drawable(const ReportMatrix& m) {
   return !m.matrix.members.empty() && (m.matrix.hasLatency || m.matrix.hasBandwidth);
 }
 
-bool hasPairRounds(const ResolvedRun& r) {
-  for (const CaseRecord& c : r.cases) {
-    if (c.pairRound >= 0) return true;
-  }
-  return false;
-}
-
 analysis::RunCases runCases(const ReportRun& r) {
   return {r.label, r.header.ranks, r.header.backend, r.header.aggregation, r.cases};
 }
@@ -136,7 +129,7 @@ ReportInput reportInput(RunSources& sources, const std::vector<std::string>& ope
     }
     for (const ResolvedRun& r : runs) {
       input.runs.push_back(reportRunOf(r));
-      if (!hasPairRounds(r)) continue;
+      if (!analysis::hasPairRounds(r.cases)) continue;
       ReportMatrix m = matrixOf(r.label, {&r}, false);
       if (drawable(m)) input.matrices.push_back(std::move(m));
     }
