@@ -12,9 +12,12 @@
 /// measured like the screening where it was proposed; the last round tops every survivor up to
 /// five batches with the data check (the default too, unless the best is already decisively
 /// faster) wherever something other than the default leads or a contender is unmeasured, one
-/// launch per candidate; where the space switches candidates per call (NCCL's plugin, the
-/// model), batches cost no launch and the last round measures to the full effort's precision. Its intervals decide the rules; validation then re-measures them. The
-/// default is never dropped.
+/// launch per candidate; where the space switches candidates per call (NCCL's plugin, Open MPI's
+/// communicators, the model), batches cost no launch: the last round measures to the full
+/// effort's precision within 70% of its size budget, and then every candidate a screening batch
+/// pruned, where that batch is within 5% of the leader's final figure, gets one trial at that
+/// effort (a leader's lucky first batch prunes a near-tie). Its intervals decide the rules;
+/// validation then re-measures them. The default is never dropped.
 
 #include <optional>
 #include <string>

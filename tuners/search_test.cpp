@@ -303,6 +303,9 @@ TEST(Search, NoiseAloneNeverBeatsTheDefaultByMuch) {
 struct ReplayScore {
   double meanRatio = 0, worstRatio = 0;  ///< race / exhaustive trial time
   int pairs = 0, within3 = 0, within10 = 0;
+  /// A second exhaustive search (other draws) within 3% of the first's pick: how often the
+  /// reference agrees with itself on this landscape, the most any strategy can be asked for.
+  int exhaustiveAgain = 0;
   double raceOff = 0, exhaustiveOff = 0;  ///< geometric mean above the optimum
 };
 
@@ -322,10 +325,12 @@ ReplayScore replayRecordedTable(Application application) {
       application);
   const bool perCase = application == Application::kPerCase;
   const std::vector<uint64_t> sizes = table.at("sizes").get<std::vector<uint64_t>>();
-  // NSEEDS=60 for a closer figure when changing the race (the ten seeds move a point or two).
+  // NSEEDS=60 for a closer figure when changing the race (the ten seeds move a point or two),
+  // SEED0=200 for seeds the race was not tuned on.
   const int seeds = std::getenv("NSEEDS") ? std::atoi(std::getenv("NSEEDS")) : 10;
   double sumRatio = 0, raceLoss = 0, exhaustiveLoss = 0;
-  for (uint64_t seed = 1; seed <= seeds; ++seed) {
+  const uint64_t seed0 = std::getenv("SEED0") ? std::atoi(std::getenv("SEED0")) : 0;
+  for (uint64_t seed = seed0 + 1; seed <= seed0 + seeds; ++seed) {
     testing::ReplayRunner exhaustiveRunner(table, seed, 0.45, perCase);
     SearchOptions options;
     options.strategy = Strategy::kExhaustive;
@@ -333,6 +338,8 @@ ReplayScore replayRecordedTable(Application application) {
         search(space, exhaustiveRunner, Collective::kAllReduce, sizes, options);
     EXPECT_EQ(reference.candidates.size(), exhaustiveRunner.candidates().size())
         << "the table holds every candidate of the space";
+    testing::ReplayRunner againRunner(table, seed + 200, 0.45, perCase);
+    const SearchOutcome again = search(space, againRunner, Collective::kAllReduce, sizes, options);
     testing::ReplayRunner raceRunner(table, seed + 100, 0.45, perCase);
     options.strategy = Strategy::kRace;
     const SearchOutcome race = search(space, raceRunner, Collective::kAllReduce, sizes, options);
@@ -344,6 +351,8 @@ ReplayScore replayRecordedTable(Application application) {
           raceRunner.medianUs(reference.candidates[reference.best.at(s)].candidate, s);
       ++score.pairs;
       score.within3 += picked <= 1.03 * reached;
+      score.exhaustiveAgain +=
+          raceRunner.medianUs(again.candidates[again.best.at(s)].candidate, s) <= 1.03 * reached;
       score.within10 += picked <= 1.10 * reached;
       raceLoss += std::log(picked / optimum);
       exhaustiveLoss += std::log(reached / optimum);
@@ -357,9 +366,11 @@ ReplayScore replayRecordedTable(Application application) {
   score.exhaustiveOff = std::exp(exhaustiveLoss / score.pairs);
   std::printf("replayed table, candidates applied per %s: race / exhaustive trial time mean %.3f, "
               "worst %.3f; race within 3%% of exhaustive's pick at %d of %d sizes, within 10%% at "
-              "%d; geometric mean above the optimum: race %.2f%%, exhaustive %.2f%%\n",
+              "%d (a second exhaustive at %d); geometric mean above the optimum: race %.2f%%, "
+              "exhaustive %.2f%%\n",
               perCase ? "communicator" : "launch", score.meanRatio, score.worstRatio, score.within3,
-              score.pairs, score.within10, 100 * (score.raceOff - 1), 100 * (score.exhaustiveOff - 1));
+              score.pairs, score.within10, score.exhaustiveAgain, 100 * (score.raceOff - 1),
+              100 * (score.exhaustiveOff - 1));
   return score;
 }
 
@@ -381,16 +392,20 @@ TEST(Search, OnARecordedTablePerLaunchRaceMatchesExhaustiveWithAThirdOfItsTime) 
 
 /// Where Open MPI's candidates are switched inside one launch (coll/tuned's variables through
 /// MPI_T, a fresh communicator per candidate: how `cclbench tune` applies them by default), a
-/// round of trials costs one start-up and the race's last round measures to exhaustive's
-/// precision: about a quarter of exhaustive's trial time (exhaustive itself gets cheaper too),
-/// and closer to the optimum than exhaustive. Issue 7's "within 3% at every size" is still
-/// missed at about one size in thirty of this noisy landscape (one-batch screening prunes of
-/// near-ties; bench/README.md). Before the 1 MiB seed: 236 of 260 (the floor here, 245, fails it).
-TEST(Search, OnARecordedTablePerCommunicatorRaceCostsAboutAQuarter) {
+/// round of trials costs one start-up: the race takes under a quarter of exhaustive's trial time
+/// and picks within 3% of exhaustive's pick about as often as a second exhaustive search does.
+/// Issue 7's "within 3% at every size" is out of reach of any strategy on this landscape:
+/// exhaustive itself, searched again with other draws, lands within 3% of its first pick at
+/// 96-97% of sizes (250 of 260 here; 1518 of 1560 over 60 seeds, NSEEDS=60; 2516 of 2600 over
+/// seeds 201-300, SEED0=200 NSEEDS=100), the race at 252, 1501 and 2499. Before the last round
+/// was trimmed and screening prunes revived (search.cpp): 0.260 of exhaustive's time (this test's
+/// 0.25 fails it).
+TEST(Search, OnARecordedTablePerCommunicatorRaceCostsUnderAQuarter) {
   const ReplayScore s = replayRecordedTable(Application::kPerCase);
-  EXPECT_LE(s.meanRatio, 0.28);
-  EXPECT_LE(s.worstRatio, 0.31);
-  EXPECT_GE(s.within3, s.pairs * 94 / 100) << s.within3 << " of " << s.pairs;
+  EXPECT_LE(s.meanRatio, 0.25);
+  EXPECT_LE(s.worstRatio, 0.28);
+  EXPECT_GE(s.within3, s.exhaustiveAgain - s.pairs * 2 / 100)
+      << s.within3 << " of " << s.pairs << ", a second exhaustive " << s.exhaustiveAgain;
   EXPECT_GE(s.within10, s.pairs * 97 / 100) << s.within10 << " of " << s.pairs;
   EXPECT_LE(s.raceOff, s.exhaustiveOff * 1.03) << "geometric mean distance from the optimum";
   RecordProperty("mean_race_to_exhaustive_time", std::to_string(s.meanRatio));
