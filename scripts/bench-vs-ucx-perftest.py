@@ -8,7 +8,7 @@ median of the rounds' own ratios, cclbench over ucx_perftest; for latency above 
 measured slower); exits 1 when a paired ratio misses --tolerance (default 0.05).
 
   scripts/bench-vs-ucx-perftest.py [--cclbench build/cclbench] [--fabric shm|tcp] [--rounds 5]
-                                   [--sizes 8,4096,65536,1048576] [--window 256]
+                                   [--sizes 8,4096,65536,1048576] [--window 256] [--no-pin]
 
 Conventions: ucx_perftest's tag_lat prints half the round trip ("overhead", us; its average over
 every iteration is used, against cclbench's median of batch means), as cclbench's latency does;
@@ -27,6 +27,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TLS = {"shm": "shm,self", "tcp": "tcp,self"}
+PIN = True
 
 
 def environment(extra=None):
@@ -41,10 +42,13 @@ def perftest(test, size, fabric, port, iterations):
     """One ucx_perftest server/client pair on localhost; the client's final line."""
     env = environment({"UCX_TLS": TLS[fabric]})
     args = ["ucx_perftest", "-t", test, "-s", str(size), "-n", str(iterations), "-p", str(port)]
-    server = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Each process on a core of its own, as mpirun binds cclbench's two ranks (--bind-to core).
+    pin = (lambda core: ["taskset", "-c", str(core)]) if PIN else (lambda core: [])
+    server = subprocess.Popen(pin(0) + args, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     try:
         for _ in range(50):
-            client = subprocess.run(["ucx_perftest", "127.0.0.1"] + args[1:], env=env,
+            client = subprocess.run(pin(1) + ["ucx_perftest", "127.0.0.1"] + args[1:], env=env,
                                     capture_output=True, text=True, timeout=120)
             finals = [l.split() for l in client.stdout.splitlines() if l.startswith("Final:")]
             if finals:
@@ -83,7 +87,11 @@ def main():
     parser.add_argument("--sizes", default="8,4096,65536,1048576")
     parser.add_argument("--tolerance", type=float, default=0.05)
     parser.add_argument("--window", type=int, default=256, help="cclbench bw's window (default 256)")
+    parser.add_argument("--no-pin", action="store_true",
+                        help="leave ucx_perftest's processes unbound (default: cores 0 and 1)")
     a = parser.parse_args()
+    global PIN
+    PIN = not a.no_pin and (os.cpu_count() or 1) >= 2
     sizes = [int(s) for s in a.sizes.split(",")]
     port = 14000 + os.getpid() % 1000
     worst = 0.0
@@ -91,8 +99,10 @@ def main():
         print(f"\n{test} vs cclbench {ccl} ({a.fabric}, {a.rounds} rounds)\n")
         print(f"| size (B) | ucx_perftest ({unit}) | cclbench ({unit}) | paired ratio |")
         print("|---:|---:|---:|---:|")
+        rounds = {}
         for size in sizes:
             theirs, ours = [], []
+            rounds[size] = (theirs, ours)
             for _ in range(a.rounds):
                 port += 1
                 theirs.append(perftest_value(test, size, a.fabric, port))
@@ -101,6 +111,9 @@ def main():
             worst = max(worst, abs(paired - 1))
             print(f"| {size} | {statistics.median(theirs):.3f} | {statistics.median(ours):.3f} | "
                   f"{paired:.3f} |", flush=True)
+        print("\nEvery round (ucx_perftest / cclbench):\n")
+        for size, (theirs, ours) in rounds.items():
+            print(f"- {size} B: " + "; ".join(f"{t:.3f}/{o:.3f}" for t, o in zip(theirs, ours)))
     return 0 if worst <= a.tolerance else 1
 
 
