@@ -35,7 +35,7 @@ constexpr double kDearSeconds = 0.02;
 /// Where candidates are switched inside one launch, the race's last round measures adaptively
 /// like exhaustive (the full effort's precision) within this share of its size budget: it picks
 /// among survivors, and validation measures the rules it yields again at the full effort. On the
-/// recorded Open MPI table (60 seeds) this and the revival below took the race from 0.262 to 0.250
+/// recorded Open MPI table (60 seeds) this and the revival below took the race from 0.262 to 0.247
 /// of exhaustive's trial time, at least as close to exhaustive's picks (bench/README.md).
 constexpr double kSwitchedLastBudget = 0.7;
 /// A candidate pruned on one screening batch comes back for the last round's effort where that
@@ -415,13 +415,14 @@ class Search {
     Round round;
     for (const auto& [index, sizes] : revived) round.emplace_back(index, sizes, last);
     prefetch(round);
+    std::set<uint64_t> touched;
     for (const auto& [index, sizes] : revived) {
       if (!trial(index, sizes, last)) return;
+      if (out_.candidates[index].failed) continue;  // its data check failed: out of every race
       for (uint64_t s : sizes) alive_[s].insert(index);
+      touched.insert(sizes.begin(), sizes.end());
     }
-    for (const auto& [index, sizes] : revived) {
-      for (uint64_t s : sizes) prune(s);
-    }
+    for (uint64_t s : touched) prune(s);
   }
 
   void chooseBest() {

@@ -338,7 +338,7 @@ ReplayScore replayRecordedTable(Application application) {
         search(space, exhaustiveRunner, Collective::kAllReduce, sizes, options);
     EXPECT_EQ(reference.candidates.size(), exhaustiveRunner.candidates().size())
         << "the table holds every candidate of the space";
-    testing::ReplayRunner againRunner(table, seed + 200, 0.45, perCase);
+    testing::ReplayRunner againRunner(table, seed + 100000, 0.45, perCase);
     const SearchOutcome again = search(space, againRunner, Collective::kAllReduce, sizes, options);
     testing::ReplayRunner raceRunner(table, seed + 100, 0.45, perCase);
     options.strategy = Strategy::kRace;
@@ -396,7 +396,7 @@ TEST(Search, OnARecordedTablePerLaunchRaceMatchesExhaustiveWithAThirdOfItsTime) 
 /// and picks within 3% of exhaustive's pick about as often as a second exhaustive search does.
 /// Issue 7's "within 3% at every size" is out of reach of any strategy on this landscape:
 /// exhaustive itself, searched again with other draws, lands within 3% of its first pick at
-/// 96-97% of sizes (250 of 260 here; 1518 of 1560 over 60 seeds, NSEEDS=60; 2516 of 2600 over
+/// 96-97% of sizes (252 of 260 here; 1506 of 1560 over 60 seeds, NSEEDS=60; 2524 of 2600 over
 /// seeds 201-300, SEED0=200 NSEEDS=100), the race at 252, 1501 and 2499. Before the last round
 /// was trimmed and screening prunes revived (search.cpp): 0.260 of exhaustive's time (this test's
 /// 0.25 fails it).
