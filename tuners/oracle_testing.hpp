@@ -22,10 +22,11 @@ namespace cclbench::tune::testing {
 
 class OracleSpace final : public KnobSpace {
  public:
-  OracleSpace(int plainAlgorithms, std::vector<std::string> segments)
-      : plain_(plainAlgorithms), segments_(std::move(segments)) {}
+  OracleSpace(int plainAlgorithms, std::vector<std::string> segments,
+              Application application = Application::kPerLaunch)
+      : plain_(plainAlgorithms), segments_(std::move(segments)), application_(application) {}
   std::string name() const override { return "oracle"; }
-  Application application() const override { return Application::kPerLaunch; }
+  Application application() const override { return application_; }
   bool tunes(Collective) const override { return true; }
   std::vector<Candidate> candidates(Collective) const override {
     std::vector<Candidate> out{Candidate{}};
@@ -68,22 +69,76 @@ class OracleSpace final : public KnobSpace {
  private:
   int plain_;
   std::vector<std::string> segments_;
+  Application application_;
   std::string source_ = "oracle";
 };
 
 /// True time (us) of a candidate at a size.
 using TruthTable = std::map<Candidate, std::map<uint64_t, double>>;
 
+/// What each trial pays to start: where candidates are applied per launch, a launch of its own;
+/// where they are switched inside one (`perCase`), a share of one start-up per announced round
+/// and effort, as LaunchRunner launches them (a trial asked for alone pays its own), plus a
+/// communicator per trial.
+class StartUps {
+ public:
+  StartUps(double launchSeconds, bool perCase) : launchSeconds_(launchSeconds), perCase_(perCase) {}
+
+  void announce(const std::vector<TrialRequest>& requests) {
+    if (!perCase_) return;
+    announced_.clear();
+    std::vector<std::vector<const TrialRequest*>> byEffort;  // one launch each
+    for (const TrialRequest& r : requests) {
+      auto it = std::find_if(byEffort.begin(), byEffort.end(),
+                             [&](const auto& g) { return g.front()->effort == r.effort; });
+      if (it == byEffort.end()) byEffort.push_back({&r});
+      else it->push_back(&r);
+    }
+    for (const auto& group : byEffort) {
+      TrialRequest launch = *group.front();
+      for (const TrialRequest* r : group) {
+        launch.sizes.back() = std::max(launch.sizes.back(), r->sizes.back());  // its buffers
+      }
+      const double share = startUpSeconds(launchSeconds_, launch) / static_cast<double>(group.size());
+      for (const TrialRequest* r : group) announced_.emplace_back(*r, share);
+    }
+  }
+
+  double charge(const TrialRequest& r) {
+    double seconds = startUpSeconds(launchSeconds_, r);
+    if (!perCase_) return seconds;
+    const auto it = std::find_if(announced_.begin(), announced_.end(),
+                                 [&](const auto& a) { return a.first == r; });
+    if (it != announced_.end()) {
+      seconds = it->second;
+      announced_.erase(it);
+    }
+    return seconds + kSwitchSeconds;
+  }
+
+ private:
+  /// Forcing a candidate inside a launch: writing coll/tuned's variables and a fresh
+  /// communicator (MPI_Comm_dup: well under a millisecond on 2 local ranks here).
+  static constexpr double kSwitchSeconds = 0.001;
+
+  double launchSeconds_;
+  bool perCase_;
+  std::vector<std::pair<TrialRequest, double>> announced_;  ///< each with its share of a start-up
+};
+
 class OracleRunner final : public TrialRunner {
  public:
-  OracleRunner(TruthTable truth, double noise, uint64_t seed, double launchSeconds = 0.5)
-      : truth_(std::move(truth)), noise_(noise), rng_(seed), launchSeconds_(launchSeconds) {}
+  OracleRunner(TruthTable truth, double noise, uint64_t seed, double launchSeconds = 0.5,
+               bool perCase = false)
+      : truth_(std::move(truth)), noise_(noise), rng_(seed), startUps_(launchSeconds, perCase) {}
 
   std::function<bool(const Candidate&)> fails = [](const Candidate&) { return false; };
 
+  void prefetch(const std::vector<TrialRequest>& requests) override { startUps_.announce(requests); }
+
   TrialResult run(const TrialRequest& r) override {
     TrialResult out;
-    out.seconds = startUpSeconds(launchSeconds_, r);
+    out.seconds = startUps_.charge(r);
     out.runId = "oracle-" + std::to_string(++trials_);
     if (fails(r.candidate)) {
       out.ok = false;
@@ -107,7 +162,7 @@ class OracleRunner final : public TrialRunner {
   TruthTable truth_;
   double noise_;
   std::mt19937_64 rng_;
-  double launchSeconds_;
+  StartUps startUps_;
   int trials_ = 0;
 };
 
@@ -118,16 +173,13 @@ class OracleRunner final : public TrialRunner {
 /// speed a launch happened to get (the 2-core VMs run some processes twice as fast as others for
 /// their whole life; no strategy can tell that luck from a candidate's speed in one launch, and
 /// the tune's validation, not its search, is what guards against it). It costs what the engine
-/// would spend there, plus a start-up: per trial where candidates are applied per launch; where
-/// they are switched inside one (`perCase`), one start-up per announced round and effort, as
-/// LaunchRunner launches them (a trial asked for alone pays its own), and a communicator per
-/// trial.
+/// would spend there, plus its start-up (StartUps).
 class ReplayRunner final : public TrialRunner {
  public:
   using Launch = std::map<uint64_t, std::vector<double>>;
 
   ReplayRunner(const nlohmann::json& table, uint64_t seed, double launchSeconds, bool perCase = false)
-      : rng_(seed), launchSeconds_(launchSeconds), perCase_(perCase) {
+      : rng_(seed), startUps_(launchSeconds, perCase) {
     for (const auto& c : table.at("candidates")) {
       Candidate candidate{c.at("candidate").get<std::map<std::string, std::string>>()};
       for (const auto& recorded : c.at("launches")) {
@@ -140,38 +192,11 @@ class ReplayRunner final : public TrialRunner {
     }
   }
 
-  void prefetch(const std::vector<TrialRequest>& requests) override {
-    if (!perCase_) return;
-    announced_.clear();
-    std::vector<std::vector<const TrialRequest*>> byEffort;  // one launch each
-    for (const TrialRequest& r : requests) {
-      auto it = std::find_if(byEffort.begin(), byEffort.end(),
-                             [&](const auto& g) { return g.front()->effort == r.effort; });
-      if (it == byEffort.end()) byEffort.push_back({&r});
-      else it->push_back(&r);
-    }
-    for (const auto& group : byEffort) {
-      TrialRequest launch = *group.front();
-      for (const TrialRequest* r : group) {
-        launch.sizes.back() = std::max(launch.sizes.back(), r->sizes.back());  // its buffers
-      }
-      const double share = startUpSeconds(launchSeconds_, launch) / static_cast<double>(group.size());
-      for (const TrialRequest* r : group) announced_.emplace_back(*r, share);
-    }
-  }
+  void prefetch(const std::vector<TrialRequest>& requests) override { startUps_.announce(requests); }
 
   TrialResult run(const TrialRequest& r) override {
     TrialResult out;
-    out.seconds = startUpSeconds(launchSeconds_, r);
-    if (perCase_) {
-      const auto it = std::find_if(announced_.begin(), announced_.end(),
-                                   [&](const auto& a) { return a.first == r; });
-      if (it != announced_.end()) {
-        out.seconds = it->second;
-        announced_.erase(it);
-      }
-      out.seconds += kSwitchSeconds;
-    }
+    out.seconds = startUps_.charge(r);
     const std::vector<Launch>& launches = table_.at(r.candidate);
     const Launch& launch =
         launches[std::uniform_int_distribution<std::size_t>(0, launches.size() - 1)(rng_)];
@@ -202,15 +227,9 @@ class ReplayRunner final : public TrialRunner {
   }
 
  private:
-  /// Forcing a candidate inside a launch: writing coll/tuned's variables and a fresh
-  /// communicator (MPI_Comm_dup: well under a millisecond on 2 local ranks here).
-  static constexpr double kSwitchSeconds = 0.001;
-
   std::map<Candidate, std::vector<Launch>> table_;
   std::mt19937_64 rng_;
-  double launchSeconds_;
-  bool perCase_;
-  std::vector<std::pair<TrialRequest, double>> announced_;  ///< each with its share of a start-up
+  StartUps startUps_;
 };
 
 }  // namespace cclbench::tune::testing

@@ -143,6 +143,54 @@ TEST(Search, RaceFindsTheExhaustiveOptimumWithAThirdOfTheTrialTime) {
               sumRatio / worlds, worstRatio, misses, pairs);
 }
 
+/// The same worlds with the candidates switched inside one launch (coll/tuned's variables and a
+/// fresh communicator, how `cclbench tune` applies Open MPI's by default; NCCL's plugin and the
+/// model likewise): a round of trials shares one start-up. Start-ups are then no longer what the
+/// race pays for: it costs about a third of exhaustive's trial time still (mean 0.33, worst 0.44),
+/// a fifth of it in its last round (the survivors at the full effort's precision: segment sizes
+/// 12% apart outlive a one-batch screening's 15% margin), the rest the default's three reference
+/// batches (these worlds' default falls off a cliff at the top sizes, up to 3 s an iteration) and
+/// the screening. Exhaustive measures at the same precision, with 2% noise a few dozen batches,
+/// so the race cannot skip its way to a quarter here as it does on the recorded table. Tried and
+/// not kept: two reference batches (0.31, fewer picks within 3% on the recorded table), a
+/// five-batch round before the last (0.38). What is asserted is what it achieves.
+TEST(Search, SwitchedInsideALaunchRaceFindsTheOptimumWithAThirdOfTheTrialTime) {
+  double worstRatio = 0, sumRatio = 0;
+  int pairs = 0, misses = 0;
+  const int worlds = 40;
+  for (uint64_t seed = 1; seed <= worlds; ++seed) {
+    const World w = makeWorld(seed, 5, sizesFrom(1 << 10, 64 << 20));
+    const OracleSpace space(5, kSegments, Application::kPerCase);
+    SearchOptions options;
+    options.strategy = Strategy::kExhaustive;
+    OracleRunner exhaustiveRunner(w.truth, 0.02, seed, 0.45, true);
+    const SearchOutcome reference = search(space, exhaustiveRunner, Collective::kAllReduce, w.sizes, options);
+    options.strategy = Strategy::kRace;
+    OracleRunner raceRunner(w.truth, 0.02, seed + 1000, 0.45, true);
+    const SearchOutcome race = search(space, raceRunner, Collective::kAllReduce, w.sizes, options);
+    for (uint64_t s : w.sizes) {
+      const double picked = trueTimeOfPick(w, race, s), reached = trueTimeOfPick(w, reference, s);
+      ++pairs;
+      misses += picked > 1.03 * reached;
+      EXPECT_LE(picked, 1.10 * reached)
+          << "seed " << seed << ", size " << s << ": race picked "
+          << space.describe(Collective::kAllReduce, race.candidates[race.best.at(s)].candidate);
+    }
+    const double ratio = race.trialSeconds / reference.trialSeconds;
+    worstRatio = std::max(worstRatio, ratio);
+    sumRatio += ratio;
+    EXPECT_LE(ratio, 0.50) << "seed " << seed << ": race " << race.trialSeconds
+                           << " s against exhaustive " << reference.trialSeconds << " s";
+    EXPECT_FALSE(race.cutShort);
+  }
+  EXPECT_LE(misses, pairs / 100) << misses << " of " << pairs << " sizes more than 3% off";
+  EXPECT_LE(sumRatio / worlds, 0.36);
+  RecordProperty("mean_race_to_exhaustive_time", std::to_string(sumRatio / worlds));
+  std::printf("synthetic worlds, switched per communicator: race / exhaustive trial time mean "
+              "%.3f, worst %.3f; %d of %d sizes more than 3%% off exhaustive's pick\n",
+              sumRatio / worlds, worstRatio, misses, pairs);
+}
+
 TEST(Search, WithFewSizesTheRaceStillFindsTheOptimumAndCostsNoMoreThanExhaustive) {
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     const World w = makeWorld(seed, 5, sizesFrom(4 << 20, 64 << 20));
