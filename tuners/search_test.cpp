@@ -146,7 +146,7 @@ TEST(Search, RaceFindsTheExhaustiveOptimumWithAThirdOfTheTrialTime) {
 /// The same worlds with the candidates switched inside one launch (coll/tuned's variables and a
 /// fresh communicator, how `cclbench tune` applies Open MPI's by default; NCCL's plugin and the
 /// model likewise): a round of trials shares one start-up. Start-ups are then no longer what the
-/// race pays for: it costs about a third of exhaustive's trial time still (mean 0.33, worst 0.44),
+/// race pays for: it costs about a third of exhaustive's trial time still (mean 0.33, worst 0.45),
 /// a fifth of it in its last round (the survivors at the full effort's precision: segment sizes
 /// 12% apart outlive a one-batch screening's 15% margin), the rest the default's three reference
 /// batches (these worlds' default falls off a cliff at the top sizes, up to 3 s an iteration) and
