@@ -8,13 +8,17 @@ median of the rounds' own ratios, cclbench over ucx_perftest; for latency above 
 measured slower); exits 1 when a paired ratio misses --tolerance (default 0.05).
 
   scripts/bench-vs-ucx-perftest.py [--cclbench build/cclbench] [--fabric shm|tcp] [--rounds 5]
-                                   [--sizes 8,4096,65536,1048576] [--window 256] [--no-pin]
+                                   [--sizes 8,4096,65536,1048576] [--window 32]
+                                   [--osu-window N] [--tests tag_lat,tag_bw] [--no-pin]
 
 Conventions: ucx_perftest's tag_lat prints half the round trip ("overhead", us; its average over
 every iteration is used, against cclbench's median of batch means), as cclbench's latency does;
 tag_bw prints MB/s with MB = 2^20 bytes (converted to GB/s = 1e9 bytes/s, cclbench's algbw).
-ucx_perftest streams its sends with no acknowledgement; cclbench's bw is osu_bw's window then a
-1-byte ack, so the window is raised (--window, default 256) until the ack is amortized as well.
+ucx_perftest's tag_bw streams its sends: a new one as soon as fewer than its window (-O, 32 by
+default) are in flight, one acknowledgement at the end. cclbench's `bw --stream --window W` does
+the same (one acknowledgement per batch), and the script gives both the same depth (--window,
+default 32: ucx_perftest's own). --osu-window N compares cclbench's default convention instead
+(osu_bw's: a window of N, then a 1-byte ack) against ucx_perftest's default, as earlier runs did.
 """
 import argparse
 import json
@@ -38,10 +42,12 @@ def environment(extra=None):
     return env
 
 
-def perftest(test, size, fabric, port, iterations):
+def perftest(test, size, fabric, port, iterations, depth=None):
     """One ucx_perftest server/client pair on localhost; the client's final line."""
     env = environment({"UCX_TLS": TLS[fabric]})
     args = ["ucx_perftest", "-t", test, "-s", str(size), "-n", str(iterations), "-p", str(port)]
+    if depth:
+        args += ["-O", str(depth)]
     # Each process on a core of its own, as mpirun binds cclbench's two ranks (--bind-to core).
     pin = (lambda core: ["taskset", "-c", str(core)]) if PIN else (lambda core: [])
     server = subprocess.Popen(pin(0) + args, env=env, stdout=subprocess.DEVNULL,
@@ -59,20 +65,22 @@ def perftest(test, size, fabric, port, iterations):
         server.wait(timeout=60)
 
 
-def perftest_value(test, size, fabric, port):
+def perftest_value(test, size, fabric, port, depth):
     # Final: iterations, p50 overhead, avg overhead, overall overhead, MB/s avg, MB/s overall, ...
     if test == "tag_lat":
         return perftest(test, size, fabric, port, 200000 if size <= 65536 else 20000)[2]
-    return perftest(test, size, fabric, port, 20000 if size <= 65536 else 2000)[4] * 2**20 / 1e9
+    return (perftest(test, size, fabric, port, 20000 if size <= 65536 else 2000, depth)[4]
+            * 2**20 / 1e9)
 
 
-def cclbench_value(binary, test, size, fabric, window):
+def cclbench_value(binary, test, size, fabric, window, stream):
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "r.jsonl")
+        extra = ["--stream"] if stream and test == "bw" else []
         subprocess.run([binary, "run", test, "--backend", "ucx", "--fabric", fabric, "--np", "2",
                         "-b", str(size), "-e", str(size), "-d", "uint8", "--no-db", "--no-progress",
-                        "--window", str(window),
-                        "--jsonl", path], env=environment(), capture_output=True, check=True,
+                        "--window", str(window)] + extra +
+                       ["--jsonl", path], env=environment(), capture_output=True, check=True,
                        timeout=300, cwd=folder)
         with open(path) as f:
             case = [r for r in map(json.loads, f) if r["type"] == "case"][0]
@@ -86,7 +94,11 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--sizes", default="8,4096,65536,1048576")
     parser.add_argument("--tolerance", type=float, default=0.05)
-    parser.add_argument("--window", type=int, default=256, help="cclbench bw's window (default 256)")
+    parser.add_argument("--window", type=int, default=32,
+                        help="messages in flight for both tag_bw (-O) and cclbench bw --stream")
+    parser.add_argument("--osu-window", type=int, default=0,
+                        help="compare cclbench's osu_bw convention at this window instead")
+    parser.add_argument("--tests", default="tag_lat,tag_bw", help="which of tag_lat,tag_bw")
     parser.add_argument("--no-pin", action="store_true",
                         help="leave ucx_perftest's processes unbound (default: cores 0 and 1)")
     a = parser.parse_args()
@@ -96,7 +108,12 @@ def main():
     port = 14000 + os.getpid() % 1000
     worst = 0.0
     for test, ccl, unit in (("tag_lat", "latency", "us"), ("tag_bw", "bw", "GB/s")):
-        print(f"\n{test} vs cclbench {ccl} ({a.fabric}, {a.rounds} rounds)\n")
+        if test not in a.tests.split(","):
+            continue
+        stream = a.osu_window == 0
+        how = "" if test == "tag_lat" else (f", --stream, {a.window} in flight for both" if stream
+                                            else f", osu_bw window {a.osu_window}")
+        print(f"\n{test} vs cclbench {ccl} ({a.fabric}, {a.rounds} rounds{how})\n")
         print(f"| size (B) | ucx_perftest ({unit}) | cclbench ({unit}) | paired ratio |")
         print("|---:|---:|---:|---:|")
         rounds = {}
@@ -105,8 +122,9 @@ def main():
             rounds[size] = (theirs, ours)
             for _ in range(a.rounds):
                 port += 1
-                theirs.append(perftest_value(test, size, a.fabric, port))
-                ours.append(cclbench_value(a.cclbench, ccl, size, a.fabric, a.window))
+                theirs.append(perftest_value(test, size, a.fabric, port, a.window if stream else None))
+                ours.append(cclbench_value(a.cclbench, ccl, size, a.fabric,
+                                           a.window if stream else a.osu_window, stream))
             paired = statistics.median(o / t for o, t in zip(ours, theirs))
             worst = max(worst, abs(paired - 1))
             print(f"| {size} | {statistics.median(theirs):.3f} | {statistics.median(ours):.3f} | "

@@ -120,6 +120,19 @@ class Backend {
   virtual void collective(const CollectiveCall& call) = 0;
   /// Posts every op of the list at once (sends and receives) and completes them together.
   virtual void exchange(std::span<const PeerOp> ops, DType type) = 0;
+  /// Why this backend cannot stream bw (--stream); empty where it can.
+  virtual std::string streamUnsupportedReason() const {
+    return "--stream (bw with messages kept in flight, ucx_perftest's way) needs --backend ucx; " +
+           name() + " measures bw per window (--window), as osu_bw";
+  }
+  /// bw --stream: posts the ops of one window (all sends to one peer, or all receives from one),
+  /// each as soon as fewer than `depth` of this rank's messages are in flight, and returns with up
+  /// to `depth` still in flight, for the next call to keep going; finishStream() completes them.
+  virtual void stream(std::span<const PeerOp> ops, DType type, int depth) {
+    (void)ops, (void)type, (void)depth;
+    throw Error(ExitCode::kNotAvailable, streamUnsupportedReason());
+  }
+  virtual void finishStream() {}
   virtual void barrier() = 0;
   /// Lines every rank up before a call timed alone (--sync-each, OSU's way): the bootstrap's
   /// barrier, or one on the communicator the backend measures on (MPI: OSU barriers on the

@@ -57,6 +57,17 @@ void validate(const RunConfig& c) {
     throw usageError("--pair needs two different ranks, e.g. --pair 0,1");
   }
   if (c.perIterationCount < 1) throw usageError("--per-iteration-count must be 1 or more");
+  if (c.stream) {
+    if (std::find(c.collectives.begin(), c.collectives.end(), Collective::kBandwidth) ==
+        c.collectives.end()) {
+      throw usageError("--stream is a way of measuring bw; the run has no bw");
+    }
+    if (c.syncEach) {
+      throw usageError("--stream and --sync-each do not mix: a stream is acknowledged once per "
+                       "batch, --sync-each times every iteration alone");
+    }
+    if (c.perIteration) throw usageError("--stream and --per-iteration do not mix (one ack per batch)");
+  }
   if (c.allPairs) {
     for (Collective coll : c.collectives) {
       if (!info(coll).pointToPoint) {
@@ -129,6 +140,7 @@ nlohmann::json toJson(const RunConfig& c) {
   j["pair"] = {c.peerA, c.peerB};
   j["window"] = c.window;
   if (c.allPairs) j["all_pairs"] = true;
+  if (c.stream) j["stream"] = true;
   if (c.testCorruptRank >= 0) j["test_corrupt_rank"] = c.testCorruptRank;
   if (!c.candidate.empty()) j["candidate"] = c.candidate;
   if (!c.candidateSweeps.empty()) {

@@ -62,6 +62,10 @@ struct RunConfig {
   int peerA = 0;                 ///< point-to-point pair
   int peerB = 1;
   int window = 64;  ///< messages in flight for bw and bibw
+  /// --stream: bw keeps `window` messages in flight without a pause, a new send as soon as one
+  /// completes, and acknowledges once per batch (ucx_perftest's tag_bw and the perftest
+  /// convention) instead of once per window (osu_bw's).
+  bool stream = false;
   /// --all-pairs: latency, bw and bibw between every pair of ranks instead of one pair, in
   /// rounds of disjoint pairs measured at once (circle method); each round is a case of its own
   /// with every rank's times (`cclbench matrix --np`).

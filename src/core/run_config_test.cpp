@@ -68,6 +68,17 @@ TEST(Validate, RejectsEachBadSetting) {
       {"negative peer", [](RunConfig& c) { c.peerA = -1; }},
       {"per-iteration count 0", [](RunConfig& c) { c.perIterationCount = 0; }},
       {"negative floor", [](RunConfig& c) { c.minBusBandwidth = -1.0; }},
+      {"stream without bw", [](RunConfig& c) { c.stream = true; }},
+      {"stream with sync-each",
+       [](RunConfig& c) {
+         c.collectives = {Collective::kBandwidth};
+         c.stream = c.syncEach = true;
+       }},
+      {"stream with per-iteration",
+       [](RunConfig& c) {
+         c.collectives = {Collective::kBandwidth};
+         c.stream = c.perIteration = true;
+       }},
   };
   for (const auto& [what, breakIt] : breakers) {
     RunConfig c = validConfig();
@@ -178,6 +189,7 @@ TEST(ConfigJson, ChangesWithEveryMeasurementSetting) {
       {"window", [](RunConfig& c) { c.window = 8; }},
       {"per-iteration", [](RunConfig& c) { c.perIteration = true; }},
       {"sync each", [](RunConfig& c) { c.syncEach = true; }},
+      {"stream", [](RunConfig& c) { c.stream = true; }},
       {"corrupt rank", [](RunConfig& c) { c.testCorruptRank = 0; }},
   };
   for (const auto& [what, change] : changes) {

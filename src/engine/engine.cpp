@@ -135,7 +135,7 @@ struct Engine::Impl {
 
     step("preparing buffers for " + what);
     const auto [peerA, peerB] = peersFor(spec);
-    Operation op(backend, buffers, spec, peerA, peerB, config.window);
+    Operation op(backend, buffers, spec, peerA, peerB, config.window, config.stream);
     op.prepare(config.checkIterations > 0);
 
     step(what + " (warm-up)");
@@ -222,7 +222,7 @@ struct Engine::Impl {
       op.prepare();
       bootstrap.barrier();
       if (op.participates()) {
-        op.issuer()();
+        op.once()();
         backend.synchronize();
       }
       if (corrupt) op.corruptOutput();
@@ -239,7 +239,7 @@ struct Engine::Impl {
     step(what + " (per-iteration timing)");
     std::vector<double> seconds(static_cast<std::size_t>(config.perIterationCount), 0.0);
     bootstrap.barrier();
-    if (op.participates()) backend.timeEachIteration(op.issuer(), seconds);
+    if (op.participates()) backend.timeEachIteration(op.once(), seconds);
     for (double& s : seconds) s *= secondsToUs;
     double unused = 0;
     std::vector<double> combined = combine(seconds, op.participates(), reference, unused);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -299,6 +300,38 @@ TEST(Engine, PointToPointCombinesOnlyThePair) {
     EXPECT_NEAR(r.timeUs.median, 0.75, 1e-9);
     EXPECT_NEAR(r.algBandwidthGBps, 64 / 0.75e-6 / 1e9, 1e-9);
   }
+}
+
+TEST(Engine, AStreamedBwAcknowledgesOncePerBatchNotPerWindow) {
+  RunConfig c = fixedConfig();  // one warm-up iteration, 5 batches of 3, a data check
+  c.window = 4;
+  c.stream = true;
+  std::atomic<int> windows[kRanks] = {}, finishes[kRanks] = {};
+  std::atomic<int> wrongDepth = 0;
+  fake::FakeOptions o = rankProfile();
+  o.streams = true;
+  o.streamed = [&](int rank, bool finish, int depth) {
+    if (finish) {
+      ++finishes[rank];
+    } else {
+      ++windows[rank];
+      wrongDepth += depth != 4;
+    }
+  };
+  for (const CaseRecord& r : measureOne(c, spec(Collective::kBandwidth, 64), o)) {
+    EXPECT_EQ(r.wrong, 0u);
+    EXPECT_TRUE(r.checked);
+    EXPECT_EQ(r.samplesUs.size(), 5u);
+    EXPECT_NEAR(r.timeUs.median, 0.75, 1e-9);  // pair 0,1 at 3 and 1 us per window of 4
+  }
+  EXPECT_EQ(wrongDepth, 0);
+  for (int rank : {0, 1}) {
+    // Every iteration streams a window; the warm-up and each batch end once (the check reads the
+    // last batch's output: bw repeats exactly).
+    EXPECT_EQ(windows[rank], 1 + 5 * 3) << "rank " << rank;
+    EXPECT_EQ(finishes[rank], 1 + 5) << "rank " << rank;
+  }
+  for (int rank : {2, 3}) EXPECT_EQ(windows[rank] + finishes[rank], 0) << "rank " << rank;
 }
 
 TEST(Engine, PerIterationAndPerRankTimes) {

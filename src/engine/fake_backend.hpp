@@ -31,6 +31,10 @@ struct FakeOptions {
   int corruptRank = -1;
   /// Ops this backend reports as unsupported.
   std::set<RedOp> unsupportedOps;
+  /// Whether bw can be streamed (--stream); each stream() call (a window, its depth) and each
+  /// finishStream() is told to `streamed`. The messages move at once, as exchange() moves them.
+  bool streams = false;
+  std::function<void(int rank, bool finish, int depth)> streamed = [](int, bool, int) {};
 };
 
 class FakeBackend final : public HostBackend {
@@ -47,6 +51,14 @@ class FakeBackend final : public HostBackend {
 
   void collective(const CollectiveCall& call) override;
   void exchange(std::span<const PeerOp> ops, DType type) override;
+  std::string streamUnsupportedReason() const override {
+    return options_.streams ? "" : HostBackend::streamUnsupportedReason();
+  }
+  void stream(std::span<const PeerOp> ops, DType type, int depth) override {
+    options_.streamed(rank_, false, depth);
+    exchange(ops, type);
+  }
+  void finishStream() override { options_.streamed(rank_, true, 0); }
   void barrier() override;
   void synchronize() override {}
 

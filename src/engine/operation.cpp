@@ -39,13 +39,14 @@ void BufferPool::fillSendInput(std::size_t count, DType type, const pattern::Inp
 }
 
 Operation::Operation(Backend& backend, BufferPool& buffers, const CaseSpec& spec, int peerA,
-                     int peerB, int window)
+                     int peerB, int window, bool stream)
     : backend_(backend),
       buffers_(buffers),
       spec_(spec),
       peerA_(peerA),
       peerB_(peerB),
       window_(window),
+      stream_(stream && spec.collective == Collective::kBandwidth),
       participates_(cclbench::participates(spec.collective, backend.rank(), peerA, peerB)) {
   const CaseShape& shape = spec.shape;
   const std::size_t elt = sizeOf(spec.dtype);
@@ -73,6 +74,7 @@ void Operation::buildIssuer() {
                               spec_.dtype, spec_.op, spec_.root};
     Backend& b = backend_;
     issue_ = [&b, call] { b.collective(call); };
+    once_ = issue_;
     return;
   }
   const ExchangePlan plan =
@@ -81,6 +83,18 @@ void Operation::buildIssuer() {
   first_ = plan.first;
   second_ = plan.second;
   const DType type = spec_.dtype;
+  if (stream_ && !first_.empty()) {
+    issue_ = [this, type] { backend_.stream(first_, type, window_); };
+    finish_ = [this, type] {
+      backend_.finishStream();
+      backend_.exchange(second_, type);
+    };
+    once_ = [this] {
+      issue_();
+      finish_();
+    };
+    return;
+  }
   if (first_.empty()) {
     issue_ = [] {};
   } else if (second_.empty()) {
@@ -91,6 +105,7 @@ void Operation::buildIssuer() {
       backend_.exchange(second_, type);
     };
   }
+  once_ = issue_;
 }
 
 void Operation::prepare(bool checked) {

@@ -43,8 +43,10 @@ class BufferPool {
 
 class Operation {
  public:
+  /// `stream`: bw keeps `window` messages in flight across iterations (Backend::stream), and
+  /// finisher() completes them and exchanges the ack, once per batch.
   Operation(Backend& backend, BufferPool& buffers, const CaseSpec& spec, int peerA, int peerB,
-            int window);
+            int window, bool stream = false);
   Operation(const Operation&) = delete;  // the issuer refers to this object
   Operation& operator=(const Operation&) = delete;
 
@@ -55,6 +57,12 @@ class Operation {
   bool participates() const { return participates_; }
   /// One timed iteration.
   const std::function<void()>& issuer() const { return issue_; }
+  /// What ends a batch of iterations (a streamed bw: the messages still in flight and the ack);
+  /// empty for every other operation.
+  const std::function<void()>& finisher() const { return finish_; }
+  /// One iteration that leaves nothing in flight: issuer() and finisher() (the data check and
+  /// per-iteration timing run it alone).
+  const std::function<void()>& once() const { return once_; }
   /// Writes this rank's inputs and poisons its output region (out-of-place only). Unchecked
   /// (no data check will read the output), it writes nothing: the buffers hold zeros from their
   /// allocation or an earlier case's numbers, which the libraries move and reduce in the same
@@ -78,6 +86,7 @@ class Operation {
   int peerA_;
   int peerB_;
   int window_;
+  bool stream_;
   bool participates_;
   CheckPlan plan_;
   InPlaceLayout layout_{0, 0};
@@ -86,6 +95,8 @@ class Operation {
   std::vector<PeerOp> first_;   ///< point-to-point: posted and completed first
   std::vector<PeerOp> second_;  ///< ... then these (latency's reply, bw's ack)
   std::function<void()> issue_;
+  std::function<void()> finish_;
+  std::function<void()> once_;
 };
 
 }  // namespace cclbench

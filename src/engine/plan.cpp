@@ -43,6 +43,11 @@ std::vector<PlanTable> buildPlan(const RunConfig& config, int nranks, const Back
     }
     return tables;
   }
+  if (config.stream) {
+    if (const std::string why = backend.streamUnsupportedReason(); !why.empty()) {
+      throw Error(ExitCode::kNotAvailable, why);
+    }
+  }
   const std::vector<uint64_t> sizes = sweepSizes(config.sweep);
   std::vector<PlanTable> tables;
   for (Collective c : config.collectives) {

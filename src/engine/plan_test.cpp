@@ -47,6 +47,21 @@ TEST(BuildPlan, OneTablePerCollectiveOneRowPerSize) {
   EXPECT_EQ(first.placement, Placement::kOutOfPlace);
 }
 
+TEST(BuildPlan, StreamingNeedsABackendThatStreams) {
+  RunConfig c = config({Collective::kBandwidth}, 8, 64);
+  c.stream = true;
+  try {
+    plan(c, 2);
+    ADD_FAILURE() << "a backend that cannot stream took --stream";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kNotAvailable);
+    EXPECT_NE(std::string(e.what()).find("--stream"), std::string::npos) << e.what();
+  }
+  fake::FakeOptions streams;
+  streams.streams = true;
+  EXPECT_EQ(plan(c, 2, streams).size(), 1u);
+}
+
 TEST(BuildPlan, SkipsSizesThatRoundToZero) {
   // all-gather of float on 4 ranks: 8, 16 and 32 B give fewer than 4 elements (16 B) per rank.
   const auto tables = plan(config({Collective::kAllGather}, 8, 64), 4);

@@ -91,7 +91,7 @@ Verdict runAlgorithmProbe(const RunConfig& config, const std::string& file, Boot
     for (const PlanRow& row : table.rows) {
       Operation op(backend, buffers, row.outOfPlace, config.peerA, config.peerB, 1);
       bootstrap.barrier();
-      if (op.participates()) op.issuer()();
+      if (op.participates()) op.once()();
       backend.synchronize();
     }
   }

@@ -233,6 +233,7 @@ class UcxBackend final : public HostBackend {
   }
 
   ~UcxBackend() override {
+    dropStream();
     clearTargets();
     closeEndpoints();
     for (Region& r : regions_) ucp_mem_unmap(context_, r.memh);
@@ -320,6 +321,45 @@ class UcxBackend final : public HostBackend {
     requests.waitAll();
   }
 
+  std::string streamUnsupportedReason() const override {
+    if (options_.api != UcxApi::kPut) return {};
+    return "--stream measures tagged sends (ucx_perftest's tag_bw); --ucx-api put puts a window "
+           "and flushes it";
+  }
+
+  /// ucx_perftest's tag_bw loop: a message is posted as soon as fewer than `depth` are in
+  /// flight, and the oldest is checked (they complete in order between one pair); a message that
+  /// completes at once takes no slot.
+  void stream(std::span<const PeerOp> ops, DType type, int depth) override {
+    const auto slots = static_cast<std::size_t>(depth);
+    if (ring_.size() != slots) {
+      if (inFlight_ > 0) throw Error(ExitCode::kInternal, "the stream's depth changed mid-stream");
+      ring_.assign(slots, nullptr);
+      oldest_ = 0;
+    }
+    const std::size_t element = sizeOf(type);
+    ucp_request_param_t param{};
+    for (const PeerOp& op : ops) {
+      waitInFlightBelow(slots);
+      const std::size_t bytes = op.count * element;
+      void* request =
+          op.kind == PeerOp::Kind::kRecv
+              ? ucp_tag_recv_nbx(worker_, op.buffer, bytes, tagOf(Kind::kData, op.peer), kFullMask, &param)
+              : ucp_tag_send_nbx(endpoint(op.peer), op.buffer, bytes, tagOf(Kind::kData, place_.rank),
+                                 &param);
+      if (UCS_PTR_IS_ERR(request)) {
+        throw Error(ExitCode::kLibraryError,
+                    std::string(op.kind == PeerOp::Kind::kRecv ? "ucp_tag_recv_nbx" : "ucp_tag_send_nbx") +
+                        " failed: " + ucs_status_string(UCS_PTR_STATUS(request)));
+      }
+      if (!request) continue;
+      ring_[(oldest_ + inFlight_) % ring_.size()] = request;
+      ++inFlight_;
+    }
+  }
+
+  void finishStream() override { waitInFlightBelow(1); }
+
   void barrier() override { bootstrap_.barrier(); }
   void synchronize() override {}
 
@@ -378,6 +418,42 @@ class UcxBackend final : public HostBackend {
   }
 
  private:
+  /// Polls until fewer than `limit` stream messages are in flight.
+  void waitInFlightBelow(std::size_t limit) {
+    while (inFlight_ >= limit) {
+      void* request = ring_[oldest_];
+      const ucs_status_t status = ucp_request_check_status(request);
+      if (status == UCS_INPROGRESS) {
+        if (ucp_worker_progress(worker_) == 0 && yield_) sched_yield();
+        continue;
+      }
+      ucp_request_free(request);
+      ring_[oldest_] = nullptr;
+      oldest_ = (oldest_ + 1) % ring_.size();
+      --inFlight_;
+      if (status != UCS_OK) {
+        throw Error(ExitCode::kLibraryError,
+                    std::string("a streamed message failed: ") + ucs_status_string(status));
+      }
+    }
+  }
+
+  /// A stream left by an error: cancelled, and polled (two seconds at most) until UCX is done
+  /// with the buffers.
+  void dropStream() noexcept {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    for (; inFlight_ > 0; --inFlight_) {
+      void* request = ring_[oldest_];
+      ucp_request_cancel(worker_, request);
+      while (ucp_request_check_status(request) == UCS_INPROGRESS &&
+             std::chrono::steady_clock::now() < deadline) {
+        ucp_worker_progress(worker_);
+      }
+      ucp_request_free(request);
+      oldest_ = (oldest_ + 1) % ring_.size();
+    }
+  }
+
   static void check(ucs_status_t s, const char* what) {
     if (s == UCS_OK) return;
     throw Error(ExitCode::kLibraryError, std::string(what) + " failed: " + ucs_status_string(s));
@@ -657,7 +733,10 @@ class UcxBackend final : public HostBackend {
   std::map<std::string, std::vector<PutTarget>> targets_;
   std::set<std::string> announced_;
   bool yield_ = false;
-  std::vector<Requests::Pending> storage_[4];  ///< request lists: an exchange, and put's nested ones
+  std::vector<Requests::Pending> storage_[4];
+  std::vector<void*> ring_;  ///< --stream: the messages in flight, oldest_ first
+  std::size_t oldest_ = 0;
+  std::size_t inFlight_ = 0;  ///< request lists: an exchange, and put's nested ones
 };
 
 }  // namespace
