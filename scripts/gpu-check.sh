@@ -156,6 +156,11 @@ for c in t["collectives"]:
     print(c["collective"], "candidates", len(c["candidates"]), "failed", len(failed), "trials", c["trials"],
           "rules", len(c["rules"]), dict(why))
 PY
+# The untimed algorithm probe before each trial launch: what NCCL logged per candidate (with one
+# GPU NCCL runs no algorithm, so an empty list is expected there; with 2+ the choices per call).
+echo "algorithm probes: $(ls "$OUT"/tune/launches/*-algorithms.json 2>/dev/null | wc -l)," \
+  "failed: $(grep -l error "$OUT"/tune/launches/*-algorithm-probe.log 2>/dev/null | wc -l)"
+for f in $(ls "$OUT"/tune/launches/*-algorithms.json 2>/dev/null | head -2); do head -c 600 "$f"; echo; done
 
 step "summary"
 python3 - "$OUT" <<'PY'

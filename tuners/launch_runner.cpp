@@ -107,6 +107,26 @@ LaunchRunner::Launched LaunchRunner::launch(const std::vector<Collective>& colle
   for (const auto& [name, value] : settings.environment) io.env[name] = value;
 
   const auto start = std::chrono::steady_clock::now();
+  // NCCL's candidates: what NCCL ran for each is read back by an untimed probe launch first (one
+  // call per case, each candidate forced as the trials force it, NCCL's TUNING log on: NCCL reads
+  // its debug settings once per process, so never in the timed one); the trials' records then
+  // carry NCCL's choice, and a candidate it did not run is not honoured. A probe that fails
+  // leaves the plugin's own counts to judge, and says so in its log.
+  if (!perCall.empty() && o.backend == "nccl") {
+    std::vector<std::string> probe = command;
+    const auto jsonl = std::find(probe.begin(), probe.end(), "--jsonl");
+    probe.erase(jsonl, jsonl + 2);
+    const auto db = std::find(probe.begin(), probe.end(), "--db");
+    if (db != probe.end()) probe.erase(db, db + 2);
+    probe.erase(std::remove(probe.begin(), probe.end(), "--no-db"), probe.end());
+    const std::string choices = base + "-algorithms.json";
+    probe.insert(probe.end(), {"--no-jsonl", "--no-db", "--algorithm-probe", choices});
+    LaunchIo probeIo = io;
+    probeIo.outputFile = base + "-algorithm-probe.log";
+    const LaunchOutcome probed = runLauncher(probe, probeIo);
+    if (probed.signal) throw Interrupted(probed.signal);
+    if (probed.status == 0) command.insert(command.end(), {"--algorithms", choices});
+  }
   const LaunchOutcome outcome = runLauncher(command, io);
   Launched result;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -166,7 +186,8 @@ std::pair<bool, std::vector<TrialResult>> LaunchRunner::launchPerCall(
       if (c.candidateHonoured == false && r.ok) {
         r.ok = false;
         r.failure = "NCCL did not run " + space_.describe(request.collective, request.candidate) +
-                    " (it never asked the tuner, or had the pair marked unavailable)";
+                    " (it never asked the tuner, had the pair marked unavailable, or its TUNING log "
+                    "shows another choice)";
       }
       r.sizes[c.sizeBytes] = measuredOf(c.samplesUs);
     }

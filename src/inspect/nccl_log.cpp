@@ -69,7 +69,8 @@ struct NcclLogParser::State {
   bool nicList(const SplitLine& split, std::string_view line);
   bool rank(const SplitLine& split);
   bool graph(std::string_view message, std::string_view line);
-  bool algorithm(std::string_view message);
+  bool algorithm(const SplitLine& split);
+  std::optional<std::tuple<std::string, long, int>> callSource;  ///< whose calls are kept in order
   bool tuningRow(const SplitLine& split);
   bool notice(std::string_view message, std::string_view line);
   void version(std::string_view text);
@@ -122,7 +123,7 @@ void NcclLogParser::State::info(const SplitLine& split, std::string_view line) {
   }
   // Cheapest and most frequent first; each handler recognises its own message or declines.
   if (connection(split, line) || network(message, line) || nicList(split, line) || rank(split) ||
-      graph(message, line) || algorithm(message) || notice(message, line)) {
+      graph(message, line) || algorithm(split) || notice(message, line)) {
     return;
   }
   tuningRow(split);
@@ -219,9 +220,15 @@ bool NcclLogParser::State::graph(std::string_view message, std::string_view line
   return true;
 }
 
-bool NcclLogParser::State::algorithm(std::string_view message) {
-  auto choice = parseAlgoChoice(message);
+bool NcclLogParser::State::algorithm(const SplitLine& split) {
+  auto choice = parseAlgoChoice(split.message);
   if (!choice) return false;
+  const auto source = std::make_tuple(split.source.host, split.source.pid.value_or(-1),
+                                      split.source.device.value_or(-1));
+  if (!callSource) callSource = source;
+  if (*callSource == source && log.algorithmCalls.size() < kAlgorithmCallsKept) {
+    log.algorithmCalls.push_back(*choice);
+  }
   const auto key =
       std::make_tuple(choice->collective, choice->bytes, choice->algorithm, choice->protocol,
                       choice->channelLo.value_or(-1), choice->channelHi.value_or(-1));

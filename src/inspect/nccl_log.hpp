@@ -54,6 +54,9 @@ struct NcclLineSource {
   std::optional<int> device;  ///< the "[dev]" of the header: the CUDA device of the thread
 };
 
+/// Calls whose algorithm choice is kept in order (NcclLogSummary::algorithmCalls).
+inline constexpr std::size_t kAlgorithmCallsKept = 100000;
+
 /// Connections of one (label, host) whose line is kept (NcclConnection::line).
 inline constexpr std::size_t kConnectionLinesKept = 5;  ///< as many as a fabric verdict shows
 
@@ -179,6 +182,10 @@ struct NcclLogSummary {
   std::vector<NcclConnection> connections;  ///< distinct connections, each with its line count
   std::vector<NcclGraph> graphs;  ///< distinct graphs
   std::vector<NcclAlgoChoice> algorithms;
+  /// NCCL's choice per call in the order logged, as one process and device logged them (the
+  /// first that logged a choice: every rank logs each call); at most kAlgorithmCallsKept. What an
+  /// untimed probe reads to tell its calls apart where the same (collective, bytes) repeats.
+  std::vector<NcclAlgoChoice> algorithmCalls;
   std::vector<NcclTuningCell> tuning;  ///< the latest value of every cell present
   std::vector<NcclWarning> warnings;   ///< at most 100 distinct; later new ones are dropped
   std::optional<bool> nvlsSupported;   ///< "NVLS multicast support is [not ]available"

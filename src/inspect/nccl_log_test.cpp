@@ -252,6 +252,26 @@ TEST(NcclLogFixtures, ShmOneNode) {
   EXPECT_TRUE(log.warnings.empty());
 }
 
+TEST(NcclLogLines, CallsAreKeptInOrderFromTheFirstSourceOnly) {
+  // One process with two GPUs (threads mode): both devices log every call; another process too.
+  NcclLogParser parser;
+  for (const char* line : {
+           "h:10:11 [0] NCCL INFO AllReduce: 4096 Bytes -> Algo RING proto SIMPLE channel{Lo..Hi}={0..1}",
+           "h:10:12 [1] NCCL INFO AllReduce: 4096 Bytes -> Algo RING proto SIMPLE channel{Lo..Hi}={0..1}",
+           "h:20:21 [0] NCCL INFO AllReduce: 4096 Bytes -> Algo TREE proto LL channel{Lo..Hi}={0..0}",
+           "h:10:11 [0] NCCL INFO AllReduce: 4096 Bytes -> Algo TREE proto LL channel{Lo..Hi}={0..0}",
+           "h:10:12 [1] NCCL INFO AllReduce: 4096 Bytes -> Algo TREE proto LL channel{Lo..Hi}={0..0}",
+           "h:10:11 [0] NCCL INFO AllReduce: 4096 Bytes -> Algo RING proto SIMPLE channel{Lo..Hi}={0..1}"}) {
+    parser.addLine(line);
+  }
+  const NcclLogSummary log = std::move(parser).summary();
+  ASSERT_EQ(log.algorithmCalls.size(), 3u);
+  EXPECT_EQ(log.algorithmCalls[0].algorithm, "RING");
+  EXPECT_EQ(log.algorithmCalls[1].algorithm, "TREE");
+  EXPECT_EQ(log.algorithmCalls[2].algorithm, "RING");
+  EXPECT_EQ(log.algorithms.size(), 2u);  // the distinct choices, every source's
+}
+
 TEST(NcclLogFixtures, SocketTwoNodes) {
   const auto log = fixture("nccl-logs/socket-2rank-2node.log");
   EXPECT_EQ(log.version(), "2.23.4");

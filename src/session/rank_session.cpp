@@ -201,7 +201,13 @@ Verdict runSession(const RunOptions& options, Bootstrap& bootstrap, Backend& bac
       if (row.runOutOfPlace) records.outOfPlace = measure(row.outOfPlace);
       if (row.runInPlace) records.inPlace = measure(row.inPlace());
       for (auto* r : {&records.outOfPlace, &records.inPlace}) {
-        if (*r) attachAlgorithm(algorithms, **r);
+        if (!*r) continue;
+        attachAlgorithm(algorithms, **r);
+        // What the untimed probe saw NCCL run for this candidate has the last word: a forced pair
+        // NCCL did not run is not honoured, whatever the plugin was asked.
+        if (const std::optional<bool> seen = probeSawCandidate(**r); seen) {
+          (*r)->candidateHonoured = (*r)->candidateHonoured.value_or(true) && *seen;
+        }
       }
       trailer.cases += records.outOfPlace.has_value() + records.inPlace.has_value();
       tally.add(records);

@@ -2000,6 +2000,13 @@ def tune_bad_input_and_interruption():
     lines = p.stderr.strip().splitlines()
     check(p.returncode == 5 and len(lines) == 1 and "cannot tune NCCL" in lines[0],
           f"--backend nccl without a GPU: {p.returncode} {p.stderr!r}")
+    # Each NCCL trial launch is preceded by its untimed algorithm probe (what NCCL ran per
+    # candidate); here it found no GPU either, and the trial itself still ran and said so.
+    launches = os.path.join(folder, "n", "launches")
+    probe_log = os.path.join(launches, "0001-trial-default-algorithm-probe.log")
+    check(os.path.exists(probe_log) and "needs a CUDA device" in open(probe_log).read(),
+          f"no algorithm probe before the first NCCL trial: {sorted(os.listdir(launches))}")
+    check(os.path.exists(os.path.join(launches, "0001-trial-default.log")), "the trial did not run after its probe")
     # Under a launcher, tune refuses: it starts its launches itself.
     p = subprocess.run(["mpirun", "--allow-run-as-root", "-np", "1", BINARY, "tune", "allreduce"],
                        capture_output=True, text=True, timeout=60, env=mpi_env(), stdin=subprocess.DEVNULL)
