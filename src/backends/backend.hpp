@@ -122,8 +122,8 @@ class Backend {
   virtual void exchange(std::span<const PeerOp> ops, DType type) = 0;
   /// Why this backend cannot stream bw (--stream); empty where it can.
   virtual std::string streamUnsupportedReason() const {
-    return "--stream (bw with messages kept in flight, ucx_perftest's way) needs --backend ucx; " +
-           name() + " measures bw per window (--window), as osu_bw";
+    return "--stream (bw with messages kept in flight, ucx_perftest's way) needs --backend ucx "
+           "or mpi; " + name() + " measures bw per window (--window), as osu_bw";
   }
   /// bw --stream: posts the ops of one window (all sends to one peer, or all receives from one),
   /// each as soon as fewer than `depth` of this rank's messages are in flight, and returns with up

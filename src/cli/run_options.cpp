@@ -240,7 +240,7 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
   app.add_option("--window", c.window, "messages in flight for bw and bibw (default 64, as OSU)");
   app.add_flag("--stream", c.stream,
                "bw: --window messages kept in flight, one acknowledgement per batch (as "
-               "ucx_perftest tag_bw), not one per window (osu_bw); UCX backend");
+               "ucx_perftest tag_bw), not one per window (osu_bw); UCX and MPI backends");
   app.add_flag("--no-progress", noProgress, "no progress line on stderr");
   app.add_option("--test-corrupt-rank", c.testCorruptRank)->group("");  // test-only, hidden
   std::vector<std::string> candidate;

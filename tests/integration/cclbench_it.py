@@ -235,26 +235,26 @@ def ucx_every_benchmark_checked_at_2_and_4_ranks_tag_and_put():
 
 
 @test(240, "mpi,ucx,asan")
-def ucx_streamed_bw_checked_at_2_and_4_ranks_and_refused_elsewhere():
+def streamed_bw_checked_at_2_and_4_ranks_over_ucx_and_mpi_and_refused_elsewhere():
     """bw --stream (ucx_perftest's tag_bw convention: --window messages kept in flight, one ack
-    per batch) over UCX, self-launched and under mpirun, every output checked and the convention
-    recorded; where it cannot apply, one line and a documented exit."""
-    args = ["bw", "--backend", "ucx", "--stream", "--window", "32", "-b", "8", "-e", "1M", "-f", "32",
-            "-d", "uint8"] + FAST
-    two = expect_ok(run(args + ["--np", "2"]))
-    cases = validate_records(two.records(), 2)
-    assert_all_correct(cases, ["bw"])
-    config = two.records()[0]["config"]
-    check(config.get("stream") is True and config["window"] == 32, f"the stream is not recorded: {config}")
-    check(sorted(c["size_bytes"] for c in cases) == [8, 256, 8192, 262144], "sizes of the sweep")
-    four = expect_ok(run(args + ["--pair", "1,3"], mpirun=4))
-    cases = validate_records(four.records(), 4)
-    assert_all_correct(cases, ["bw"])
-    check(all(c["slowest_rank"] in (1, 3) for c in cases), "a streamed bw's slowest rank is outside the pair")
+    per batch) over UCX and MPI, self-launched and under mpirun, every output checked and the
+    convention recorded; where it cannot apply, one line and a documented exit."""
+    for backend in ("ucx", "mpi"):
+        args = ["bw", "--backend", backend, "--stream", "--window", "32", "-b", "8", "-e", "1M", "-f", "32",
+                "-d", "uint8"] + FAST
+        two = expect_ok(run(args + ["--np", "2"]))
+        cases = validate_records(two.records(), 2)
+        assert_all_correct(cases, ["bw"])
+        config = two.records()[0]["config"]
+        check(config.get("stream") is True and config["window"] == 32, f"{backend}: the stream is not recorded: {config}")
+        check(sorted(c["size_bytes"] for c in cases) == [8, 256, 8192, 262144], "sizes of the sweep")
+        four = expect_ok(run(args + ["--pair", "1,3"], mpirun=4))
+        cases = validate_records(four.records(), 4)
+        assert_all_correct(cases, ["bw"])
+        check(all(c["slowest_rank"] in (1, 3) for c in cases), f"{backend}: a streamed bw's slowest rank is outside the pair")
     plain = expect_ok(run(["bw", "--backend", "ucx", "-b", "8", "-e", "8", "--np", "2"] + FAST))
     check("stream" not in plain.records()[0]["config"], "a windowed bw says it streamed")
-    for extra, code, what in ((["bw", "--backend", "mpi"], 5, "needs --backend ucx"),
-                              (["bw", "--backend", "ucx", "--ucx-api", "put"], 5, "tagged sends"),
+    for extra, code, what in ((["bw", "--backend", "ucx", "--ucx-api", "put"], 5, "tagged sends"),
                               (["latency", "--backend", "ucx"], 6, "has no bw"),
                               (["bw", "--backend", "ucx", "--sync-each"], 6, "do not mix")):
         r = run(extra + ["--stream", "-b", "8", "-e", "8", "--np", "2"] + FAST)

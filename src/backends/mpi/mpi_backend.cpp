@@ -267,6 +267,34 @@ class MpiBackend final : public HostBackend {
           "MPI_Waitall");
   }
 
+  std::string streamUnsupportedReason() const override { return {}; }
+
+  /// bw --stream: a message is posted as soon as fewer than `depth` are in flight, the oldest
+  /// waited for first (messages between one pair complete in order).
+  void stream(std::span<const PeerOp> ops, DType type, int depth) override {
+    const auto slots = static_cast<std::size_t>(depth);
+    if (ring_.size() != slots) {
+      if (inFlight_ > 0) throw Error(ExitCode::kInternal, "the stream's depth changed mid-stream");
+      ring_.assign(slots, MPI_REQUEST_NULL);
+      oldest_ = 0;
+    }
+    const MPI_Datatype datatype = types_.datatype(type);
+    for (const PeerOp& op : ops) {
+      if (inFlight_ == slots) retireOldest();
+      MPI_Request& request = ring_[(oldest_ + inFlight_) % slots];
+      if (op.kind == PeerOp::Kind::kSend) {
+        check(MPI_Isend(op.buffer, asInt(op.count), datatype, op.peer, 0, comm_, &request), "MPI_Isend");
+      } else {
+        check(MPI_Irecv(op.buffer, asInt(op.count), datatype, op.peer, 0, comm_, &request), "MPI_Irecv");
+      }
+      ++inFlight_;
+    }
+  }
+
+  void finishStream() override {
+    while (inFlight_ > 0) retireOldest();
+  }
+
   /// Open MPI cannot say which BTL or PML carried a message to a peer: with a fabric, only its
   /// components were selectable (the MCA environment), so a probe message to each peer that
   /// arrives shows they reach it; without one there is nothing to report.
@@ -327,6 +355,15 @@ class MpiBackend final : public HostBackend {
   int size_ = 1;
   mpi::TypeTable types_;
   std::vector<MPI_Request> requests_;
+  std::vector<MPI_Request> ring_;  ///< --stream: the messages in flight, oldest_ first
+  std::size_t oldest_ = 0;
+  std::size_t inFlight_ = 0;
+
+  void retireOldest() {
+    check(MPI_Wait(&ring_[oldest_], MPI_STATUS_IGNORE), "MPI_Wait");
+    oldest_ = (oldest_ + 1) % ring_.size();
+    --inFlight_;
+  }
   std::unique_ptr<CollTunedControl> collTuned_;  ///< made by the first forced candidate
 };
 
