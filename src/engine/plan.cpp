@@ -56,6 +56,11 @@ std::vector<PlanTable> buildPlan(const RunConfig& config, int nranks, const Back
       throw usageError(std::string(ci.name) + " has no in-place variant: use --place out or both");
     }
     PlanTable table{c, {}, {}, {}, std::nullopt};
+    if (c == Collective::kBandwidth && config.stream) {
+      table.notes.push_back("streamed: " + std::to_string(config.window) +
+                            " messages kept in flight, one ack per timed batch (ucx_perftest's "
+                            "tag_bw), not one per window (osu_bw)");
+    }
     const std::vector<RedOp> ops = ci.reduces ? config.ops : std::vector<RedOp>{RedOp::kNone};
     for (DType type : config.dtypes) {
       for (RedOp op : ops) {

@@ -247,6 +247,7 @@ def streamed_bw_checked_at_2_and_4_ranks_over_ucx_and_mpi_and_refused_elsewhere(
         assert_all_correct(cases, ["bw"])
         config = two.records()[0]["config"]
         check(config.get("stream") is True and config["window"] == 32, f"{backend}: the stream is not recorded: {config}")
+        check("# note: streamed: 32 messages kept in flight" in two.out, f"{backend}: the table does not say it streamed")
         check(sorted(c["size_bytes"] for c in cases) == [8, 256, 8192, 262144], "sizes of the sweep")
         four = expect_ok(run(args + ["--pair", "1,3"], mpirun=4))
         cases = validate_records(four.records(), 4)
