@@ -106,6 +106,14 @@ void printTunePlan(const TuneOptions& o, const KnobSpace& space, double launchSe
     }
     total += 2 * o.validationLaunches * validation;
   }
+  if (o.backend == "nccl" && perCall) {
+    // Each trial launch is preceded by its untimed algorithm probe (one call per case): a
+    // start-up more, next to nothing measured.
+    std::printf("# each of the %d search launch(es) is preceded by an untimed algorithm probe "
+                "launch (what NCCL ran per candidate): %d more start-ups\n",
+                launches, launches);
+    launches *= 2;
+  }
   launches += 2 * o.validationLaunches;
   std::printf("# validation: %d launches (the default and the tuned config, interleaved)\n",
               2 * o.validationLaunches);

@@ -1573,7 +1573,7 @@ def predict_and_model_tune_through_the_binary():
     # --plan runs nothing and writes nothing; with a topology it is a dry run on the model.
     plan_dir = tempfile.mkdtemp(prefix="cclbench-it-")
     for args, expect in [(["tune", "--backend", "nccl", "--plan", "--topology", "h100-8gpu-ib400", "--nodes", "128"],
-                          ["dry run on the model", "1024 GPUs", "estimated wall time"]),
+                          ["dry run on the model", "1024 GPUs", "untimed algorithm probe launch", "estimated wall time"]),
                          (["tune", "--backend", "model", "--topology", "h100-8gpu-ib400", "--plan"],
                           ["dry run on the model", "estimated wall time"]),
                          (["tune", "allreduce", "--plan", "--np", "2"], ["12 candidates", "one launch per round"]),
