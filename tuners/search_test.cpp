@@ -100,25 +100,25 @@ TEST(Search, ExhaustiveMeasuresEveryCandidateAndFindsTheOptimum) {
   }
 }
 
-/// Issue 7 asks race to reach exhaustive's optimum within 3% at every size with at most a
-/// quarter of its trial time. In these worlds (17 sizes, 1 KiB to 64 MiB, 12 candidates, 2%
-/// noise per batch, a launch costing 0.45 s and its buffers as measured here) race gets within 3%
-/// at all but a handful of the 680 sizes, but spends about a third of exhaustive's time: 22 or
-/// so launches against 12, and a launch alone is a quarter of what an exhaustive trial of a
-/// short sweep costs. What is asserted is what it achieves (bench/README.md has the figures).
-TEST(Search, RaceFindsTheExhaustiveOptimumWithAThirdOfTheTrialTime) {
+/// Race against exhaustive on 40 synthetic worlds (17 sizes, 1 KiB to 64 MiB, 2% noise, a
+/// launch costing 0.45 s), candidates applied as `application` says: every pick within 10% of
+/// exhaustive's, at most 1% of sizes beyond 3%, never cut short, each world's trial-time ratio at
+/// most `worstBound` and their mean at most `meanBound`.
+void raceOnSyntheticWorlds(Application application, double worstBound, double meanBound,
+                           const char* label) {
+  const bool perCase = application == Application::kPerCase;
   double worstRatio = 0, sumRatio = 0;
   int pairs = 0, misses = 0;
   const int worlds = 40;
   for (uint64_t seed = 1; seed <= worlds; ++seed) {
     const World w = makeWorld(seed, 5, sizesFrom(1 << 10, 64 << 20));
-    const OracleSpace space(5, kSegments);
+    const OracleSpace space(5, kSegments, application);
     SearchOptions options;
     options.strategy = Strategy::kExhaustive;
-    OracleRunner exhaustiveRunner(w.truth, 0.02, seed, 0.45);
+    OracleRunner exhaustiveRunner(w.truth, 0.02, seed, 0.45, perCase);
     const SearchOutcome reference = search(space, exhaustiveRunner, Collective::kAllReduce, w.sizes, options);
     options.strategy = Strategy::kRace;
-    OracleRunner raceRunner(w.truth, 0.02, seed + 1000, 0.45);
+    OracleRunner raceRunner(w.truth, 0.02, seed + 1000, 0.45, perCase);
     const SearchOutcome race = search(space, raceRunner, Collective::kAllReduce, w.sizes, options);
     for (uint64_t s : w.sizes) {
       const double picked = trueTimeOfPick(w, race, s), reached = trueTimeOfPick(w, reference, s);
@@ -131,16 +131,26 @@ TEST(Search, RaceFindsTheExhaustiveOptimumWithAThirdOfTheTrialTime) {
     const double ratio = race.trialSeconds / reference.trialSeconds;
     worstRatio = std::max(worstRatio, ratio);
     sumRatio += ratio;
-    EXPECT_LE(ratio, 0.55) << "seed " << seed << ": race " << race.trialSeconds
-                           << " s against exhaustive " << reference.trialSeconds << " s";
+    EXPECT_LE(ratio, worstBound) << "seed " << seed << ": race " << race.trialSeconds
+                                 << " s against exhaustive " << reference.trialSeconds << " s";
     EXPECT_FALSE(race.cutShort);
   }
   EXPECT_LE(misses, pairs / 100) << misses << " of " << pairs << " sizes more than 3% off";
-  EXPECT_LE(sumRatio / worlds, 0.40);
-  RecordProperty("mean_race_to_exhaustive_time", std::to_string(sumRatio / worlds));
-  std::printf("synthetic worlds: race / exhaustive trial time mean %.3f, worst %.3f; %d of %d "
-              "sizes more than 3%% off exhaustive's pick\n",
-              sumRatio / worlds, worstRatio, misses, pairs);
+  EXPECT_LE(sumRatio / worlds, meanBound);
+  ::testing::Test::RecordProperty("mean_race_to_exhaustive_time", std::to_string(sumRatio / worlds));
+  std::printf("%s: race / exhaustive trial time mean %.3f, worst %.3f; %d of %d sizes more than "
+              "3%% off exhaustive's pick\n",
+              label, sumRatio / worlds, worstRatio, misses, pairs);
+}
+
+/// Issue 7 asks race to reach exhaustive's optimum within 3% at every size with at most a
+/// quarter of its trial time. In these worlds (17 sizes, 1 KiB to 64 MiB, 12 candidates, 2%
+/// noise per batch, a launch costing 0.45 s and its buffers as measured here) race gets within 3%
+/// at all but a handful of the 680 sizes, but spends about a third of exhaustive's time: 22 or
+/// so launches against 12, and a launch alone is a quarter of what an exhaustive trial of a
+/// short sweep costs. What is asserted is what it achieves (bench/README.md has the figures).
+TEST(Search, RaceFindsTheExhaustiveOptimumWithAThirdOfTheTrialTime) {
+  raceOnSyntheticWorlds(Application::kPerLaunch, 0.55, 0.40, "synthetic worlds");
 }
 
 /// The same worlds with the candidates switched inside one launch (coll/tuned's variables and a
@@ -156,40 +166,8 @@ TEST(Search, RaceFindsTheExhaustiveOptimumWithAThirdOfTheTrialTime) {
 /// not kept: two reference batches (0.31, fewer picks within 3% on the recorded table), a
 /// five-batch round before the last (0.38). What is asserted is what it achieves.
 TEST(Search, SwitchedInsideALaunchRaceFindsTheOptimumWithAThirdOfTheTrialTime) {
-  double worstRatio = 0, sumRatio = 0;
-  int pairs = 0, misses = 0;
-  const int worlds = 40;
-  for (uint64_t seed = 1; seed <= worlds; ++seed) {
-    const World w = makeWorld(seed, 5, sizesFrom(1 << 10, 64 << 20));
-    const OracleSpace space(5, kSegments, Application::kPerCase);
-    SearchOptions options;
-    options.strategy = Strategy::kExhaustive;
-    OracleRunner exhaustiveRunner(w.truth, 0.02, seed, 0.45, true);
-    const SearchOutcome reference = search(space, exhaustiveRunner, Collective::kAllReduce, w.sizes, options);
-    options.strategy = Strategy::kRace;
-    OracleRunner raceRunner(w.truth, 0.02, seed + 1000, 0.45, true);
-    const SearchOutcome race = search(space, raceRunner, Collective::kAllReduce, w.sizes, options);
-    for (uint64_t s : w.sizes) {
-      const double picked = trueTimeOfPick(w, race, s), reached = trueTimeOfPick(w, reference, s);
-      ++pairs;
-      misses += picked > 1.03 * reached;
-      EXPECT_LE(picked, 1.10 * reached)
-          << "seed " << seed << ", size " << s << ": race picked "
-          << space.describe(Collective::kAllReduce, race.candidates[race.best.at(s)].candidate);
-    }
-    const double ratio = race.trialSeconds / reference.trialSeconds;
-    worstRatio = std::max(worstRatio, ratio);
-    sumRatio += ratio;
-    EXPECT_LE(ratio, 0.60) << "seed " << seed << ": race " << race.trialSeconds
-                           << " s against exhaustive " << reference.trialSeconds << " s";
-    EXPECT_FALSE(race.cutShort);
-  }
-  EXPECT_LE(misses, pairs / 100) << misses << " of " << pairs << " sizes more than 3% off";
-  EXPECT_LE(sumRatio / worlds, 0.36);
-  RecordProperty("mean_race_to_exhaustive_time", std::to_string(sumRatio / worlds));
-  std::printf("synthetic worlds, switched per communicator: race / exhaustive trial time mean "
-              "%.3f, worst %.3f; %d of %d sizes more than 3%% off exhaustive's pick\n",
-              sumRatio / worlds, worstRatio, misses, pairs);
+  raceOnSyntheticWorlds(Application::kPerCase, 0.60, 0.36,
+                        "synthetic worlds, switched per communicator");
 }
 
 TEST(Search, WithFewSizesTheRaceStillFindsTheOptimumAndCostsNoMoreThanExhaustive) {

@@ -11,6 +11,13 @@
 namespace cclbench {
 namespace {
 
+/// A folder of this test process's own for the probe files it writes.
+std::filesystem::path scratchFolder() {
+  const auto dir = std::filesystem::temp_directory_path() / ("cclbench-algo-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
 TEST(AlgorithmProbe, ReadsNcclsChoicesFromARealTuningLog) {
   const NcclLogSummary log = parseNcclLogFile(std::string(CCLBENCH_REAL_OUTPUT) +
                                               "/nccl-info-tuning-rtx5090-2rank-socket.log");
@@ -61,9 +68,7 @@ TEST(AlgorithmProbe, AttachesTheMatchingChoiceToARecord) {
 }
 
 TEST(AlgorithmProbe, ReadsAProbeFileAndRejectsGarbage) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("cclbench-algo-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  const std::filesystem::path dir = scratchFolder();
   const std::string good = (dir / "good.json").string();
   std::ofstream(good) << R"({"schema":"cclbench.algorithms","schema_version":1,"choices":[)"
                          R"({"collective":"allreduce","bytes":8,"algorithm":"RING","protocol":"LL","channels":1}]})";
@@ -141,10 +146,7 @@ TEST(AlgorithmProbe, CandidatesThatRepeatASizeAreToldApartByTheOrderOfCalls) {
 }
 
 TEST(AlgorithmProbe, AProbeFileKeepsItsCandidates) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("cclbench-algo-v2-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string file = (dir / "v2.json").string();
+  const std::string file = (scratchFolder() / "v2.json").string();
   std::ofstream(file) << R"({"schema":"cclbench.algorithms","schema_version":2,"choices":[)"
                          R"({"collective":"allreduce","bytes":8,"algorithm":"TREE","protocol":"LL","channels":1,)"
                          R"("candidate":"algorithm=tree,protocol=ll"},)"

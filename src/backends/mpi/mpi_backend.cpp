@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "backends/coll_tuned.hpp"
+#include "backends/in_flight.hpp"
 #include "backends/mpi/mpi_types.hpp"
 #include "core/error.hpp"
 #include "core/host_memory.hpp"
@@ -272,28 +273,24 @@ class MpiBackend final : public HostBackend {
   /// bw --stream: a message is posted as soon as fewer than `depth` are in flight, the oldest
   /// waited for first (messages between one pair complete in order).
   void stream(std::span<const PeerOp> ops, DType type, int depth) override {
-    const auto slots = static_cast<std::size_t>(depth);
-    if (ring_.size() != slots) {
-      if (inFlight_ > 0) throw Error(ExitCode::kInternal, "the stream's depth changed mid-stream");
-      ring_.assign(slots, MPI_REQUEST_NULL);
-      oldest_ = 0;
-    }
+    inFlight_.resize(static_cast<std::size_t>(depth), MPI_REQUEST_NULL);
     const MPI_Datatype datatype = types_.datatype(type);
     for (const PeerOp& op : ops) {
-      if (inFlight_ == slots) retireOldest();
-      MPI_Request& request = ring_[(oldest_ + inFlight_) % slots];
+      if (inFlight_.full()) retireOldest();
+      MPI_Request& request = inFlight_.next();
       if (op.kind == PeerOp::Kind::kSend) {
         check(MPI_Isend(op.buffer, asInt(op.count), datatype, op.peer, 0, comm_, &request), "MPI_Isend");
       } else {
         check(MPI_Irecv(op.buffer, asInt(op.count), datatype, op.peer, 0, comm_, &request), "MPI_Irecv");
       }
-      ++inFlight_;
+      inFlight_.push();
     }
   }
 
   void finishStream() override {
-    while (inFlight_ > 0) retireOldest();
+    while (inFlight_.size() > 0) retireOldest();
   }
+
 
   /// Open MPI cannot say which BTL or PML carried a message to a peer: with a fabric, only its
   /// components were selectable (the MCA environment), so a probe message to each peer that
@@ -340,6 +337,12 @@ class MpiBackend final : public HostBackend {
   }
 
  private:
+  /// --stream: waits for the oldest message in flight.
+  void retireOldest() {
+    check(MPI_Wait(&inFlight_.oldest(), MPI_STATUS_IGNORE), "MPI_Wait");
+    inFlight_.pop();
+  }
+
   /// This backend's own communicator: errors return to cclbench instead of aborting the job.
   static MPI_Comm duplicateWorld() {
     MPI_Comm comm = MPI_COMM_NULL;
@@ -355,15 +358,7 @@ class MpiBackend final : public HostBackend {
   int size_ = 1;
   mpi::TypeTable types_;
   std::vector<MPI_Request> requests_;
-  std::vector<MPI_Request> ring_;  ///< --stream: the messages in flight, oldest_ first
-  std::size_t oldest_ = 0;
-  std::size_t inFlight_ = 0;
-
-  void retireOldest() {
-    check(MPI_Wait(&ring_[oldest_], MPI_STATUS_IGNORE), "MPI_Wait");
-    oldest_ = (oldest_ + 1) % ring_.size();
-    --inFlight_;
-  }
+  InFlight<MPI_Request> inFlight_;  ///< --stream
   std::unique_ptr<CollTunedControl> collTuned_;  ///< made by the first forced candidate
 };
 

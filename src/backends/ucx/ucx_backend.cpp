@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/in_flight.hpp"
 #include "core/error.hpp"
 #include "core/host_memory.hpp"
 #include "inspect/fabric_backends.hpp"
@@ -68,6 +69,15 @@ bool hasCudaTransport(ucp_context_h context) {
   return yes;
 }
 
+/// A *_nbx call's result: an error throws, naming `what`; null (done at once) or a handle returns.
+void* posted(void* request, const char* what) {
+  if (UCS_PTR_IS_ERR(request)) {
+    throw Error(ExitCode::kLibraryError,
+                std::string(what) + " failed: " + ucs_status_string(UCS_PTR_STATUS(request)));
+  }
+  return request;
+}
+
 /// Requests of one exchange, completed together by polling the worker. The list's storage is the
 /// backend's, kept between exchanges: no allocation in the timed path.
 class Requests {
@@ -103,11 +113,7 @@ class Requests {
 
   /// `request` as returned by a *_nbx call: null (done at once), an error, or a handle.
   void add(void* request, const char* what) {
-    if (UCS_PTR_IS_ERR(request)) {
-      throw Error(ExitCode::kLibraryError,
-                  std::string(what) + " failed: " + ucs_status_string(UCS_PTR_STATUS(request)));
-    }
-    if (request) pending_.push_back({request, what});
+    if (posted(request, what)) pending_.push_back({request, what});
   }
   /// Polls until every request completed. Requests mostly complete in the order posted: the
   /// oldest one still pending is checked after each poll, never the whole list (a window of 256
@@ -332,11 +338,7 @@ class UcxBackend final : public HostBackend {
   /// completes at once takes no slot.
   void stream(std::span<const PeerOp> ops, DType type, int depth) override {
     const auto slots = static_cast<std::size_t>(depth);
-    if (ring_.size() != slots) {
-      if (inFlight_ > 0) throw Error(ExitCode::kInternal, "the stream's depth changed mid-stream");
-      ring_.assign(slots, nullptr);
-      oldest_ = 0;
-    }
+    inFlight_.resize(slots, nullptr);
     const std::size_t element = sizeOf(type);
     ucp_request_param_t param{};
     for (const PeerOp& op : ops) {
@@ -344,17 +346,15 @@ class UcxBackend final : public HostBackend {
       const std::size_t bytes = op.count * element;
       void* request =
           op.kind == PeerOp::Kind::kRecv
-              ? ucp_tag_recv_nbx(worker_, op.buffer, bytes, tagOf(Kind::kData, op.peer), kFullMask, &param)
-              : ucp_tag_send_nbx(endpoint(op.peer), op.buffer, bytes, tagOf(Kind::kData, place_.rank),
-                                 &param);
-      if (UCS_PTR_IS_ERR(request)) {
-        throw Error(ExitCode::kLibraryError,
-                    std::string(op.kind == PeerOp::Kind::kRecv ? "ucp_tag_recv_nbx" : "ucp_tag_send_nbx") +
-                        " failed: " + ucs_status_string(UCS_PTR_STATUS(request)));
-      }
+              ? posted(ucp_tag_recv_nbx(worker_, op.buffer, bytes, tagOf(Kind::kData, op.peer),
+                                        kFullMask, &param),
+                       "ucp_tag_recv_nbx")
+              : posted(ucp_tag_send_nbx(endpoint(op.peer), op.buffer, bytes,
+                                        tagOf(Kind::kData, place_.rank), &param),
+                       "ucp_tag_send_nbx");
       if (!request) continue;
-      ring_[(oldest_ + inFlight_) % ring_.size()] = request;
-      ++inFlight_;
+      inFlight_.next() = request;
+      inFlight_.push();
     }
   }
 
@@ -420,17 +420,15 @@ class UcxBackend final : public HostBackend {
  private:
   /// Polls until fewer than `limit` stream messages are in flight.
   void waitInFlightBelow(std::size_t limit) {
-    while (inFlight_ >= limit) {
-      void* request = ring_[oldest_];
+    while (inFlight_.size() >= limit) {
+      void* request = inFlight_.oldest();
       const ucs_status_t status = ucp_request_check_status(request);
       if (status == UCS_INPROGRESS) {
         if (ucp_worker_progress(worker_) == 0 && yield_) sched_yield();
         continue;
       }
       ucp_request_free(request);
-      ring_[oldest_] = nullptr;
-      oldest_ = (oldest_ + 1) % ring_.size();
-      --inFlight_;
+      inFlight_.pop();
       if (status != UCS_OK) {
         throw Error(ExitCode::kLibraryError,
                     std::string("a streamed message failed: ") + ucs_status_string(status));
@@ -442,15 +440,14 @@ class UcxBackend final : public HostBackend {
   /// with the buffers.
   void dropStream() noexcept {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    for (; inFlight_ > 0; --inFlight_) {
-      void* request = ring_[oldest_];
+    for (; inFlight_.size() > 0; inFlight_.pop()) {
+      void* request = inFlight_.oldest();
       ucp_request_cancel(worker_, request);
       while (ucp_request_check_status(request) == UCS_INPROGRESS &&
              std::chrono::steady_clock::now() < deadline) {
         ucp_worker_progress(worker_);
       }
       ucp_request_free(request);
-      oldest_ = (oldest_ + 1) % ring_.size();
     }
   }
 
@@ -733,10 +730,8 @@ class UcxBackend final : public HostBackend {
   std::map<std::string, std::vector<PutTarget>> targets_;
   std::set<std::string> announced_;
   bool yield_ = false;
-  std::vector<Requests::Pending> storage_[4];
-  std::vector<void*> ring_;  ///< --stream: the messages in flight, oldest_ first
-  std::size_t oldest_ = 0;
-  std::size_t inFlight_ = 0;  ///< request lists: an exchange, and put's nested ones
+  std::vector<Requests::Pending> storage_[4];  ///< request lists: an exchange, and put's nested ones
+  InFlight<void*> inFlight_;                   ///< --stream
 };
 
 }  // namespace
