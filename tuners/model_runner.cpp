@@ -39,10 +39,10 @@ double ModelRunner::trueUsUnder(const cclt_table* rules, Collective c, uint64_t 
 }
 
 std::vector<double> ModelRunner::batches(const Effort& effort, double trueUs, double* seconds,
-                                         uint64_t bytes) {
+                                         uint64_t bytes, double outpacedAboveUs) {
   std::normal_distribution<double> gauss(0, noise_);
-  std::vector<double> samples =
-      engineBatches(effort, trueUs * 1e-6, [&] { return trueUs * std::exp(gauss(rng_)); });
+  std::vector<double> samples = engineBatches(
+      effort, trueUs * 1e-6, [&] { return trueUs * std::exp(gauss(rng_)); }, outpacedAboveUs);
   *seconds += measurementSeconds(bytes, trueUs * 1e-6, effort, samples.size());
   return samples;
 }
@@ -64,7 +64,8 @@ TrialResult ModelRunner::run(const TrialRequest& r) {
       out.failure = "NCCL does not offer this pair here";
       return out;
     }
-    out.sizes[bytes] = measuredOf(batches(r.effort, us, &out.seconds, bytes));
+    out.sizes[bytes] = measuredOf(batches(r.effort, us, &out.seconds, bytes, outpacing_.barUs(r, bytes)));
+    outpacing_.finished(r, bytes, out.sizes[bytes].summary);
   }
   return out;
 }

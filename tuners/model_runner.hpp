@@ -6,6 +6,7 @@
 /// millisecond to switch the candidate). Everything it returns is modelled; run ids start with
 /// "model-" and nothing reaches the results database.
 
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "model/nccl_model.hpp"
 #include "tuner_rules.h"
 #include "tuners/decide.hpp"
+#include "tuners/trial_cost.hpp"
 #include "tuners/trials.hpp"
 
 namespace cclbench::tune {
@@ -22,6 +24,8 @@ class ModelRunner final : public TrialRunner {
   ModelRunner(const model::SimulatedNccl& truth, uint64_t noiseSeed, double noise = 0.02);
 
   TrialResult run(const TrialRequest& request) override;
+  /// A round is one communicator's run of every trial in it: what --stop-outpaced compares.
+  void prefetch(const std::vector<TrialRequest>& requests) override { outpacing_.announce(requests); }
 
   /// One modelled validation launch of every collective at every size: NCCL's own choices, or
   /// (tuned) what the plugin config `rules` forces, looked up with the plugin's own code.
@@ -37,13 +41,15 @@ class ModelRunner final : public TrialRunner {
   const std::vector<std::string>& runIds() const { return runIds_; }
 
  private:
-  std::vector<double> batches(const Effort& effort, double trueUs, double* seconds, uint64_t bytes);
+  std::vector<double> batches(const Effort& effort, double trueUs, double* seconds, uint64_t bytes,
+                              double outpacedAboveUs = std::numeric_limits<double>::infinity());
   std::string nextRunId();
 
   const model::SimulatedNccl& truth_;
   double noise_;
   std::mt19937_64 rng_;
   std::vector<std::string> runIds_;
+  Outpacing outpacing_;
 };
 
 }  // namespace cclbench::tune

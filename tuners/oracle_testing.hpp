@@ -86,6 +86,7 @@ class StartUps {
 
   void announce(const std::vector<TrialRequest>& requests) {
     if (!perCase_) return;
+    outpacing.announce(requests);
     announced_.clear();
     std::vector<std::vector<const TrialRequest*>> byEffort;  // one launch each
     for (const TrialRequest& r : requests) {
@@ -115,6 +116,9 @@ class StartUps {
     }
     return seconds + kSwitchSeconds;
   }
+
+  /// The cases of a round's launch that --stop-outpaced compares (switched candidates only).
+  Outpacing outpacing;
 
  private:
   /// Forcing a candidate inside a launch: writing coll/tuned's variables and a fresh
@@ -151,9 +155,11 @@ class OracleRunner final : public TrialRunner {
       const double trueUs = truth_.at(r.candidate).at(size);
       const double op = trueUs * 1e-6;
       std::vector<double> samples =
-          engineBatches(r.effort, op, [&] { return trueUs * std::exp(gauss(rng_)); });
+          engineBatches(r.effort, op, [&] { return trueUs * std::exp(gauss(rng_)); },
+                        startUps_.outpacing.barUs(r, size));
       out.seconds += measurementSeconds(size, op, r.effort, samples.size());
       out.sizes[size] = measuredOf(samples);
+      startUps_.outpacing.finished(r, size, out.sizes[size].summary);
     }
     return out;
   }
@@ -207,9 +213,11 @@ class ReplayRunner final : public TrialRunner {
       const double op = trueUs * 1e-6;
       std::uniform_int_distribution<std::size_t> pick(0, recorded.size() - 1);
       std::vector<double> samples =
-          engineBatches(r.effort, op, [&] { return recorded[pick(rng_)] * scale; });
+          engineBatches(r.effort, op, [&] { return recorded[pick(rng_)] * scale; },
+                        startUps_.outpacing.barUs(r, size));
       out.seconds += measurementSeconds(size, op, r.effort, samples.size());
       out.sizes[size] = measuredOf(std::move(samples));
+      startUps_.outpacing.finished(r, size, out.sizes[size].summary);
     }
     return out;
   }

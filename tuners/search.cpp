@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -300,6 +301,28 @@ class Search {
     return true;
   }
 
+  /// Where candidates switch inside one launch: one trial per candidate and size, size by size
+  /// with the leader first and the rest in the order of their medians so far, so that a case the
+  /// engine sees lose clearly against one before it stops early (Effort::outpaced).
+  bool measureSizeBySize(const Effort& effort, const std::set<uint64_t>& sizes) {
+    Round round;
+    for (uint64_t s : sizes) {
+      std::vector<std::size_t> order(alive_[s].begin(), alive_[s].end());
+      auto key = [&](std::size_t i) {
+        const Measured* m = at(i, s);
+        return m ? m->summary.median : std::numeric_limits<double>::infinity();
+      };
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+      for (std::size_t i : order) round.emplace_back(i, std::vector<uint64_t>{s}, effort);
+    }
+    prefetch(round);
+    for (const auto& [index, one, e] : round) {
+      if (!trial(index, one, e)) return false;
+    }
+    return true;
+  }
+
   /// Descent steps at `sizes`: what was proposed is measured where it was proposed, then the
   /// leaders move on, until nothing new is proposed or the steps run out.
   bool walk(const std::set<uint64_t>& sizes) {
@@ -389,7 +412,9 @@ class Search {
       last = options_.full;
       last.sizeBudgetSeconds *= kSwitchedLastBudget;
     }
-    const bool measured = contested.empty() || measureAlive(last, contested);
+    if (switched) last.outpaced = options_.outpaced;
+    const bool measured =
+        contested.empty() || (switched ? measureSizeBySize(last, contested) : measureAlive(last, contested));
     for (uint64_t s : decided) alive_[s].insert(0);
     if (!measured) return;
     for (uint64_t s : contested) prune(s);

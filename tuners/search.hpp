@@ -14,7 +14,9 @@
 /// faster) wherever something other than the default leads or a contender is unmeasured, one
 /// launch per candidate; where the space switches candidates per call (NCCL's plugin, Open MPI's
 /// communicators, the model), batches cost no launch: the last round measures to the full
-/// effort's precision within 70% of its size budget, and then every candidate a screening batch
+/// effort's precision within 70% of its size budget, one trial per candidate and size, size by
+/// size with each size's leader first, and a case stops after five batches once its interval
+/// lies above the best one before it (Effort::outpaced, `run --stop-outpaced`); then every candidate a screening batch
 /// pruned, where that batch is within 5% of the leader's final figure, gets one trial at that
 /// effort (a leader's lucky first batch prunes a near-tie). Its intervals decide the rules;
 /// validation then re-measures them. The default is never dropped.
@@ -43,6 +45,9 @@ struct SearchOptions {
   Effort screening{1, 0.001, 0.05, 0.05, false};
   Effort last{5, 0.005, 0.25, 0.01};         ///< the race's last round
   int maxDescentSteps = 4;   ///< descent rounds at most before the last one
+  /// Where candidates switch inside one launch, the last round's cases stop once outpaced by
+  /// this much (Effort::outpaced; negative: never).
+  double outpaced = 0.0;
   /// The smallest speedup worth a rule: where the best is faster than the default by more than
   /// this with separate intervals, the race's last round measures the default no more.
   double threshold = 0.03;

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <map>
+#include <utility>
 #include <vector>
 
 #include "core/stats.hpp"
@@ -43,9 +46,11 @@ inline double measurementSeconds(uint64_t bytes, double opSeconds, const Effort&
 }
 
 /// How many batches the engine takes: fixed, or until the median's interval is within the
-/// precision (at least five), the size budget is spent, or 1000.
+/// precision (at least five), its low end lies above `outpacedAboveUs` (--stop-outpaced), the
+/// size budget is spent, or 1000.
 template <typename Draw>
-std::vector<double> engineBatches(const Effort& effort, double opSeconds, Draw draw) {
+std::vector<double> engineBatches(const Effort& effort, double opSeconds, Draw draw,
+                                  double outpacedAboveUs = std::numeric_limits<double>::infinity()) {
   std::vector<double> samples;
   const double batch = std::max(opSeconds, effort.batchSeconds);
   while (true) {
@@ -56,12 +61,51 @@ std::vector<double> engineBatches(const Effort& effort, double opSeconds, Draw d
       continue;
     }
     if (n < 5) continue;
-    if (stats::relativeHalfWidth(stats::summarize(samples)) <= effort.precision ||
+    const stats::Summary s = stats::summarize(samples);
+    if (stats::relativeHalfWidth(s) <= effort.precision || s.medianCi.low > outpacedAboveUs ||
         n * batch >= effort.sizeBudgetSeconds || n >= 1000) {
       break;
     }
   }
   return samples;
 }
+
+/// What a launch that switches candidates per case knows when --stop-outpaced is on: the best
+/// case it finished at each size. The simulated runners keep one per announced round (LaunchRunner
+/// measures a round's trials of one effort in one launch, in the order they were announced); a
+/// trial asked for alone is a launch of its own and has nothing to be outpaced by.
+class Outpacing {
+ public:
+  void announce(const std::vector<TrialRequest>& requests) {
+    announced_ = requests;
+    bestHighUs_.clear();
+  }
+  /// The bar a case of `r` at `size` stops above (infinity: none).
+  double barUs(const TrialRequest& r, uint64_t size) const {
+    if (r.effort.outpaced < 0 || !isAnnounced(r)) return std::numeric_limits<double>::infinity();
+    const auto it = bestHighUs_.find({keyOf(r.effort), size});
+    return it == bestHighUs_.end() ? std::numeric_limits<double>::infinity()
+                                   : it->second * (1 + r.effort.outpaced);
+  }
+  void finished(const TrialRequest& r, uint64_t size, const stats::Summary& s) {
+    if (r.effort.outpaced < 0 || !isAnnounced(r)) return;
+    auto [it, added] = bestHighUs_.emplace(std::make_pair(keyOf(r.effort), size), s.medianCi.high);
+    if (!added) it->second = std::min(it->second, s.medianCi.high);
+  }
+
+ private:
+  bool isAnnounced(const TrialRequest& r) const {
+    return std::find(announced_.begin(), announced_.end(), r) != announced_.end();
+  }
+  /// One launch per effort in a round.
+  std::size_t keyOf(const Effort& e) const {
+    for (std::size_t i = 0; i < announced_.size(); ++i) {
+      if (announced_[i].effort == e) return i;
+    }
+    return announced_.size();
+  }
+  std::vector<TrialRequest> announced_;
+  std::map<std::pair<std::size_t, uint64_t>, double> bestHighUs_;
+};
 
 }  // namespace cclbench::tune

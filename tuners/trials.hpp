@@ -24,6 +24,11 @@ struct Effort {
   /// that computes wrong data is caught before it can win, and the check of a 256 MiB buffer costs
   /// more than the screening's one batch.
   bool check = true;
+  /// --stop-outpaced: where candidates are switched inside one launch, a case stops after its
+  /// fewest batches once the low end of its median's interval lies above the high end of the best
+  /// case measured before it at the same size in that launch by more than this fraction (it has
+  /// lost: more batches would only say by how much). Negative: never.
+  double outpaced = -1;
   bool operator==(const Effort&) const = default;
 };
 

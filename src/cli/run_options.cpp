@@ -217,6 +217,10 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
                  "tuning: measure each candidate of this JSON file (cclbench tune writes it) in one "
                  "launch, each forced in turn: NCCL through cclbench's tuner plugin, Open MPI "
                  "through coll/tuned's variables (MPI_T) on a fresh communicator");
+  app.add_option("--stop-outpaced", c.stopOutpaced,
+                 "with --candidates: stop a case after its fewest batches once its median's CI "
+                 "lies more than this fraction above the best CI at that size so far (0: as soon "
+                 "as they are apart)");
   app.add_option("--jsonl", jsonlPath,
                  "records file (default results/cclbench-<time>.jsonl under the working folder)");
   app.add_flag("--no-jsonl", noJsonl, "write no records file");
@@ -273,6 +277,9 @@ RunOptions parseRunOptions(const std::vector<std::string>& args, const Environme
       throw usageError("--candidate takes KNOB=VALUE, got '" + item + "'");
     }
     c.candidate[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  if (app.count("--stop-outpaced") && !(c.stopOutpaced >= 0)) {
+    throw usageError("--stop-outpaced takes a fraction of 0 or more");
   }
   if (!candidatesFile.empty()) {
     c.candidateSweeps = parseCandidateSweeps(readInputFile(candidatesFile), candidatesFile);

@@ -50,6 +50,12 @@ void validate(const RunConfig& c) {
   if (!(c.sizeBudgetSeconds > 0)) throw usageError("--size-budget must be positive");
   if (!(c.precision > 0)) throw usageError("--precision must be positive");
   if (c.checkIterations < 0) throw usageError("-c/--check must be 0 or more");
+  if (c.stopOutpaced >= 0) {
+    if (c.candidateSweeps.empty()) {
+      throw usageError("--stop-outpaced compares the candidates of one run; it needs --candidates");
+    }
+    if (c.batches > 0) throw usageError("--stop-outpaced stops adaptive cases early; not with --samples");
+  }
   if (!(c.timeoutSeconds >= 0)) throw usageError("-T/--timeout must be 0 (off) or positive");
   if (c.root < 0) throw usageError("-r/--root must be 0 or more");
   if (c.window < 1) throw usageError("--window must be 1 or more");
@@ -129,6 +135,7 @@ nlohmann::json toJson(const RunConfig& c) {
   j["batch_seconds"] = c.batchSeconds;
   j["size_budget_seconds"] = c.sizeBudgetSeconds;
   j["precision"] = c.precision;
+  if (c.stopOutpaced >= 0) j["stop_outpaced"] = c.stopOutpaced;
   j["aggregation"] = name(c.aggregation);
   j["per_iteration"] = c.perIteration;
   j["per_iteration_count"] = c.perIterationCount;

@@ -49,6 +49,11 @@ struct RunConfig {
   double batchSeconds = 0.005;
   double sizeBudgetSeconds = 0.25;
   double precision = 0.01;  ///< target relative half-width of the median's 95% CI
+  /// --stop-outpaced F (with --candidates; negative: off): an adaptive case stops after its
+  /// fewest batches once the low end of its median's CI lies more than F above the high end of
+  /// the best case already measured at the same size, type, op and placement in this run (another
+  /// candidate's): it has lost, and more batches would only say by how much.
+  double stopOutpaced = -1;
   Aggregation aggregation = Aggregation::kMax;
   bool perIteration = false;  ///< also time single iterations (p50/p99)
   int perIterationCount = 100;

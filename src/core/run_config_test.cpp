@@ -79,6 +79,13 @@ TEST(Validate, RejectsEachBadSetting) {
          c.collectives = {Collective::kBandwidth};
          c.stream = c.perIteration = true;
        }},
+      {"stop-outpaced without candidates", [](RunConfig& c) { c.stopOutpaced = 0; }},
+      {"stop-outpaced with fixed batches",
+       [](RunConfig& c) {
+         c.candidateSweeps = {{Collective::kAllReduce, {{"algorithm", "4"}}, {1024}}};
+         c.batches = 3;
+         c.stopOutpaced = 0.05;
+       }},
   };
   for (const auto& [what, breakIt] : breakers) {
     RunConfig c = validConfig();
@@ -190,6 +197,7 @@ TEST(ConfigJson, ChangesWithEveryMeasurementSetting) {
       {"per-iteration", [](RunConfig& c) { c.perIteration = true; }},
       {"sync each", [](RunConfig& c) { c.syncEach = true; }},
       {"stream", [](RunConfig& c) { c.stream = true; }},
+      {"stop outpaced", [](RunConfig& c) { c.stopOutpaced = 0; }},
       {"corrupt rank", [](RunConfig& c) { c.testCorruptRank = 0; }},
   };
   for (const auto& [what, change] : changes) {

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <tuple>
 
 #include "core/error.hpp"
 #include "core/pair_rounds.hpp"
@@ -43,6 +45,8 @@ struct Engine::Impl {
   std::vector<std::vector<MemberPair>> rounds;
 
   int corruptRank;  ///< the hidden test switch
+  /// --stop-outpaced: per case (sameCase), the lowest high end of a median's CI measured so far.
+  std::map<std::tuple<Collective, DType, RedOp, int, Placement, uint64_t, int>, double> bestHighUs;
 
   Impl(Backend& b, Bootstrap& boot, const RunConfig& c, Watchdog* w)
       : backend(b), bootstrap(boot), config(c), watchdog(w), buffers(b), corruptRank(c.testCorruptRank) {}
@@ -170,8 +174,13 @@ struct Engine::Impl {
         continue;
       }
       if (batches < config.minBatches) continue;
-      if (stats::relativeHalfWidth(stats::summarize(record.samplesUs)) <= config.precision) {
+      const stats::Summary sofar = stats::summarize(record.samplesUs);
+      if (stats::relativeHalfWidth(sofar) <= config.precision) {
         record.stopReason = "precision";
+        break;
+      }
+      if (outpaced(spec, sofar)) {
+        record.stopReason = "outpaced";
         break;
       }
       if (batches >= config.maxBatches) {
@@ -189,6 +198,10 @@ struct Engine::Impl {
 
     step(what + " (summary)");
     record.timeUs = stats::summarize(record.samplesUs);
+    if (config.stopOutpaced >= 0 && record.wrong == 0) {  // later candidates stop above it
+      auto [best, added] = bestHighUs.emplace(sameCase(spec), record.timeUs.medianCi.high);
+      if (!added) best->second = std::min(best->second, record.timeUs.medianCi.high);
+    }
     const stats::Summary mine = stats::summarize(localUs);
     const auto [slowestUs, slowestRank] = bootstrap.maxLocation(op.participates() ? mine.median : -1);
     record.slowestRank = slowestRank;
@@ -202,6 +215,21 @@ struct Engine::Impl {
     fillIdentity(spec, record);
     if (watchdog) watchdog->disarm();
     return record;
+  }
+
+  /// What a case is apart from the candidate measuring it.
+  using CaseKey = std::tuple<Collective, DType, RedOp, int, Placement, uint64_t, int>;
+  static CaseKey sameCase(const CaseSpec& spec) {
+    return {spec.collective, spec.dtype, spec.op, spec.root, spec.placement, spec.shape.sizeBytes,
+            spec.pairRound};
+  }
+
+  /// --stop-outpaced: the case has lost against one measured before it at the same size (the
+  /// samples are combined, the same on every rank, so every rank stops together).
+  bool outpaced(const CaseSpec& spec, const stats::Summary& sofar) const {
+    if (config.stopOutpaced < 0) return false;
+    const auto best = bestHighUs.find(sameCase(spec));
+    return best != bestHighUs.end() && sofar.medianCi.low > best->second * (1 + config.stopOutpaced);
   }
 
   void checkData(Operation& op, CaseRecord& record, const std::string& what) {

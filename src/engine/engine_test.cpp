@@ -274,6 +274,57 @@ TEST(Engine, AdaptiveStopsAtTheBudget) {
   }
 }
 
+/// The same case measured twice, as a --candidates run measures it for two candidates: the first
+/// time 10 us every batch (it stops on precision after its warm-up and five batches: calls 0-5),
+/// the second 30 or 60 us in turn, far slower and too noisy to reach the precision.
+fake::FakeOptions leaderThenLoser() {
+  fake::FakeOptions options;
+  options.secondsPerIteration = [](int, int call) {
+    return call < 6 ? 10e-6 : (call % 2 ? 30.0 : 60.0) * 1e-6;
+  };
+  return options;
+}
+
+RunConfig outpacedConfig(double margin) {
+  RunConfig c = fixedConfig();
+  c.batches = 0;
+  c.maxBatches = 9;
+  c.sizeBudgetSeconds = 1000;
+  c.stopOutpaced = margin;
+  return c;
+}
+
+/// The stop reasons of the second case of `specs` on every rank.
+std::vector<std::string> secondStops(const RunConfig& c, const std::vector<CaseSpec>& specs,
+                                     const fake::FakeOptions& options = leaderThenLoser()) {
+  std::vector<std::string> out;
+  for (const auto& perRank : measureAll(c, specs, options)) {
+    EXPECT_EQ(perRank.size(), 2u);
+    if (perRank.size() == 2) out.push_back(perRank[1].stopReason + " " + std::to_string(perRank[1].samplesUs.size()));
+  }
+  return out;
+}
+
+TEST(Engine, ACaseOutpacedByOneBeforeItAtItsSizeStopsAfterItsFewestBatches) {
+  const CaseSpec same = spec(Collective::kAllReduce, 4096);
+  const std::vector<std::string> outpaced(kRanks, "outpaced 5"), ranOn(kRanks, "max-batches 9");
+  for (const auto& perRank : measureAll(outpacedConfig(0), {same, same}, leaderThenLoser())) {
+    ASSERT_EQ(perRank.size(), 2u);
+    EXPECT_EQ(perRank[0].stopReason, "precision");
+    EXPECT_EQ(perRank[1].stopReason, "outpaced");
+    EXPECT_EQ(perRank[1].samplesUs.size(), 5u);
+  }
+  EXPECT_EQ(secondStops(outpacedConfig(1.5), {same, same}), outpaced);  // 30 > 10 x 2.5
+  // Not outpaced: off, a margin wider than the gap, another size, or a first case whose data
+  // check failed (a wrong result sets no bar).
+  EXPECT_EQ(secondStops(outpacedConfig(-1), {same, same}), ranOn);
+  EXPECT_EQ(secondStops(outpacedConfig(2.5), {same, same}), ranOn);
+  EXPECT_EQ(secondStops(outpacedConfig(0), {same, spec(Collective::kAllReduce, 8192)}), ranOn);
+  fake::FakeOptions corrupt = leaderThenLoser();
+  corrupt.corruptRank = 1;
+  EXPECT_EQ(secondStops(outpacedConfig(0), {same, same}, corrupt), ranOn);
+}
+
 TEST(Engine, PointToPointCombinesOnlyThePair) {
   // Pair 1,3: 1 and 2 us per iteration; latency reports half the round trip.
   const std::vector<std::pair<Aggregation, double>> latency{
