@@ -1428,7 +1428,7 @@ def mpi_candidates_switch_per_communicator_inside_one_launch():
     the forcing is in effect (ring at 8 B, measured in the same process as the default, takes
     two message steps on 2 ranks where the default's recursive doubling takes one); an algorithm
     Open MPI does not have is one line and exit 6; with dynamic rules switched off by the user,
-    exit 5."""
+    exit 5. --stop-outpaced stops a candidate that lost clearly against the one before it."""
     folder = tempfile.mkdtemp(prefix="cclbench-it-")
     sweeps = [{"collective": "allreduce", "candidate": {}, "sizes": [8, 65536]},
               {"collective": "allreduce", "candidate": {"algorithm": "4"}, "sizes": [8, 65536]},
@@ -1457,6 +1457,25 @@ def mpi_candidates_switch_per_communicator_inside_one_launch():
     # against 55 ms, so it proves nothing here.) Unforced, both would be the default.
     check(ring_small > 1.3 * default_small,
           f"ring at 8 B {ring_small:.2f} us against the default's {default_small:.2f} us: not forced?")
+
+    # --stop-outpaced (the race's last round): ring at 8 B, measured after the default, has lost
+    # clearly and stops after a few batches, where unreachable precision would run it 0.5 s.
+    raced = os.path.join(folder, "raced.json")
+    json.dump([{"collective": "allreduce", "candidate": {}, "sizes": [8]},
+               {"collective": "allreduce", "candidate": {"algorithm": "4"}, "sizes": [8]}], open(raced, "w"))
+    jsonl = os.path.join(folder, "raced.jsonl")
+    expect_ok(run(["--backend", "mpi", "--np", "2", "--candidates", raced, "--stop-outpaced", "0", "-d", "float", "--place", "out",
+                   "--precision", "0.00001", "--size-budget", "0.5", "--jsonl", jsonl, "--no-db",
+                   "--no-progress"], timeout=120, cwd=folder))
+    default_case, ring_case = [json.loads(l) for l in open(jsonl) if json.loads(l)["type"] == "case"]
+    check(default_case["stop_reason"] == "budget", f"the default ran to the budget: {default_case['stop_reason']}")
+    check(ring_case["stop_reason"] == "outpaced" and len(ring_case["samples_us"]) < 20,
+          f"ring at 8 B: {ring_case['stop_reason']} after {len(ring_case['samples_us'])} batches")
+    for args, what in ((["--stop-outpaced", "0"], "needs --candidates"),
+                       (["--candidates", raced, "--stop-outpaced", "-1"], "0 or more"),
+                       (["--candidates", raced, "--stop-outpaced", "0", "--samples", "3"], "not with --samples")):
+        r = run(["--backend", "mpi", "--np", "2", "--no-db", "--no-jsonl"] + args, timeout=60, cwd=folder)
+        check(r.rc == 6 and what in r.err, f"{args}: {r.describe()}")
 
     bad = os.path.join(folder, "bad.json")
     json.dump([{"collective": "allreduce", "candidate": {"algorithm": "99"}, "sizes": [1024]}], open(bad, "w"))
