@@ -404,15 +404,16 @@ class Search {
       }
     }
     // Where candidates are switched per call in one process, a batch costs no launch: the last
-    // round then measures adaptively like exhaustive (kSwitchedLastBudget), not a fixed five, and
-    // what the screening pruned against a leader's lucky batch gets one more look.
+    // round then measures adaptively like exhaustive (kSwitchedLastBudget), not a fixed five,
+    // size by size with the leader first so that the engine stops what is outpaced, and what the
+    // screening pruned against a leader's lucky batch gets one more look.
     const bool switched = space_.application() == Application::kPerCase;
     Effort last = options_.last;
     if (switched) {
       last = options_.full;
       last.sizeBudgetSeconds *= kSwitchedLastBudget;
+      last.outpaced = options_.outpaced;
     }
-    if (switched) last.outpaced = options_.outpaced;
     const bool measured =
         contested.empty() || (switched ? measureSizeBySize(last, contested) : measureAlive(last, contested));
     for (uint64_t s : decided) alive_[s].insert(0);

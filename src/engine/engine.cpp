@@ -45,8 +45,10 @@ struct Engine::Impl {
   std::vector<std::vector<MemberPair>> rounds;
 
   int corruptRank;  ///< the hidden test switch
-  /// --stop-outpaced: per case (sameCase), the lowest high end of a median's CI measured so far.
-  std::map<std::tuple<Collective, DType, RedOp, int, Placement, uint64_t, int>, double> bestHighUs;
+  /// What a case is apart from the candidate measuring it.
+  using CaseKey = std::tuple<Collective, DType, RedOp, int, Placement, uint64_t, int>;
+  /// --stop-outpaced: per case, the lowest high end of a median's CI measured so far.
+  std::map<CaseKey, double> bestHighUs;
 
   Impl(Backend& b, Bootstrap& boot, const RunConfig& c, Watchdog* w)
       : backend(b), bootstrap(boot), config(c), watchdog(w), buffers(b), corruptRank(c.testCorruptRank) {}
@@ -217,8 +219,6 @@ struct Engine::Impl {
     return record;
   }
 
-  /// What a case is apart from the candidate measuring it.
-  using CaseKey = std::tuple<Collective, DType, RedOp, int, Placement, uint64_t, int>;
   static CaseKey sameCase(const CaseSpec& spec) {
     return {spec.collective, spec.dtype, spec.op, spec.root, spec.placement, spec.shape.sizeBytes,
             spec.pairRound};
