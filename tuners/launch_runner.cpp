@@ -74,6 +74,9 @@ LaunchRunner::Launched LaunchRunner::launch(const std::vector<Collective>& colle
                   "--size-budget", number(effort.sizeBudgetSeconds), "--precision",
                   number(effort.precision)});
   if (effort.samples > 0) command.insert(command.end(), {"--samples", std::to_string(effort.samples)});
+  else if (effort.minSamples != Effort{}.minSamples) {
+    command.insert(command.end(), {"--min-samples", std::to_string(effort.minSamples)});
+  }
   if (effort.outpaced >= 0) command.insert(command.end(), {"--stop-outpaced", number(effort.outpaced)});
   if (!effort.check) command.insert(command.end(), {"-c", "0"});
   for (const auto& [k, v] : candidate) command.insert(command.end(), {"--candidate", k + "=" + v});

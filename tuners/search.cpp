@@ -346,7 +346,8 @@ class Search {
   void race() {
     const std::vector<uint64_t>& sizes = out_.sizes;
     // The default first: every decision compares against it, and its times say which sizes are
-    // dear. Three batches; the last round adds more only where a decision needs them.
+    // dear. Two or three batches (SearchOptions::first); the last round adds more only where a
+    // decision needs them.
     if (!trial(0, sizes, options_.first)) return;
     // Sizes are screened by every seed where they are cheap (a launch measures all of a
     // candidate's sizes, and a candidate that wins only where two others cross is not lost

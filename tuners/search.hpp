@@ -2,7 +2,8 @@
 /// Search strategies over a knob space, for one collective and its sizes.
 ///
 /// exhaustive: every valid candidate at every size, at full effort: the reference.
-/// race: the default measured first (three batches, no data check) at every size, the
+/// race: the default measured first (three batches where an iteration is cheap, two where it takes
+/// 3 ms or more; no data check) at every size, the
 /// reference of everything that follows; a screening of the seeds (one batch each, no data
 /// check) at every size (every other one where one iteration takes over 20 ms, the rest seeded
 /// from their neighbours); a candidate is dropped for a size once its confidence interval lies
@@ -38,9 +39,11 @@ struct SearchOptions {
   Strategy strategy = Strategy::kRace;
   double budgetSeconds = 0;  ///< trial seconds the search may spend; 0 = no limit
   Effort full;               ///< what exhaustive and the race's final round use
-  /// The race's first trial, the default's: three batches per size, the reference of every
-  /// pruning (the validation's launches check the default's data).
-  Effort first{3, 0.002, 0.1, 0.05, false};
+  /// The race's first trial, the default's, the reference of every pruning (the validation's
+  /// launches check the default's data): 2 ms batches until 6 ms of them, at least two: three
+  /// per size where an iteration is cheap, two where it takes 3 ms or more.
+  Effort first{.samples = 0, .batchSeconds = 0.002, .sizeBudgetSeconds = 0.006, .precision = 0.002,
+               .check = false, .minSamples = 2};
   /// Every other look before the last round: the seeds' screening and each descent step.
   Effort screening{1, 0.001, 0.05, 0.05, false};
   Effort last{5, 0.005, 0.25, 0.01};         ///< the race's last round

@@ -156,16 +156,16 @@ TEST(Search, RaceFindsTheExhaustiveOptimumWithAThirdOfTheTrialTime) {
 /// The same worlds with the candidates switched inside one launch (coll/tuned's variables and a
 /// fresh communicator, how `cclbench tune` applies Open MPI's by default; NCCL's plugin and the
 /// model likewise): a round of trials shares one start-up, and the last round goes size by size,
-/// leader first, each loser stopped once outpaced (--stop-outpaced). The race costs 0.28 of
-/// exhaustive's trial time on average (worst 0.40; 0.33 and 0.45 before the outpaced stop), over
-/// the quarter still: the last round's winners measured to the full effort's precision are 0.14 of
-/// exhaustive's time, the default's three reference batches 0.06 (these worlds' default falls off
-/// a cliff at the top sizes, up to 3 s an iteration), the screening and descent 0.07. Tried and
-/// not kept: two reference batches (0.31, fewer picks within 3% on the recorded table), a
-/// five-batch round before the last (0.38), the default's reference adaptive with two batches
-/// where an iteration is dear (0.265, no better picks), the last round at 1.5-2% precision (0.24-0.25,
-/// but modelled NCCL searches then miss 3% at one or two sizes in 420). What is asserted is what
-/// it achieves.
+/// leader first, each loser stopped once outpaced (--stop-outpaced). The race costs 0.265 of
+/// exhaustive's trial time on average (worst 0.37; 0.33 and 0.45 before the outpaced stop and
+/// the two-batch reference where an iteration is dear), over the quarter still: the last round's
+/// winners measured to the full effort's precision are about 0.10 of exhaustive's time, the
+/// default's reference 0.05 (these worlds' default falls off a cliff at the top sizes, up to 3 s
+/// an iteration), the screening and descent 0.07, half of it start-ups. Tried and not kept
+/// (bench/README.md): two reference batches everywhere (fewer picks within 3% on the recorded
+/// table), a five-batch round before the last (0.38), the last round at 1.5-2% precision
+/// (0.24-0.25, but modelled NCCL searches then miss 3% at one or two sizes in 420). What is
+/// asserted is what it achieves.
 TEST(Search, SwitchedInsideALaunchRaceFindsTheOptimumWithUnderAThirdOfTheTrialTime) {
   raceOnSyntheticWorlds(Application::kPerCase, 0.50, 0.30,
                         "synthetic worlds, switched per communicator");
@@ -491,9 +491,10 @@ TEST(Search, OnARecordedTablePerLaunchRaceMatchesExhaustiveWithAThirdOfItsTime) 
 /// as often as a second exhaustive search does. Issue 7's "within 3% at every size" is out of
 /// reach of any strategy on this landscape: exhaustive itself, searched again with other draws,
 /// lands within 3% of its first pick at 96-97% of sizes (252 of 260 here; 1506 of 1560 over 60
-/// seeds, NSEEDS=60; 2524 of 2600 over seeds 201-300, SEED0=200 NSEEDS=100), the race at 250,
-/// 1494 and 2492. Race / exhaustive trial time 0.235 (worst 0.248), 0.238 (0.262), 0.236 (0.285);
-/// before --stop-outpaced 0.242, 0.247, 0.245 (bench/README.md).
+/// seeds, NSEEDS=60; 2524 of 2600 over seeds 201-300, SEED0=200 NSEEDS=100), the race at 254,
+/// 1505 and 2476. Race / exhaustive trial time 0.228 (worst 0.240), 0.231 (0.264), 0.232 (0.257);
+/// before --stop-outpaced and the two-batch reference where an iteration is dear 0.242, 0.247,
+/// 0.245 (bench/README.md).
 TEST(Search, OnARecordedTablePerCommunicatorRaceCostsUnderAQuarter) {
   const ReplayScore s = replayRecordedTable(Application::kPerCase);
   EXPECT_LE(s.meanRatio, 0.25);

@@ -46,7 +46,7 @@ inline double measurementSeconds(uint64_t bytes, double opSeconds, const Effort&
 }
 
 /// How many batches the engine takes: fixed, or until the median's interval is within the
-/// precision (at least five), its low end lies above `outpacedAboveUs` (--stop-outpaced), the
+/// precision (after the effort's fewest batches), its low end lies above `outpacedAboveUs` (--stop-outpaced), the
 /// size budget is spent, or 1000.
 template <typename Draw>
 std::vector<double> engineBatches(const Effort& effort, double opSeconds, Draw draw,
@@ -60,7 +60,7 @@ std::vector<double> engineBatches(const Effort& effort, double opSeconds, Draw d
       if (n >= effort.samples) break;
       continue;
     }
-    if (n < 5) continue;
+    if (n < effort.minSamples) continue;
     const stats::Summary s = stats::summarize(samples);
     if (stats::relativeHalfWidth(s) <= effort.precision || s.medianCi.low > outpacedAboveUs ||
         n * batch >= effort.sizeBudgetSeconds || n >= 1000) {

@@ -29,6 +29,7 @@ struct Effort {
   /// case measured before it at the same size in that launch by more than this fraction (it has
   /// lost: more batches would only say by how much). Negative: never.
   double outpaced = -1;
+  int minSamples = 5;  ///< --min-samples: the fewest batches when adaptive
   bool operator==(const Effort&) const = default;
 };
 
