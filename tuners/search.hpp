@@ -2,24 +2,24 @@
 /// Search strategies over a knob space, for one collective and its sizes.
 ///
 /// exhaustive: every valid candidate at every size, at full effort: the reference.
-/// race: the default measured first (three batches where an iteration is cheap, two where it takes
-/// 3 ms or more; no data check) at every size, the
-/// reference of everything that follows; a screening of the seeds (one batch each, no data
-/// check) at every size (every other one where one iteration takes over 20 ms, the rest seeded
-/// from their neighbours); a candidate is dropped for a size once its confidence interval lies
-/// entirely above the best one's (with a margin while there are too few samples for an
-/// interval: 15% for one or two, 10% up to five); ordered knobs (segment sizes) move by
-/// coordinate descent from each family's best where it is within 1.5x of the leader, each step
-/// measured like the screening where it was proposed; the last round tops every survivor up to
-/// five batches with the data check (the default too, unless the best is already decisively
-/// faster) wherever something other than the default leads or a contender is unmeasured, one
-/// launch per candidate; where the space switches candidates per call (NCCL's plugin, Open MPI's
-/// communicators, the model), batches cost no launch: the last round measures to the full
-/// effort's precision within 70% of its size budget, one trial per candidate and size, size by
-/// size with each size's leader first, and a case stops after five batches once its interval
-/// lies above the best one before it (Effort::outpaced, `run --stop-outpaced`); then every candidate a screening batch
-/// pruned, where that batch is within 5% of the leader's final figure, gets one trial at that
-/// effort (a leader's lucky first batch prunes a near-tie). Its intervals decide the rules;
+/// race: the default measured first (three or more batches where an iteration is cheap, two
+/// where it takes 3 ms or more; no data check) at every size, the reference of everything that
+/// follows; a screening of the seeds (one batch each, no data check) at every size (every other
+/// one where one iteration takes over 20 ms, the rest seeded from their neighbours); a candidate
+/// is dropped for a size once its confidence interval lies entirely above the best one's (with a
+/// margin while there are too few samples for an interval: 15% for one or two, 10% up to five);
+/// ordered knobs (segment sizes) move by coordinate descent from each family's best where it is
+/// within 1.5x of the leader, each step measured like the screening where it was proposed; the
+/// last round tops every survivor up to five batches with the data check (the default too,
+/// unless the best is already decisively faster) wherever something other than the default
+/// leads or a contender is unmeasured, one launch per candidate; where the space switches
+/// candidates per call (NCCL's plugin, Open MPI's communicators, the model), batches cost no
+/// launch: the last round measures to the full effort's precision within 70% of its size budget,
+/// one trial per candidate and size, size by size with each size's leader first, and a case
+/// stops, after five batches at the earliest, once its interval lies above the best one before
+/// it (Effort::outpaced, `run --stop-outpaced`); then every candidate a screening batch pruned,
+/// where that batch is within 5% of the leader's final figure, gets one trial at that effort (a
+/// leader's lucky first batch prunes a near-tie). Its intervals decide the rules;
 /// validation then re-measures them. The default is never dropped.
 
 #include <optional>
@@ -41,7 +41,7 @@ struct SearchOptions {
   Effort full;               ///< what exhaustive and the race's final round use
   /// The race's first trial, the default's, the reference of every pruning (the validation's
   /// launches check the default's data): 2 ms batches until 6 ms of them, at least two: three
-  /// per size where an iteration is cheap, two where it takes 3 ms or more.
+  /// or more per size where an iteration is cheap, two where it takes 3 ms or more.
   Effort first{.samples = 0, .batchSeconds = 0.002, .sizeBudgetSeconds = 0.006, .precision = 0.002,
                .check = false, .minSamples = 2};
   /// Every other look before the last round: the seeds' screening and each descent step.

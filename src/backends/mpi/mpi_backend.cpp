@@ -291,7 +291,6 @@ class MpiBackend final : public HostBackend {
     while (inFlight_.size() > 0) retireOldest();
   }
 
-
   /// Open MPI cannot say which BTL or PML carried a message to a peer: with a fabric, only its
   /// components were selectable (the MCA environment), so a probe message to each peer that
   /// arrives shows they reach it; without one there is nothing to report.
