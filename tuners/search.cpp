@@ -44,6 +44,9 @@ constexpr double kSwitchedLastBudget = 0.7;
 /// costs batches, not a launch per candidate).
 constexpr double kReviveMargin = 0.05;
 
+/// With few samples an interval is [min, max] or a single value: comparisons widen it by this.
+double fewSamplesMargin(std::size_t samples) { return samples <= 2 ? 0.15 : samples <= 5 ? 0.10 : 0.0; }
+
 class Search {
  public:
   Search(const KnobSpace& space, TrialRunner& runner, Collective collective,
@@ -202,8 +205,7 @@ class Search {
       bool drop = false;
       if (*it != 0 && *it != *best && m) {
         const std::size_t n = std::min(m->samplesUs.size(), b.samplesUs.size());
-        const double margin = n <= 2 ? 0.15 : n <= 5 ? 0.10 : 0.0;
-        drop = m->summary.medianCi.low > b.summary.medianCi.high * (1 + margin);
+        drop = m->summary.medianCi.low > b.summary.medianCi.high * (1 + fewSamplesMargin(n));
       }
       if (drop) pruned_[size].insert(*it);
       it = drop ? alive_[size].erase(it) : std::next(it);
@@ -301,6 +303,38 @@ class Search {
     return true;
   }
 
+  /// What candidate `index` is expected to take at `size`: its median there, else (a size
+  /// seeded from its neighbours) the geometric mean of its medians at the neighbouring sizes, a
+  /// straight line between them on log-log axes where sizes grow by a constant factor; infinity
+  /// where it has none.
+  double expectedUs(std::size_t index, uint64_t size) const {
+    if (const Measured* m = at(index, size)) return m->summary.median;
+    const auto i = static_cast<std::size_t>(
+        std::find(out_.sizes.begin(), out_.sizes.end(), size) - out_.sizes.begin());
+    double logSum = 0;
+    int known = 0;
+    for (std::size_t n : {i - 1, i + 1}) {  // i - 1 wraps past the end where i is 0
+      const Measured* m = n < out_.sizes.size() ? at(index, out_.sizes[n]) : nullptr;
+      if (m && m->summary.median > 0) {
+        logSum += std::log(m->summary.median);
+        ++known;
+      }
+    }
+    return known ? std::exp(logSum / known) : std::numeric_limits<double>::infinity();
+  }
+
+  /// How long candidate `index` takes at `size` at most: the high end of its interval there,
+  /// else (a size seeded from its neighbours) of its interval at the next size up, widened by
+  /// prune()'s margin for few samples; a collective moving more bytes does not take less time.
+  /// Infinity where it has neither.
+  double upperBoundUs(std::size_t index, uint64_t size) const {
+    if (const Measured* m = at(index, size)) return m->summary.medianCi.high;
+    const auto next = std::upper_bound(out_.sizes.begin(), out_.sizes.end(), size);
+    const Measured* m = next == out_.sizes.end() ? nullptr : at(index, *next);
+    if (!m) return std::numeric_limits<double>::infinity();
+    return m->summary.medianCi.high * (1 + fewSamplesMargin(m->samplesUs.size()));
+  }
+
   /// Where candidates switch inside one launch: one trial per candidate and size, size by size
   /// with the leader first and the rest in the order of their medians so far, so that a case the
   /// engine sees lose clearly against one before it stops early (Effort::outpaced).
@@ -308,10 +342,7 @@ class Search {
     Round round;
     for (uint64_t s : sizes) {
       std::vector<std::size_t> order(alive_[s].begin(), alive_[s].end());
-      auto key = [&](std::size_t i) {
-        const Measured* m = at(i, s);
-        return m ? m->summary.median : std::numeric_limits<double>::infinity();
-      };
+      auto key = [&](std::size_t i) { return expectedUs(i, s); };
       std::stable_sort(order.begin(), order.end(),
                        [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
       for (std::size_t i : order) round.emplace_back(i, std::vector<uint64_t>{s}, effort);
@@ -391,15 +422,18 @@ class Search {
       for (std::size_t i : alive_[s]) unmeasured = unmeasured || !at(i, s);
       if (!best || *best != 0 || unmeasured) contested.insert(s);
     }
-    // Where the best is already decisively faster (its interval below the default's by more
-    // than the threshold: a cliff), the default needs no more batches.
+    // Where a contender is already decisively faster than the default (a cliff: its interval,
+    // or at a size seeded from its neighbours its bound from the next size up, below the
+    // default's interval by more than the threshold), the default needs no more batches.
     std::set<uint64_t> decided;
     for (uint64_t s : contested) {
-      const auto best = leader(s);
       const Measured* base = at(0, s);
-      if (best && base && *best != 0 &&
-          at(*best, s)->summary.medianCi.high * (1 + options_.threshold) <
-              base->summary.medianCi.low) {
+      if (!base) continue;
+      double fastest = std::numeric_limits<double>::infinity();
+      for (std::size_t i : alive_[s]) {
+        if (i != 0) fastest = std::min(fastest, upperBoundUs(i, s));
+      }
+      if (fastest * (1 + options_.threshold) < base->summary.medianCi.low) {
         decided.insert(s);
         alive_[s].erase(0);
       }

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/run_config.hpp"
 #include "core/stats.hpp"
 #include "tuners/trials.hpp"
 
@@ -46,8 +47,8 @@ inline double measurementSeconds(uint64_t bytes, double opSeconds, const Effort&
 }
 
 /// How many batches the engine takes: fixed, or until the median's interval is within the
-/// precision (after the effort's fewest batches), its low end lies above `outpacedAboveUs` (--stop-outpaced), the
-/// size budget is spent, or 1000.
+/// precision (after the effort's fewest batches), its low end lies above `outpacedAboveUs`
+/// (--stop-outpaced, after kOutpacedMinBatches), the size budget is spent, or 1000.
 template <typename Draw>
 std::vector<double> engineBatches(const Effort& effort, double opSeconds, Draw draw,
                                   double outpacedAboveUs = std::numeric_limits<double>::infinity()) {
@@ -60,12 +61,12 @@ std::vector<double> engineBatches(const Effort& effort, double opSeconds, Draw d
       if (n >= effort.samples) break;
       continue;
     }
-    if (n < effort.minSamples) continue;
+    const bool mayStop = n >= effort.minSamples, mayLose = n >= kOutpacedMinBatches;
+    if (!mayStop && !mayLose) continue;
     const stats::Summary s = stats::summarize(samples);
-    if (stats::relativeHalfWidth(s) <= effort.precision || s.medianCi.low > outpacedAboveUs ||
-        n * batch >= effort.sizeBudgetSeconds || n >= 1000) {
-      break;
-    }
+    if (mayStop && stats::relativeHalfWidth(s) <= effort.precision) break;
+    if (mayLose && s.medianCi.low > outpacedAboveUs) break;
+    if (mayStop && (n * batch >= effort.sizeBudgetSeconds || n >= 1000)) break;
   }
   return samples;
 }

@@ -175,16 +175,19 @@ struct Engine::Impl {
         }
         continue;
       }
-      if (batches < config.minBatches) continue;
+      const bool mayStop = batches >= config.minBatches;
+      const bool mayLose = config.stopOutpaced >= 0 && batches >= kOutpacedMinBatches;
+      if (!mayStop && !mayLose) continue;
       const stats::Summary sofar = stats::summarize(record.samplesUs);
-      if (stats::relativeHalfWidth(sofar) <= config.precision) {
+      if (mayStop && stats::relativeHalfWidth(sofar) <= config.precision) {
         record.stopReason = "precision";
         break;
       }
-      if (outpaced(spec, sofar)) {
+      if (mayLose && outpaced(spec, sofar)) {
         record.stopReason = "outpaced";
         break;
       }
+      if (!mayStop) continue;
       if (batches >= config.maxBatches) {
         record.stopReason = "max-batches";
         break;

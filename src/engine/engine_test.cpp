@@ -305,14 +305,17 @@ std::vector<std::string> secondStops(const RunConfig& c, const std::vector<CaseS
   return out;
 }
 
-TEST(Engine, ACaseOutpacedByOneBeforeItAtItsSizeStopsAfterItsFewestBatches) {
+/// A loser stops after kOutpacedMinBatches (3), before the fewest batches a figure needs (5 by
+/// default: the leader's precision stop waits for them).
+TEST(Engine, ACaseOutpacedByOneBeforeItAtItsSizeStopsAfterThreeBatches) {
   const CaseSpec same = spec(Collective::kAllReduce, 4096);
-  const std::vector<std::string> outpaced(kRanks, "outpaced 5"), ranOn(kRanks, "max-batches 9");
+  const std::vector<std::string> outpaced(kRanks, "outpaced 3"), ranOn(kRanks, "max-batches 9");
   for (const auto& perRank : measureAll(outpacedConfig(0), {same, same}, leaderThenLoser())) {
     ASSERT_EQ(perRank.size(), 2u);
     EXPECT_EQ(perRank[0].stopReason, "precision");
+    EXPECT_EQ(perRank[0].samplesUs.size(), 5u);
     EXPECT_EQ(perRank[1].stopReason, "outpaced");
-    EXPECT_EQ(perRank[1].samplesUs.size(), 5u);
+    EXPECT_EQ(perRank[1].samplesUs.size(), static_cast<std::size_t>(kOutpacedMinBatches));
   }
   EXPECT_EQ(secondStops(outpacedConfig(1.5), {same, same}), outpaced);  // 30 > 10 x 2.5
   // Not outpaced: off, a margin wider than the gap, another size, or a first case whose data
