@@ -288,9 +288,10 @@ TEST(Search, TheSwitchedLastRoundGoesSizeBySizeLeaderFirstAndStopsWhatIsOutpaced
 /// twice the bytes does not take less time: their times at the next size up bound them), it is
 /// not measured again. Elsewhere the last round orders the candidates by what their neighbouring
 /// sizes say (a straight line on log-log axes), not the default first, so a default that lost
-/// comes after them and stops outpaced after three of its dear batches.
+/// comes after them; it is never stopped outpaced (every decision compares against it: a
+/// default with three batches more is an interval too wide to decide on where batches vary).
 TEST(Search, AtASizeSeededFromItsNeighboursTheDefaultOffItsCliffCostsNoMoreBatches) {
-  int skipped = 0, outpacedAfter = 0;
+  int skipped = 0, measuredAfter = 0;
   for (uint64_t world = 1; world <= 80; ++world) {
     // Worlds 1-40 as the race is measured on; 41-80 larger sizes (every candidate dear at the
     // top), where the default takes 1.6 times the optimum from 64 MiB up.
@@ -333,17 +334,17 @@ TEST(Search, AtASizeSeededFromItsNeighboursTheDefaultOffItsCliffCostsNoMoreBatch
         continue;
       }
       if (defaultCase == requests.end()) continue;
-      ++outpacedAfter;
+      ++measuredAfter;
       EXPECT_NE(defaultCase, requests.begin()) << where << ": the default first";
-      EXPECT_EQ(runner.stops.at({Candidate{}, size}).back(),
-                static_cast<std::size_t>(kOutpacedMinBatches))
-          << where;
+      EXPECT_GE(runner.stops.at({Candidate{}, size}).back(),
+                static_cast<std::size_t>((*defaultCase)->effort.minSamples))
+          << where << ": the default stopped outpaced";
     }
   }
   EXPECT_GT(skipped, 0) << "no world had its default far off the cliff at a seeded size";
-  EXPECT_GT(outpacedAfter, 0) << "no world had its default measured last at a seeded size";
+  EXPECT_GT(measuredAfter, 0) << "no world had its default measured last at a seeded size";
   std::printf("sizes seeded from their neighbours with the default off its cliff: %d not measured "
-              "again, %d measured last and outpaced\n", skipped, outpacedAfter);
+              "again, %d measured after the candidates\n", skipped, measuredAfter);
 }
 
 TEST(Search, AFailingCandidateIsExcludedAndTheSearchGoesOn) {
@@ -557,8 +558,8 @@ TEST(Search, OnARecordedTablePerLaunchRaceMatchesExhaustiveWithAThirdOfItsTime) 
 /// as often as a second exhaustive search does. Issue 7's "within 3% at every size" is out of
 /// reach of any strategy on this landscape: exhaustive itself, searched again with other draws,
 /// lands within 3% of its first pick at 96-97% of sizes (252 of 260 here; 1506 of 1560 over 60
-/// seeds, NSEEDS=60; 2524 of 2600 over seeds 201-300, SEED0=200 NSEEDS=100), the race at 253,
-/// 1506 and 2488. Race / exhaustive trial time 0.210 (worst 0.220), 0.215 (0.248), 0.216 (0.234);
+/// seeds, NSEEDS=60; 2524 of 2600 over seeds 201-300, SEED0=200 NSEEDS=100), the race at 254,
+/// 1509 and 2499. Race / exhaustive trial time 0.212 (worst 0.231), 0.217 (0.248), 0.217 (0.242);
 /// with losers stopped after five batches and the default measured first at sizes seeded from
 /// their neighbours 0.228, 0.231, 0.232; before --stop-outpaced and the two-batch reference where
 /// an iteration is dear 0.242, 0.247, 0.245 (bench/README.md).

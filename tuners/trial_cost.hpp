@@ -83,7 +83,9 @@ class Outpacing {
   }
   /// The bar a case of `r` at `size` stops above (infinity: none).
   double barUs(const TrialRequest& r, uint64_t size) const {
-    if (r.effort.outpaced < 0 || !isAnnounced(r)) return std::numeric_limits<double>::infinity();
+    if (r.effort.outpaced < 0 || r.candidate.isDefault() || !isAnnounced(r)) {
+      return std::numeric_limits<double>::infinity();
+    }
     const auto it = bestHighUs_.find({keyOf(r.effort), size});
     return it == bestHighUs_.end() ? std::numeric_limits<double>::infinity()
                                    : it->second * (1 + r.effort.outpaced);

@@ -45,6 +45,7 @@ struct Engine::Impl {
   std::vector<std::vector<MemberPair>> rounds;
 
   int corruptRank;  ///< the hidden test switch
+  bool measuringDefault = true;  ///< no candidate forced: never stopped outpaced
   /// What a case is apart from the candidate measuring it.
   using CaseKey = std::tuple<Collective, DType, RedOp, int, Placement, uint64_t, int>;
   /// --stop-outpaced: per case, the lowest high end of a median's CI measured so far.
@@ -228,9 +229,11 @@ struct Engine::Impl {
   }
 
   /// --stop-outpaced: the case has lost against one measured before it at the same size (the
-  /// samples are combined, the same on every rank, so every rank stops together).
+  /// samples are combined, the same on every rank, so every rank stops together). Never the
+  /// default's: every decision compares against it, so it is measured to the precision even
+  /// where it has lost.
   bool outpaced(const CaseSpec& spec, const stats::Summary& sofar) const {
-    if (config.stopOutpaced < 0) return false;
+    if (config.stopOutpaced < 0 || measuringDefault) return false;
     const auto best = bestHighUs.find(sameCase(spec));
     return best != bestHighUs.end() && sofar.medianCi.low > best->second * (1 + config.stopOutpaced);
   }
@@ -312,6 +315,8 @@ struct Engine::Impl {
 };
 
 void Engine::setTestCorruptRank(int rank) { impl_->corruptRank = rank; }
+
+void Engine::setMeasuringDefault(bool measuringDefault) { impl_->measuringDefault = measuringDefault; }
 
 Engine::Engine(Backend& backend, Bootstrap& bootstrap, const RunConfig& config, Watchdog* watchdog)
     : impl_(std::make_unique<Impl>(backend, bootstrap, config, watchdog)) {}

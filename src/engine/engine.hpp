@@ -35,6 +35,11 @@ class Engine {
   /// check (-1: none; RunConfig::testCorruptRank at first).
   void setTestCorruptRank(int rank);
 
+  /// Whether the cases that follow measure the default (no candidate forced: --candidates'
+  /// entry without knobs; true at first). The default's cases never stop outpaced: every tuning
+  /// decision compares against them.
+  void setMeasuringDefault(bool measuringDefault);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

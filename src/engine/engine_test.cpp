@@ -75,6 +75,7 @@ std::vector<std::vector<CaseRecord>> measureAll(const RunConfig& config,
         });
         Engine engine(backend, *bootstrap, config, &hangGuard);
         if (reserve) engine.reserveFor(specs);
+        engine.setMeasuringDefault(config.candidate.empty());  // as a run's --candidates table says
         for (const CaseSpec& s : specs) records[rank].push_back(engine.measure(s));
       } catch (const std::exception& e) {
         errors[rank] = e.what();
@@ -291,6 +292,7 @@ RunConfig outpacedConfig(double margin) {
   c.maxBatches = 9;
   c.sizeBudgetSeconds = 1000;
   c.stopOutpaced = margin;
+  c.candidate = {{"algorithm", "4"}};  // a forced candidate's cases (the default's never stop)
   return c;
 }
 
@@ -318,9 +320,12 @@ TEST(Engine, ACaseOutpacedByOneBeforeItAtItsSizeStopsAfterThreeBatches) {
     EXPECT_EQ(perRank[1].samplesUs.size(), static_cast<std::size_t>(kOutpacedMinBatches));
   }
   EXPECT_EQ(secondStops(outpacedConfig(1.5), {same, same}), outpaced);  // 30 > 10 x 2.5
-  // Not outpaced: off, a margin wider than the gap, another size, or a first case whose data
-  // check failed (a wrong result sets no bar).
+  // Not outpaced: off, a margin wider than the gap, another size, the default's case, or a first
+  // case whose data check failed (a wrong result sets no bar).
   EXPECT_EQ(secondStops(outpacedConfig(-1), {same, same}), ranOn);
+  RunConfig unforced = outpacedConfig(0);
+  unforced.candidate.clear();
+  EXPECT_EQ(secondStops(unforced, {same, same}), ranOn);
   EXPECT_EQ(secondStops(outpacedConfig(2.5), {same, same}), ranOn);
   EXPECT_EQ(secondStops(outpacedConfig(0), {same, spec(Collective::kAllReduce, 8192)}), ranOn);
   fake::FakeOptions corrupt = leaderThenLoser();

@@ -177,6 +177,7 @@ Verdict runSession(const RunOptions& options, Bootstrap& bootstrap, Backend& bac
                          table.notes});
     }
     TableTally tally(table.collective, config.minBusBandwidth);
+    engine.setMeasuringDefault(!table.candidate || table.candidate->empty());
     if (table.candidate) {
       backend.forceCandidate(table.collective, *table.candidate);
       if (!config.testCorruptCandidate.empty()) {
