@@ -402,6 +402,17 @@ class Search {
     if (!measureAlive(options_.screening)) return;
     for (uint64_t s : coarse) prune(s);
     if (!walk(coarse)) return;
+    // Neighbouring sizes seed each other: the leader at a size joins the race at the sizes next
+    // to it (descent through near-ties stops where one batch says so, a size apart).
+    std::map<uint64_t, std::set<std::size_t>> joining;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      if (!coarse.count(sizes[i])) continue;
+      for (std::size_t n : {i - 1, i + 1}) {
+        if (n >= sizes.size() || !coarse.count(sizes[n])) continue;
+        if (const auto lead = leader(sizes[n])) joining[sizes[i]].insert(*lead);
+      }
+    }
+    for (const auto& [s, leaders] : joining) alive_[s].insert(leaders.begin(), leaders.end());
     // Sizes in between start from what is still in the race at their neighbours.
     for (std::size_t i = 0; i < sizes.size(); ++i) {
       if (coarse.count(sizes[i])) continue;

@@ -101,9 +101,10 @@ TEST(Search, ExhaustiveMeasuresEveryCandidateAndFindsTheOptimum) {
 }
 
 /// Race against exhaustive on 40 synthetic worlds (17 sizes, 1 KiB to 64 MiB, 2% noise, a
-/// launch costing 0.45 s), candidates applied as `application` says: every pick within 10% of
-/// exhaustive's, at most 1% of sizes beyond 3%, never cut short, each world's trial-time ratio at
-/// most `worstBound` and their mean at most `meanBound`.
+/// launch costing 0.45 s), candidates applied as `application` says: every pick within 3% of
+/// exhaustive's (issue 7's "at every size"; a second exhaustive search with other draws is too),
+/// never cut short, each world's trial-time ratio at most `worstBound` and their mean at most
+/// `meanBound`.
 void raceOnSyntheticWorlds(Application application, double worstBound, double meanBound,
                            const char* label) {
   const bool perCase = application == Application::kPerCase;
@@ -124,7 +125,7 @@ void raceOnSyntheticWorlds(Application application, double worstBound, double me
       const double picked = trueTimeOfPick(w, race, s), reached = trueTimeOfPick(w, reference, s);
       ++pairs;
       misses += picked > 1.03 * reached;
-      EXPECT_LE(picked, 1.10 * reached)
+      EXPECT_LE(picked, 1.03 * reached)
           << "seed " << seed << ", size " << s << ": race picked "
           << space.describe(Collective::kAllReduce, race.candidates[race.best.at(s)].candidate);
     }
@@ -135,7 +136,6 @@ void raceOnSyntheticWorlds(Application application, double worstBound, double me
                                  << " s against exhaustive " << reference.trialSeconds << " s";
     EXPECT_FALSE(race.cutShort);
   }
-  EXPECT_LE(misses, pairs / 100) << misses << " of " << pairs << " sizes more than 3% off";
   EXPECT_LE(sumRatio / worlds, meanBound);
   ::testing::Test::RecordProperty("mean_race_to_exhaustive_time", std::to_string(sumRatio / worlds));
   std::printf("%s: race / exhaustive trial time mean %.3f, worst %.3f; %d of %d sizes more than "
@@ -146,10 +146,12 @@ void raceOnSyntheticWorlds(Application application, double worstBound, double me
 /// Issue 7 asks race to reach exhaustive's optimum within 3% at every size with at most a
 /// quarter of its trial time. In these worlds (17 sizes, 1 KiB to 64 MiB, 12 candidates, 2%
 /// noise per batch, a launch costing 0.45 s and its buffers as measured here) race gets within 3%
-/// at all but a handful of the 680 sizes; with a launch per candidate it spends about 30% of
-/// exhaustive's time: 22 or so launches against 12, and a launch alone is a quarter of what an
-/// exhaustive trial of a short sweep costs. What is asserted is what it achieves (bench/README.md
-/// has the figures).
+/// of exhaustive's pick at every one of the 680 sizes (since neighbouring sizes' leaders join
+/// each other's race; one or two missed by 3.2-3.6% before: near-ties between segment sizes where
+/// descent stopped a step short). With a launch per candidate it spends about 30% of exhaustive's
+/// time: 22 or so launches against 12, and a launch alone is a quarter of what an exhaustive
+/// trial of a short sweep costs. What is asserted is what it achieves (bench/README.md has the
+/// figures).
 TEST(Search, RaceFindsTheExhaustiveOptimumWithAThirdOfTheTrialTime) {
   raceOnSyntheticWorlds(Application::kPerLaunch, 0.45, 0.33, "synthetic worlds");
 }
@@ -160,7 +162,7 @@ TEST(Search, RaceFindsTheExhaustiveOptimumWithAThirdOfTheTrialTime) {
 /// in the order the sizes measured and their neighbours predict, each loser stopped once
 /// outpaced (--stop-outpaced, after three batches), and a default fallen off its cliff at a size
 /// seeded from its neighbours is not measured again. The race costs 0.240 of exhaustive's trial
-/// time on average (worst 0.28; 0.265 and 0.37 with losers stopped after five batches and the
+/// time on average (worst 0.29; 0.265 and 0.37 with losers stopped after five batches and the
 /// default measured first everywhere, 0.33 and 0.45 before the outpaced stop): issue 7's quarter.
 /// What is left is mostly the last round's winners measured to exhaustive's own precision (about
 /// 0.06 of its time), the default's reference (0.05) and the screening and descent (0.07, half of
@@ -558,8 +560,8 @@ TEST(Search, OnARecordedTablePerLaunchRaceMatchesExhaustiveWithAThirdOfItsTime) 
 /// as often as a second exhaustive search does. Issue 7's "within 3% at every size" is out of
 /// reach of any strategy on this landscape: exhaustive itself, searched again with other draws,
 /// lands within 3% of its first pick at 96-97% of sizes (252 of 260 here; 1506 of 1560 over 60
-/// seeds, NSEEDS=60; 2524 of 2600 over seeds 201-300, SEED0=200 NSEEDS=100), the race at 254,
-/// 1509 and 2499. Race / exhaustive trial time 0.212 (worst 0.231), 0.217 (0.248), 0.217 (0.242);
+/// seeds, NSEEDS=60; 2524 of 2600 over seeds 201-300, SEED0=200 NSEEDS=100), the race at 251,
+/// 1499 and 2505. Race / exhaustive trial time 0.216 (worst 0.231), 0.219 (0.246), 0.220 (0.244);
 /// with losers stopped after five batches and the default measured first at sizes seeded from
 /// their neighbours 0.228, 0.231, 0.232; before --stop-outpaced and the two-batch reference where
 /// an iteration is dear 0.242, 0.247, 0.245 (bench/README.md).
