@@ -11,9 +11,12 @@ measured slower); exits 1 when a paired ratio misses --tolerance (default 0.05).
                                    [--sizes 8,4096,65536,1048576] [--window 32]
                                    [--osu-window N] [--tests tag_lat,tag_bw] [--no-pin]
 
-Conventions: ucx_perftest's tag_lat prints half the round trip ("overhead", us; its average over
-every iteration is used, against cclbench's median of batch means), as cclbench's latency does;
-tag_bw prints MB/s with MB = 2^20 bytes (converted to GB/s = 1e9 bytes/s, cclbench's algbw).
+Conventions: ucx_perftest's tag_lat prints half the round trip ("overhead", us; its overall
+average over every timed iteration is used, against cclbench's median of batch means), as
+cclbench's latency does; tag_bw prints MB/s with MB = 2^20 bytes (converted to GB/s = 1e9
+bytes/s, cclbench's algbw), again its overall figure. (Its "average" columns cover only the time
+since its last once-a-second report: the same as "overall" for a run under a second, the last
+stretch of a longer one, such as 200,000 round trips of 64 KiB.)
 ucx_perftest's tag_bw streams its sends: a new one as soon as fewer than its window (-O, 32 by
 default) are in flight, one acknowledgement at the end. cclbench's `bw --stream --window W` does
 the same (one acknowledgement per batch), and the script gives both the same depth (--window,
@@ -67,9 +70,11 @@ def perftest(test, size, fabric, port, iterations, depth=None):
 
 def perftest_value(test, size, fabric, port, depth):
     # Final: iterations, p50 overhead, avg overhead, overall overhead, MB/s avg, MB/s overall, ...
+    # "avg" is since ucx_perftest's last periodic report (every second: libperf's
+    # ucx_perf_calc_result, moment_average), "overall" the whole timed run: the one compared.
     if test == "tag_lat":
-        return perftest(test, size, fabric, port, 200000 if size <= 65536 else 20000)[2]
-    return (perftest(test, size, fabric, port, 20000 if size <= 65536 else 2000, depth)[4]
+        return perftest(test, size, fabric, port, 200000 if size <= 65536 else 20000)[3]
+    return (perftest(test, size, fabric, port, 20000 if size <= 65536 else 2000, depth)[5]
             * 2**20 / 1e9)
 
 

