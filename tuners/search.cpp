@@ -335,16 +335,16 @@ class Search {
     return m->summary.medianCi.high * (1 + fewSamplesMargin(m->samplesUs.size()));
   }
 
-  /// Where candidates switch inside one launch: one trial per candidate and size, size by size
-  /// with the leader first and the rest in the order of their medians so far, so that a case the
+  /// Where candidates switch inside one launch: one trial per candidate and size, size by size,
+  /// each size's candidates fastest first by what is known (expectedUs), so that a case the
   /// engine sees lose clearly against one before it stops early (Effort::outpaced).
   bool measureSizeBySize(const Effort& effort, const std::set<uint64_t>& sizes) {
     Round round;
     for (uint64_t s : sizes) {
       std::vector<std::size_t> order(alive_[s].begin(), alive_[s].end());
-      auto key = [&](std::size_t i) { return expectedUs(i, s); };
-      std::stable_sort(order.begin(), order.end(),
-                       [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+      std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return expectedUs(a, s) < expectedUs(b, s);
+      });
       for (std::size_t i : order) round.emplace_back(i, std::vector<uint64_t>{s}, effort);
     }
     prefetch(round);
