@@ -86,7 +86,7 @@ TEST(PairMatrix, HostPairsComeFromTwoHostRunsOfLatencyAndBw) {
   ASSERT_EQ(asked.pairs.size(), 6u);
   EXPECT_FALSE(pairOf(asked, "b", "c").ran);
   EXPECT_EQ(pairOf(asked, "b", "c").why, "its job did not complete");
-  for (const std::string& x : {"a", "b", "c"}) EXPECT_FALSE(pairOf(asked, x, "(no record 1)").ran) << x;
+  for (const char* x : {"a", "b", "c"}) EXPECT_FALSE(pairOf(asked, x, "(no record 1)").ran) << x;
   judgePairMatrix(asked);
   int flagged = 0;
   for (const PairFigure& p : asked.pairs) flagged += p.flagged ? 1 : 0;
