@@ -236,6 +236,12 @@ class UcxBackend final : public HostBackend {
       throw;
     }
     endpoints_.assign(static_cast<std::size_t>(place_.size), nullptr);
+    oneSend_.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
+    oneSend_.cb.send = &UcxBackend::oneSent;
+    oneSend_.user_data = this;
+    oneRecv_.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
+    oneRecv_.cb.recv = &UcxBackend::oneReceived;
+    oneRecv_.user_data = this;
   }
 
   ~UcxBackend() override {
@@ -309,6 +315,7 @@ class UcxBackend final : public HostBackend {
 
   void exchange(std::span<const PeerOp> ops, DType type) override {
     if (options_.api == UcxApi::kPut) return exchangeByPut(ops, type);
+    if (ops.size() == 1) return exchangeOne(ops[0], ops[0].count * sizeOf(type));
     Requests requests(worker_, storage_[0], yield_);
     const std::size_t element = sizeOf(type);
     ucp_request_param_t param{};
@@ -325,6 +332,37 @@ class UcxBackend final : public HostBackend {
       }
     }
     requests.waitAll();
+  }
+
+  /// One message (latency's ping and pong, bw's ack): ucx_perftest's completion, a callback that
+  /// counts down, so nothing but the poll runs between the message's arrival and the next post.
+  void exchangeOne(const PeerOp& op, std::size_t bytes) {
+    const bool receive = op.kind == PeerOp::Kind::kRecv;
+    void* request =
+        receive ? ucp_tag_recv_nbx(worker_, op.buffer, bytes, tagOf(Kind::kData, op.peer), kFullMask,
+                                   &oneRecv_)
+                : ucp_tag_send_nbx(endpoint(op.peer), op.buffer, bytes,
+                                   tagOf(Kind::kData, place_.rank), &oneSend_);
+    if (!UCS_PTR_IS_PTR(request)) {
+      check(UCS_PTR_STATUS(request), receive ? "ucp_tag_recv_nbx" : "ucp_tag_send_nbx");
+      return;
+    }
+    oneDone_ = false;
+    while (!oneDone_) {
+      if (ucp_worker_progress(worker_) == 0 && yield_) sched_yield();
+    }
+    check(oneStatus_, receive ? "ucp_tag_recv_nbx" : "ucp_tag_send_nbx");
+  }
+  static void oneSent(void* request, ucs_status_t status, void* self) {
+    static_cast<UcxBackend*>(self)->oneFinished(request, status);
+  }
+  static void oneReceived(void* request, ucs_status_t status, const ucp_tag_recv_info_t*, void* self) {
+    static_cast<UcxBackend*>(self)->oneFinished(request, status);
+  }
+  void oneFinished(void* request, ucs_status_t status) {
+    oneStatus_ = status;
+    oneDone_ = true;
+    ucp_request_free(request);
   }
 
   std::string streamUnsupportedReason() const override {
@@ -732,6 +770,10 @@ class UcxBackend final : public HostBackend {
   bool yield_ = false;
   std::vector<Requests::Pending> storage_[4];  ///< request lists: an exchange, and put's nested ones
   InFlight<void*> inFlight_;                   ///< --stream
+  ucp_request_param_t oneSend_{};              ///< exchangeOne's: completion by callback
+  ucp_request_param_t oneRecv_{};
+  bool oneDone_ = true;
+  ucs_status_t oneStatus_ = UCS_OK;
 };
 
 }  // namespace
