@@ -338,6 +338,9 @@ class UcxBackend final : public HostBackend {
   /// counts down, so nothing but the poll runs between the message's arrival and the next post.
   void exchangeOne(const PeerOp& op, std::size_t bytes) {
     const bool receive = op.kind == PeerOp::Kind::kRecv;
+    // Cleared before the post: a receive that matches fragments already arrived (an eager message
+    // in several, a rendezvous) may complete, and call back, before ucp_tag_recv_nbx returns.
+    oneDone_ = false;
     void* request =
         receive ? ucp_tag_recv_nbx(worker_, op.buffer, bytes, tagOf(Kind::kData, op.peer), kFullMask,
                                    &oneRecv_)
@@ -347,7 +350,6 @@ class UcxBackend final : public HostBackend {
       check(UCS_PTR_STATUS(request), receive ? "ucp_tag_recv_nbx" : "ucp_tag_send_nbx");
       return;
     }
-    oneDone_ = false;
     while (!oneDone_) {
       if (ucp_worker_progress(worker_) == 0 && yield_) sched_yield();
     }
