@@ -5,7 +5,9 @@ both on the same transport (--fabric shm -> UCX_TLS=shm,self for ucx_perftest; t
 two processes each, in interleaved rounds (ucx_perftest, then cclbench, size by size) so drift
 hits both. Prints a Markdown table per test with the median of each side and the paired ratio (the
 median of the rounds' own ratios, cclbench over ucx_perftest; for latency above 1 means cclbench
-measured slower); exits 1 when a paired ratio misses --tolerance (default 0.05).
+measured slower), and the same with cclbench's mean in place of its median (ucx_perftest's
+statistic: the mean over every timed iteration); exits 1 when a paired ratio of cclbench's own
+figure misses --tolerance (default 0.05).
 
   scripts/bench-vs-ucx-perftest.py [--cclbench build/cclbench] [--fabric shm|tcp] [--rounds 5]
                                    [--sizes 8,4096,65536,1048576] [--window 32]
@@ -89,7 +91,12 @@ def cclbench_value(binary, test, size, fabric, window, stream):
                        timeout=300, cwd=folder)
         with open(path) as f:
             case = [r for r in map(json.loads, f) if r["type"] == "case"][0]
-    return case["time_us"]["median"] if test == "latency" else case["algbw_gbps"]
+    # cclbench's figure (the median batch) and ucx_perftest's statistic (the mean over every timed
+    # iteration: batches hold the same number of iterations, so the mean of their means).
+    mean_us = case["time_us"]["mean"]
+    if test == "latency":
+        return case["time_us"]["median"], mean_us
+    return case["algbw_gbps"], case["size_bytes"] / mean_us / 1e3
 
 
 def main():
@@ -119,21 +126,25 @@ def main():
         how = "" if test == "tag_lat" else (f", --stream, {a.window} in flight for both" if stream
                                             else f", osu_bw window {a.osu_window}")
         print(f"\n{test} vs cclbench {ccl} ({a.fabric}, {a.rounds} rounds{how})\n")
-        print(f"| size (B) | ucx_perftest ({unit}) | cclbench ({unit}) | paired ratio |")
-        print("|---:|---:|---:|---:|")
+        print(f"| size (B) | ucx_perftest ({unit}) | cclbench ({unit}) | paired ratio | "
+              f"cclbench's mean ({unit}) | paired ratio, same statistic |")
+        print("|---:|---:|---:|---:|---:|---:|")
         rounds = {}
         for size in sizes:
-            theirs, ours = [], []
+            theirs, ours, means = [], [], []
             rounds[size] = (theirs, ours)
             for _ in range(a.rounds):
                 port += 1
                 theirs.append(perftest_value(test, size, a.fabric, port, a.window if stream else None))
-                ours.append(cclbench_value(a.cclbench, ccl, size, a.fabric,
-                                           a.window if stream else a.osu_window, stream))
+                figure, mean = cclbench_value(a.cclbench, ccl, size, a.fabric,
+                                              a.window if stream else a.osu_window, stream)
+                ours.append(figure)
+                means.append(mean)
             paired = statistics.median(o / t for o, t in zip(ours, theirs))
+            paired_mean = statistics.median(m / t for m, t in zip(means, theirs))
             worst = max(worst, abs(paired - 1))
             print(f"| {size} | {statistics.median(theirs):.3f} | {statistics.median(ours):.3f} | "
-                  f"{paired:.3f} |", flush=True)
+                  f"{paired:.3f} | {statistics.median(means):.3f} | {paired_mean:.3f} |", flush=True)
         print("\nEvery round (ucx_perftest / cclbench):\n")
         for size, (theirs, ours) in rounds.items():
             print(f"- {size} B: " + "; ".join(f"{t:.3f}/{o:.3f}" for t, o in zip(theirs, ours)))
