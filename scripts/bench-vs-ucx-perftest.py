@@ -12,6 +12,7 @@ figure misses --tolerance (default 0.05).
   scripts/bench-vs-ucx-perftest.py [--cclbench build/cclbench] [--fabric shm|tcp] [--rounds 5]
                                    [--sizes 8,4096,65536,1048576] [--window 32]
                                    [--osu-window N] [--tests tag_lat,tag_bw] [--no-pin]
+                                   [--floor [build/bench/cclbench_ucp_floor]]
 
 Conventions: ucx_perftest's tag_lat prints half the round trip ("overhead", us; its overall
 average over every timed iteration is used, against cclbench's median of batch means), as
@@ -24,6 +25,9 @@ default) are in flight, one acknowledgement at the end. cclbench's `bw --stream 
 the same (one acknowledgement per batch), and the script gives both the same depth (--window,
 default 32: ucx_perftest's own). --osu-window N compares cclbench's default convention instead
 (osu_bw's: a window of N, then a 1-byte ack) against ucx_perftest's default, as earlier runs did.
+--floor adds a third program each round, bench/ucp_floor.cpp: the same UCP loops with nothing
+around them, launched as cclbench's ranks are, so a difference between the two programs can be
+placed on one side.
 """
 import argparse
 import json
@@ -99,6 +103,19 @@ def cclbench_value(binary, test, size, fabric, window, stream):
     return case["algbw_gbps"], case["size_bytes"] / mean_us / 1e3
 
 
+def floor_value(binary, test, size):
+    """bench/ucp_floor.cpp: ucx_perftest's loop with nothing around it, launched as cclbench's
+    ranks are (mpirun, 2 ranks bound to a core each); rank 0's median batch."""
+    small = size <= 65536
+    if test == "tag_lat":
+        args = ["latency", str(size), "4000" if small else "200", "40"]
+    else:
+        args = ["stream", str(size), "20000" if small else "2000", "30"]
+    out = subprocess.run(["mpirun", "-np", "2", "--bind-to", "core", binary] + args,
+                         env=environment(), capture_output=True, text=True, check=True, timeout=300)
+    return float(out.stdout.split()[-1])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cclbench", default=os.path.join(HERE, "..", "build", "cclbench"))
@@ -111,6 +128,9 @@ def main():
     parser.add_argument("--osu-window", type=int, default=0,
                         help="compare cclbench's osu_bw convention at this window instead")
     parser.add_argument("--tests", default="tag_lat,tag_bw", help="which of tag_lat,tag_bw")
+    parser.add_argument("--floor", nargs="?", const=os.path.join(HERE, "..", "build", "bench",
+                                                                  "cclbench_ucp_floor"),
+                        help="also run the UCP floor program (bench/ucp_floor.cpp) each round")
     parser.add_argument("--no-pin", action="store_true",
                         help="leave ucx_perftest's processes unbound (default: cores 0 and 1)")
     a = parser.parse_args()
@@ -126,12 +146,14 @@ def main():
         how = "" if test == "tag_lat" else (f", --stream, {a.window} in flight for both" if stream
                                             else f", osu_bw window {a.osu_window}")
         print(f"\n{test} vs cclbench {ccl} ({a.fabric}, {a.rounds} rounds{how})\n")
+        floor_head = (f" floor ({unit}) | floor / ucx_perftest | cclbench / floor |" if a.floor
+                      else "")
         print(f"| size (B) | ucx_perftest ({unit}) | cclbench ({unit}) | paired ratio | "
-              f"cclbench's mean ({unit}) | paired ratio, same statistic |")
-        print("|---:|---:|---:|---:|---:|---:|")
+              f"cclbench's mean ({unit}) | paired ratio, same statistic |{floor_head}")
+        print("|---:|---:|---:|---:|---:|---:|" + ("---:|---:|---:|" if a.floor else ""))
         rounds = {}
         for size in sizes:
-            theirs, ours, means = [], [], []
+            theirs, ours, means, floors = [], [], [], []
             rounds[size] = (theirs, ours)
             for _ in range(a.rounds):
                 port += 1
@@ -140,11 +162,20 @@ def main():
                                               a.window if stream else a.osu_window, stream)
                 ours.append(figure)
                 means.append(mean)
+                if a.floor:
+                    floors.append(floor_value(a.floor, test, size))
             paired = statistics.median(o / t for o, t in zip(ours, theirs))
             paired_mean = statistics.median(m / t for m, t in zip(means, theirs))
             worst = max(worst, abs(paired - 1))
+            floor_cells = ""
+            if a.floor:
+                floor_cells = (
+                    f" {statistics.median(floors):.3f} |"
+                    f" {statistics.median(f / t for f, t in zip(floors, theirs)):.3f} |"
+                    f" {statistics.median(o / f for o, f in zip(ours, floors)):.3f} |")
             print(f"| {size} | {statistics.median(theirs):.3f} | {statistics.median(ours):.3f} | "
-                  f"{paired:.3f} | {statistics.median(means):.3f} | {paired_mean:.3f} |", flush=True)
+                  f"{paired:.3f} | {statistics.median(means):.3f} | {paired_mean:.3f} |{floor_cells}",
+                  flush=True)
         print("\nEvery round (ucx_perftest / cclbench):\n")
         for size, (theirs, ours) in rounds.items():
             print(f"- {size} B: " + "; ".join(f"{t:.3f}/{o:.3f}" for t, o in zip(theirs, ours)))
