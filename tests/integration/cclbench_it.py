@@ -1077,6 +1077,27 @@ def gbench_program_finishes_with_every_benchmark():
     print(f"{len(want)} benchmarks in {time.monotonic() - start:.1f}s")
 
 
+@test(60, "mpi,ucx")
+def ucp_floor_program_measures_each_mode():
+    """bench/ucp_floor.cpp, the third program of scripts/bench-vs-ucx-perftest.py --floor."""
+    exe = os.path.join(os.path.dirname(BINARY), "bench", "cclbench_ucp_floor")
+    if not os.path.exists(exe):
+        raise Skip("bench/cclbench_ucp_floor is not built (needs UCX, MPI and Google Benchmark)")
+    def floor(*args):
+        return subprocess.run(["mpirun", "--allow-run-as-root", "-np", "2", exe, *args],
+                              capture_output=True, text=True, timeout=40, env=mpi_env(),
+                              stdin=subprocess.DEVNULL)
+    for mode, size, low, high in (("latency", "8", 0.01, 1000.0), ("latency-check", "8", 0.01, 1000.0),
+                                  ("latency", "1048576", 1.0, 1e6), ("stream", "4096", 0.01, 1000.0)):
+        p = floor(mode, size, "200", "3")
+        check(p.returncode == 0, f"{mode} {size}: exit {p.returncode}: {p.stderr[-2000:]}")
+        figure = float(p.stdout.split()[-1])
+        check(low < figure < high, f"{mode} {size}: {figure} (us or GB/s) is not a measurement")
+    p = floor("pingpong")
+    check(p.returncode != 0 and "usage: mpirun -np 2 cclbench_ucp_floor" in p.stderr,
+          f"a bad mode: exit {p.returncode}, {p.stderr[-500:]}")
+
+
 @test(120, "mpi")
 def history_scale_keeps_what_it_did_not_create():
     exe = os.path.join(os.path.dirname(BINARY), "bench", "cclbench_history_scale")
