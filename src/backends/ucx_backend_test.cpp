@@ -46,10 +46,10 @@ void onTwoRanks(Body body, std::chrono::seconds limit = 30s) {
 
 /// Rank 0 streams one message of `bytes` to rank 1 (posted, not waited for). Rank 1 progresses
 /// its worker through a connection probe first, so the message waits unexpected, and then posts
-/// its one-message receive: found at once, its completion comes back from ucp_tag_recv_nbx
-/// itself (an eager message, as a status; a rendezvous, as a request whose data is fetched
-/// then), never from a later poll. A one-message exchange that waited for a callback there would
-/// poll for ever.
+/// its one-message receive. An eager message is found at once and ucp_tag_recv_nbx returns a
+/// status, with no callback to come: a one-message exchange that waited for one would poll for
+/// ever. A rendezvous returns a request whose data is fetched after the match; the bytes must
+/// arrive whole either way.
 void receiveAfterArrival(std::size_t bytes) {
   onTwoRanks([bytes](int rank, Backend& backend, Bootstrap& bootstrap) {
     std::vector<unsigned char> data(bytes);
